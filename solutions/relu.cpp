@@ -1,0 +1,31 @@
+// ReLU, elementwise (see src/cnnlab/relu.hpp for the contract).
+#include "cnnlab/relu.hpp"
+
+#include "cnnlab/checks.hpp"
+#include "cnnlab/errors.hpp"
+
+namespace cnn {
+
+ReluForward relu_forward(const Tensor& x) {
+  if (x.dimension() == 0) throw shape_error("relu_forward", "x must have rank >= 1, got a scalar");
+  // Exercise: out_i = max(0, x_i) for every entry i (a range-for over the tensor visits every entry).
+  // BEGIN SOLUTION relu_forward
+  Tensor out = x;
+  for (double& v : out) v = v > 0.0 ? v : 0.0;
+  return {out, ReluCache{x}};
+  // END SOLUTION
+}
+
+ReluGrads relu_backward(const Tensor& dout, const ReluCache& cache) {
+  const Tensor& x = cache.x;
+  check_same_shape("relu_backward", "dout", dout, "x", x);
+  // Exercise: dx_i = dout_i where x_i > 0, and 0 elsewhere (including x_i = 0).
+  // BEGIN SOLUTION relu_backward
+  Tensor dx = dout;
+  for (std::size_t i = 0; i < x.size(); ++i)
+    if (!(x.data()[i] > 0.0)) dx.data()[i] = 0.0;
+  return {dx};
+  // END SOLUTION
+}
+
+}  // namespace cnn

@@ -1,0 +1,31 @@
+/// @file checks.hpp
+/// @brief Input checks shared by several layers; each throws with the calling function's name.
+#pragma once
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+
+#include "cnnlab/errors.hpp"
+#include "cnnlab/tensor.hpp"
+
+namespace cnn {
+
+/// @brief Checks scores (N, K) against labels (N): N > 0, K > 0, one label per row, every label below K.
+/// @throws cnn::shape_error on a size mismatch or an empty input
+/// @throws cnn::value_error on a label of K or more
+void check_labels(std::string_view function, const Tensor2& x, const Labels& y);
+
+/// @brief Checks that two tensors have the same shape.
+/// @throws cnn::shape_error naming both arguments and both shapes
+template <class A, class B>
+void check_same_shape(std::string_view function, std::string_view name_a, const A& a, std::string_view name_b,
+                      const B& b) {
+  const bool same = a.shape().size() == b.shape().size() &&
+                    std::equal(a.shape().begin(), a.shape().end(), b.shape().begin());
+  if (!same)
+    throw shape_error(function, std::string(name_a) + " has shape " + shape_str(a.shape()) + " but " +
+                                    std::string(name_b) + " has shape " + shape_str(b.shape()) + "; they must match");
+}
+
+}  // namespace cnn

@@ -1,0 +1,49 @@
+// Tests of ReLU (src/cnnlab/relu.hpp): known answers, gradient check away from the kink at 0, bad input.
+#include "cnnlab/relu.hpp"
+
+#include <cmath>
+
+#include "cnnlab/errors.hpp"
+#include "reference/first_layers.hpp"
+#include "support/testing.hpp"
+
+using namespace cnn;
+using testing::from_values;
+using testing::linspace;
+
+TEST_CASE("relu_forward and relu_backward match NumPy on a linspace input", "[relu][known]") {
+  const Tensor x = linspace(-0.5, 0.5, {3, 4});  // no entry is exactly 0
+  const Tensor dout = linspace(1.0, 2.1, {3, 4});
+  const auto [out, cache] = relu_forward(x);
+  REQUIRE_CLOSE(compare("out", out, from_values(ref::relu_out, {3, 4})));
+  const auto [dx] = relu_backward(dout, cache);
+  REQUIRE_CLOSE(compare("dx", dx, from_values(ref::relu_dx, {3, 4})));
+}
+
+TEST_CASE("relu by hand, including the kink at 0 where the gradient is taken as 0", "[relu][known]") {
+  const Tensor x = {-2.0, 0.0, 3.0};
+  const auto [out, cache] = relu_forward(x);
+  REQUIRE_CLOSE(compare("out", out, Tensor{0.0, 0.0, 3.0}));
+  const auto [dx] = relu_backward(Tensor{10.0, 20.0, 30.0}, cache);
+  REQUIRE_CLOSE(compare("dx", dx, Tensor{0.0, 0.0, 30.0}));
+}
+
+TEST_CASE("relu_backward matches the numerical gradient on a 4-d input", "[relu][gradcheck]") {
+  Rng rng(7);
+  Tensor x = randn({2, 3, 4, 4}, rng);
+  // Move every entry at least 1e-3 away from the kink at 0: a centred step of 1e-5 then never straddles it.
+  for (double& v : x) v = std::copysign(std::abs(v) + 1e-3, v);
+  const Tensor dout = randn({2, 3, 4, 4}, rng);
+  const auto [out, cache] = relu_forward(x);
+  const auto [dx] = relu_backward(dout, cache);
+  const GradCheck gc = check_gradient("dx of relu_backward", [&] { return relu_forward(x).out; }, x, dout, dx);
+  REQUIRE_GRADIENT_OK(gc);
+  REQUIRE(gc.kinks.empty());
+}
+
+TEST_CASE("relu refuses a scalar and a dout of another shape", "[relu][errors]") {
+  REQUIRE_THROWS_AS(relu_forward(Tensor(3.0)), shape_error);
+  const auto [out, cache] = relu_forward(Tensor{1.0, 2.0});
+  REQUIRE_THROWS_MATCHES(relu_backward(Tensor{1.0, 2.0, 3.0}, cache), shape_error,
+                         Catch::Matchers::Message("relu_backward: dout has shape (3) but x has shape (2); they must match"));
+}

@@ -1,0 +1,190 @@
+#include "exgen.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <sstream>
+
+namespace exgen {
+namespace {
+
+const char* const kHeader[] = {
+    "// cnnlab exercise file, generated from %SOLUTION% by tools/exgen (./lab exercises).",
+    "// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against",
+    "// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>",
+};
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::istringstream in(text);
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) {
+    out += l;
+    out += '\n';
+  }
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  const auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+bool is_identifier(const std::string& s) {
+  if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+}
+
+struct MarkerWords {
+  std::string begin, end;
+};
+
+MarkerWords words(Kind kind) {
+  return kind == Kind::solution ? MarkerWords{"// BEGIN SOLUTION", "// END SOLUTION"}
+                                : MarkerWords{"// BEGIN EXERCISE", "// END EXERCISE"};
+}
+
+[[noreturn]] void fail(const std::string& file, std::size_t line, const std::string& what) {
+  throw marker_error(file + ":" + std::to_string(line) + ": " + what);
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// A file with every region's body replaced by one placeholder, for comparisons; each line keeps the
+// 1-based number it has in the file.
+struct MaskedLine {
+  std::string text;
+  std::size_t line;
+};
+
+std::vector<MaskedLine> masked(const Parsed& p) {
+  std::vector<MaskedLine> out;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < p.lines.size(); ++i) {
+    if (next < p.regions.size() && i + 1 == p.regions[next].begin_line) {
+      const Region& r = p.regions[next++];
+      out.push_back({p.lines[i], i + 1});
+      out.push_back({"<the body of region " + r.name + ">", i + 2});
+      i = r.end_line - 1;
+      out.push_back({p.lines[i], i + 1});
+    } else {
+      out.push_back({p.lines[i], i + 1});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Parsed parse(const std::string& text, const std::string& file, Kind kind) {
+  Parsed p;
+  p.lines = split_lines(text);
+  const MarkerWords mine = words(kind);
+  const MarkerWords other = words(kind == Kind::solution ? Kind::exercise : Kind::solution);
+  std::set<std::string> names;
+  Region* open = nullptr;
+  Region current;
+  std::string above;  // text above the current line, to find the region's function
+  for (std::size_t i = 0; i < p.lines.size(); ++i) {
+    const std::size_t lineno = i + 1;
+    const std::string t = trim(p.lines[i]);
+    if (starts_with(t, other.begin) || starts_with(t, other.end))
+      fail(file, lineno, "marker '" + t + "' belongs in the other tree; here the markers are '" + mine.begin +
+                             " <name>' and '" + mine.end + "'");
+    if (starts_with(t, mine.begin)) {
+      if (open)
+        fail(file, lineno, "nested '" + mine.begin + "': the region '" + open->name + "' opened at line " +
+                               std::to_string(open->begin_line) + " is not closed");
+      const std::string name = trim(t.substr(mine.begin.size()));
+      if (!is_identifier(name))
+        fail(file, lineno, "'" + mine.begin + "' must be followed by the function's name, got '" + name + "'");
+      if (!names.insert(name).second) fail(file, lineno, "a second region named '" + name + "'");
+      if (above.find(name + "(") == std::string::npos)
+        fail(file, lineno, "region '" + name + "' but no function '" + name + "(' appears above it");
+      current = Region{};
+      current.name = name;
+      current.begin_line = lineno;
+      current.indent = p.lines[i].substr(0, p.lines[i].find_first_not_of(" \t"));
+      open = &current;
+    } else if (starts_with(t, mine.end)) {
+      if (!open) fail(file, lineno, "'" + mine.end + "' with no region open");
+      if (t != mine.end) fail(file, lineno, "'" + mine.end + "' takes nothing after it, got '" + t + "'");
+      open->end_line = lineno;
+      p.regions.push_back(*open);
+      open = nullptr;
+    } else if (open) {
+      open->body.push_back(p.lines[i]);
+    }
+    above += p.lines[i];
+    above += '\n';
+  }
+  if (open)
+    fail(file, open->begin_line, "region '" + open->name + "' is never closed with '" + mine.end + "'");
+  return p;
+}
+
+std::string stub_statement(const std::string& name, const std::string& exercise_file) {
+  return "throw cnn::not_implemented(\"" + name + "\", \"" + exercise_file + "\");";
+}
+
+std::string make_exercise(const std::string& solution_text, const std::string& solution_file,
+                          const std::string& exercise_file) {
+  const Parsed p = parse(solution_text, solution_file, Kind::solution);
+  std::vector<std::string> out;
+  for (const char* h : kHeader) {
+    std::string line = h;
+    const auto at = line.find("%SOLUTION%");
+    if (at != std::string::npos) line.replace(at, 10, solution_file);
+    out.push_back(line);
+  }
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < p.lines.size(); ++i) {
+    if (next < p.regions.size() && i + 1 == p.regions[next].begin_line) {
+      const Region& r = p.regions[next++];
+      out.push_back(r.indent + "// BEGIN EXERCISE " + r.name);
+      out.push_back(r.indent + stub_statement(r.name, exercise_file));
+      out.push_back(r.indent + "// END EXERCISE");
+      i = r.end_line - 1;
+    } else {
+      out.push_back(p.lines[i]);
+    }
+  }
+  return join_lines(out);
+}
+
+std::string compare_exercise(const std::string& generated, const std::string& actual, const std::string& exercise_file) {
+  const auto want = masked(parse(generated, exercise_file + " (as generated)", Kind::exercise));
+  const auto have = masked(parse(actual, exercise_file, Kind::exercise));
+  const std::size_t n = std::min(want.size(), have.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (want[i].text != have[i].text)
+      return exercise_file + ":" + std::to_string(have[i].line) + ": '" + have[i].text +
+             "' differs from the generated line '" + want[i].text + "'";
+  if (want.size() > have.size())
+    return exercise_file + ": ends at line " + std::to_string(have.empty() ? 0 : have.back().line) +
+           "; the generated text goes on with '" + want[n].text + "'";
+  if (have.size() > want.size())
+    return exercise_file + ":" + std::to_string(have[n].line) + ": '" + have[n].text +
+           "' is past the end of the generated text";
+  return "";
+}
+
+std::vector<RegionStatus> progress(const std::string& exercise_text, const std::string& exercise_file) {
+  const Parsed p = parse(exercise_text, exercise_file, Kind::exercise);
+  std::vector<RegionStatus> out;
+  for (const auto& r : p.regions) {
+    const bool stub = r.body.size() == 1 && trim(r.body[0]) == stub_statement(r.name, exercise_file);
+    out.push_back({r.name, r.begin_line, !stub});
+  }
+  return out;
+}
+
+}  // namespace exgen
