@@ -10,6 +10,12 @@
 
 namespace cnn {
 
+/// @brief Stride and zero padding of a convolution (the lecture's S and P), the same along both axes.
+struct ConvParam {
+  std::size_t stride = 1;  ///< S: step between neighbouring receptive fields, at least 1
+  std::size_t pad = 0;     ///< P: zeros added on each side of the input, along H and W
+};
+
 /// @brief How a window that does not tile the input is treated.
 enum class Rounding {
   exact,  ///< refuse: (N - F + 2P) must be divisible by S (convolutions; the lecture's rule)
