@@ -1,0 +1,143 @@
+// cnnlab exercise file, generated from solutions/optim.cpp by tools/exgen (./lab exercises).
+// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
+// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
+// The update rules, one entry at a time, as their formulas read (see src/cnnlab/optim.hpp for the contract).
+#include "cnnlab/optim.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "cnnlab/errors.hpp"
+
+namespace cnn {
+
+namespace {
+
+// Sizes must agree and the learning rate must be usable; `unit` is a second hyperparameter in [0, 1) or none.
+void check_step(const char* function, std::span<double> w, std::span<const double> dw, double learning_rate,
+                double weight_decay) {
+  if (w.size() != dw.size())
+    throw shape_error(function, "w has " + std::to_string(w.size()) + " entries but dw has " +
+                                    std::to_string(dw.size()));
+  if (!(learning_rate >= 0.0) || !std::isfinite(learning_rate))
+    throw value_error(function, "learning_rate must be finite and >= 0, got " + std::to_string(learning_rate));
+  if (!(weight_decay >= 0.0) || !std::isfinite(weight_decay))
+    throw value_error(function, "weight_decay must be finite and >= 0, got " + std::to_string(weight_decay));
+}
+
+void check_unit(const char* function, const char* name, double value) {
+  if (!(value >= 0.0 && value < 1.0))
+    throw value_error(function, std::string(name) + " must be in [0, 1), got " + std::to_string(value));
+}
+
+void check_positive(const char* function, const char* name, double value) {
+  if (!(value > 0.0))
+    throw value_error(function, std::string(name) + " must be > 0, got " + std::to_string(value));
+}
+
+// A rule's state starts empty and becomes zeros of w's size; a state of another size belongs to another w.
+void init_state(const char* function, const char* name, std::vector<double>& state, std::size_t n) {
+  if (state.empty()) state.assign(n, 0.0);
+  if (state.size() != n)
+    throw shape_error(function, std::string(name) + " has " + std::to_string(state.size()) +
+                                    " entries but w has " + std::to_string(n) + ": one config per parameter");
+}
+
+}  // namespace
+
+void sgd(std::span<double> w, std::span<const double> dw, const SgdConfig& config) {
+  check_step("sgd", w, dw, config.learning_rate, config.weight_decay);
+  const double lr = config.learning_rate, wd = config.weight_decay;
+  // Exercise: for every entry, g = dw + weight_decay * w, then w -= learning_rate * g.
+  // BEGIN EXERCISE sgd
+  throw cnn::not_implemented("sgd", "exercises/optim.cpp");
+  // END EXERCISE
+}
+
+void sgd_momentum(std::span<double> w, std::span<const double> dw, MomentumConfig& config) {
+  check_step("sgd_momentum", w, dw, config.learning_rate, config.weight_decay);
+  check_unit("sgd_momentum", "momentum", config.momentum);
+  init_state("sgd_momentum", "velocity", config.velocity, w.size());
+  const double lr = config.learning_rate, mu = config.momentum, wd = config.weight_decay;
+  std::vector<double>& v = config.velocity;
+  // Exercise: g = dw + weight_decay * w; v = momentum * v - learning_rate * g; w += v.
+  // BEGIN EXERCISE sgd_momentum
+  throw cnn::not_implemented("sgd_momentum", "exercises/optim.cpp");
+  // END EXERCISE
+}
+
+void nesterov(std::span<double> w, std::span<const double> dw, NesterovConfig& config) {
+  check_step("nesterov", w, dw, config.learning_rate, config.weight_decay);
+  check_unit("nesterov", "momentum", config.momentum);
+  init_state("nesterov", "velocity", config.velocity, w.size());
+  const double lr = config.learning_rate, mu = config.momentum, wd = config.weight_decay;
+  std::vector<double>& v = config.velocity;
+  // Exercise: g = dw + weight_decay * w; v_prev = v; v = momentum * v - learning_rate * g;
+  // w += -momentum * v_prev + (1 + momentum) * v.
+  // BEGIN EXERCISE nesterov
+  throw cnn::not_implemented("nesterov", "exercises/optim.cpp");
+  // END EXERCISE
+}
+
+void adagrad(std::span<double> w, std::span<const double> dw, AdagradConfig& config) {
+  check_step("adagrad", w, dw, config.learning_rate, config.weight_decay);
+  check_positive("adagrad", "epsilon", config.epsilon);
+  init_state("adagrad", "cache", config.cache, w.size());
+  const double lr = config.learning_rate, eps = config.epsilon, wd = config.weight_decay;
+  std::vector<double>& cache = config.cache;
+  // Exercise: g = dw + weight_decay * w; cache += g^2; w -= learning_rate * g / (sqrt(cache) + epsilon).
+  // BEGIN EXERCISE adagrad
+  throw cnn::not_implemented("adagrad", "exercises/optim.cpp");
+  // END EXERCISE
+}
+
+void rmsprop(std::span<double> w, std::span<const double> dw, RmspropConfig& config) {
+  check_step("rmsprop", w, dw, config.learning_rate, config.weight_decay);
+  check_unit("rmsprop", "decay_rate", config.decay_rate);
+  check_positive("rmsprop", "epsilon", config.epsilon);
+  init_state("rmsprop", "cache", config.cache, w.size());
+  const double lr = config.learning_rate, rho = config.decay_rate, eps = config.epsilon, wd = config.weight_decay;
+  std::vector<double>& cache = config.cache;
+  // Exercise: g = dw + weight_decay * w; cache = decay_rate * cache + (1 - decay_rate) * g^2;
+  // w -= learning_rate * g / (sqrt(cache) + epsilon).
+  // BEGIN EXERCISE rmsprop
+  throw cnn::not_implemented("rmsprop", "exercises/optim.cpp");
+  // END EXERCISE
+}
+
+void adam(std::span<double> w, std::span<const double> dw, AdamConfig& config) {
+  check_step("adam", w, dw, config.learning_rate, config.weight_decay);
+  check_unit("adam", "beta1", config.beta1);
+  check_unit("adam", "beta2", config.beta2);
+  check_positive("adam", "epsilon", config.epsilon);
+  init_state("adam", "m", config.m, w.size());
+  init_state("adam", "v", config.v, w.size());
+  const double lr = config.learning_rate, b1 = config.beta1, b2 = config.beta2, eps = config.epsilon;
+  const double wd = config.weight_decay;
+  std::vector<double>& m = config.m;
+  std::vector<double>& v = config.v;
+  // Exercise: t += 1; then for every entry g = dw + weight_decay * w; m = beta1 m + (1 - beta1) g;
+  // v = beta2 v + (1 - beta2) g^2; m_hat = m / (1 - beta1^t); v_hat = v / (1 - beta2^t);
+  // w -= learning_rate * m_hat / (sqrt(v_hat) + epsilon).
+  // BEGIN EXERCISE adam
+  throw cnn::not_implemented("adam", "exercises/optim.cpp");
+  // END EXERCISE
+}
+
+void adadelta(std::span<double> w, std::span<const double> dw, AdadeltaConfig& config) {
+  check_step("adadelta", w, dw, config.learning_rate, config.weight_decay);
+  check_unit("adadelta", "rho", config.rho);
+  check_positive("adadelta", "epsilon", config.epsilon);
+  init_state("adadelta", "square_avg", config.square_avg, w.size());
+  init_state("adadelta", "delta_avg", config.delta_avg, w.size());
+  const double lr = config.learning_rate, rho = config.rho, eps = config.epsilon, wd = config.weight_decay;
+  std::vector<double>& s = config.square_avg;
+  std::vector<double>& u = config.delta_avg;
+  // Exercise: g = dw + weight_decay * w; s = rho s + (1 - rho) g^2; delta = sqrt(u + eps) / sqrt(s + eps) * g;
+  // u = rho u + (1 - rho) delta^2; w -= learning_rate * delta.
+  // BEGIN EXERCISE adadelta
+  throw cnn::not_implemented("adadelta", "exercises/optim.cpp");
+  // END EXERCISE
+}
+
+}  // namespace cnn
