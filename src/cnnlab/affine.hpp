@@ -1,7 +1,8 @@
 /// @file affine.hpp
 /// @brief The affine (fully connected) layer: every output is a weighted sum of every input.
 ///
-/// Exercise: `exercises/affine.cpp` (naive loops). Reference: `solutions/affine.cpp`.
+/// Exercises: `exercises/affine.cpp` (naive loops) and `exercises/affine_blas.cpp` (the same as two matrix
+/// products by BLAS). References: `solutions/affine.cpp`, `solutions/affine_blas.cpp`.
 /// Tests: `tests/test_affine.cpp` (`ctest -L affine`). Page: @ref layer_affine.
 #pragma once
 
@@ -49,5 +50,22 @@ AffineForward affine_forward(const Tensor& x, const Tensor2& w, const Tensor1& b
 /// @return       dx (shape of x), dw (D, M), db (M)
 /// @throws cnn::shape_error when dout is not (N, M)
 AffineGrads affine_backward(const Tensor2& dout, const AffineCache& cache);
+
+/// @brief Affine layer, forward pass, as one matrix product by BLAS: @f$ y = \tilde x\, w + \mathbf{1} b^\top @f$.
+/// Same contract as affine_forward (shapes, cache, what it throws); differs only in how the sums are formed.
+/// @param x  input, shape (N, d1, ..., dk), rank at least 2
+/// @param w  weights, shape (D, M)
+/// @param b  biases, shape (M)
+/// @return   y of shape (N, M) and the cache (usable by either backward pass)
+/// @throws cnn::shape_error as affine_forward
+AffineForward affine_forward_blas(const Tensor& x, const Tensor2& w, const Tensor1& b);
+
+/// @brief Affine layer, backward pass, as two matrix products by BLAS: @f$ d\tilde x = \bar y\, w^\top @f$,
+/// @f$ dw = \tilde x^\top \bar y @f$, and column sums for db. Same contract as affine_backward.
+/// @param dout   upstream gradient, shape (N, M)
+/// @param cache  from affine_forward or affine_forward_blas
+/// @return       dx (shape of x), dw (D, M), db (M)
+/// @throws cnn::shape_error when dout is not (N, M)
+AffineGrads affine_backward_blas(const Tensor2& dout, const AffineCache& cache);
 
 }  // namespace cnn

@@ -1,0 +1,47 @@
+// cnnlab exercise file, generated from solutions/affine_blas.cpp by tools/exgen (./lab exercises).
+// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
+// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
+// The affine layer as matrix products by BLAS. Same contract as solutions/affine.cpp; differs only in how the
+// sums are formed: cblas_dgemm computes C = alpha op(A) op(B) + beta C on row-major arrays.
+#include <cblas.h>
+
+#include <string>
+
+#include "cnnlab/affine.hpp"
+#include "cnnlab/errors.hpp"
+
+namespace cnn {
+
+AffineForward affine_forward_blas(const Tensor& x, const Tensor2& w, const Tensor1& b) {
+  if (x.dimension() < 2)
+    throw shape_error("affine_forward_blas",
+                      "x must have shape (N, d1, ..., dk) with rank >= 2, got " + shape_str(x.shape()));
+  const std::size_t N = x.shape(0), D = trailing_size(x.shape()), M = w.shape(1);
+  if (w.shape(0) != D)
+    throw shape_error("affine_forward_blas", "x flattens to D = " + std::to_string(D) + " but w has " +
+                                                 std::to_string(w.shape(0)) + " rows");
+  if (b.size() != M)
+    throw shape_error("affine_forward_blas", "w has M = " + std::to_string(M) + " columns but b has " +
+                                                 std::to_string(b.size()) + " entries");
+  // Exercise: fill out (N, M) with b in every row, then one cblas_dgemm adds x_rows (N, D) times w (D, M):
+  // cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, M, D, 1.0, x, D, w, M, 1.0, out, M).
+  // BEGIN EXERCISE affine_forward_blas
+  throw cnn::not_implemented("affine_forward_blas", "exercises/affine_blas.cpp");
+  // END EXERCISE
+}
+
+AffineGrads affine_backward_blas(const Tensor2& dout, const AffineCache& cache) {
+  const Tensor& x = cache.x;
+  const Tensor2& w = cache.w;
+  const std::size_t N = x.shape(0), D = w.shape(0), M = w.shape(1);
+  if (dout.shape(0) != N || dout.shape(1) != M)
+    throw shape_error("affine_backward_blas", "dout must be (N, M) = (" + std::to_string(N) + ", " +
+                                                  std::to_string(M) + "), got " + shape_str(dout.shape()));
+  // Exercise: dx_rows (N, D) = dout (N, M) times w transposed; dw (D, M) = x_rows transposed times dout;
+  // db = column sums of dout. CblasTrans on an operand uses it transposed without copying it.
+  // BEGIN EXERCISE affine_backward_blas
+  throw cnn::not_implemented("affine_backward_blas", "exercises/affine_blas.cpp");
+  // END EXERCISE
+}
+
+}  // namespace cnn
