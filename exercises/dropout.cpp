@@ -1,0 +1,40 @@
+// cnnlab exercise file, generated from solutions/dropout.cpp by tools/exgen (./lab exercises).
+// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
+// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
+// Inverted dropout, as loops over the entries (see src/cnnlab/dropout.hpp for the contract).
+// p_drop is the probability of ZEROING a unit; a kept unit is scaled by 1 / (1 - p_drop).
+#include "cnnlab/dropout.hpp"
+
+#include <sstream>
+#include <string>
+
+#include "cnnlab/checks.hpp"
+#include "cnnlab/errors.hpp"
+
+namespace cnn {
+
+DropoutForward dropout_forward(const Tensor& x, const DropoutParam& param, Rng& rng) {
+  if (x.dimension() == 0) throw shape_error("dropout_forward", "x must have rank >= 1, got a scalar");
+  if (!(param.p_drop >= 0.0 && param.p_drop < 1.0)) {
+    std::ostringstream os;
+    os << "p_drop is the probability of zeroing a unit and must be in [0, 1), got " << param.p_drop;
+    throw value_error("dropout_forward", os.str());
+  }
+  const double p_drop = param.p_drop;
+  // Exercise: in train mode, draw one u = rng.uniform() per entry, in order; keep the entry when
+  // u >= p_drop, and then mask = 1 / (1 - p_drop), else mask = 0; out = mask * x. In test mode the mask is all
+  // ones (out = x) and rng is not used. Return out and the mask.
+  // BEGIN EXERCISE dropout_forward
+  throw cnn::not_implemented("dropout_forward", "exercises/dropout.cpp");
+  // END EXERCISE
+}
+
+DropoutGrads dropout_backward(const Tensor& dout, const DropoutCache& cache) {
+  check_same_shape("dropout_backward", "dout", dout, "x", cache.mask);
+  // Exercise: dx_i = mask_i * dout_i (the same mask, scaling included, as in the forward pass).
+  // BEGIN EXERCISE dropout_backward
+  throw cnn::not_implemented("dropout_backward", "exercises/dropout.cpp");
+  // END EXERCISE
+}
+
+}  // namespace cnn

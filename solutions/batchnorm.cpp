@@ -1,0 +1,225 @@
+// Batch normalization and spatial batch normalization (see src/cnnlab/batchnorm.hpp for the contract).
+// Two backward passes with one contract: batchnorm_backward walks the computation graph step by step,
+// batchnorm_backward_alt uses the closed form; tests/test_batchnorm.cpp requires them to agree.
+#include "cnnlab/batchnorm.hpp"
+
+#include <cmath>
+#include <cstddef>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cnnlab/errors.hpp"
+
+namespace cnn {
+
+namespace {
+
+// A number as a message shows it: 1e-05, 0.9, -1.5.
+std::string num(double v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
+}
+
+// The checks both forward passes make. `rows` is the number of values per feature (N, or N*H*W for spatial),
+// `D` the number of features, `axis` how a message names them ("D = 5 features" or "C = 3 channels").
+void check_forward_args(const char* function, std::size_t rows, const char* rows_name, std::size_t D,
+                        const std::string& axis, const Tensor1& gamma, const Tensor1& beta,
+                        const BatchNormParam& param, const BatchNormState& state) {
+  if (rows == 0) throw shape_error(function, std::string("x is empty: ") + rows_name + " = 0");
+  if (param.mode == Mode::train && rows < 2)
+    throw shape_error(function, std::string("train mode needs ") + rows_name +
+                                    " >= 2 values per feature to measure a variance, got " + rows_name + " = 1");
+  const auto check_size = [&](const char* name, const Tensor1& t) {
+    if (t.size() != D)
+      throw shape_error(function, "x has " + axis + " but " + name + " has " + std::to_string(t.size()) + " entries");
+  };
+  check_size("gamma", gamma);
+  check_size("beta", beta);
+  check_size("state.running_mean", state.running_mean);
+  check_size("state.running_var", state.running_var);
+  if (!(param.eps > 0.0)) throw value_error(function, "eps must be > 0, got " + num(param.eps));
+  if (!(param.momentum >= 0.0 && param.momentum <= 1.0))
+    throw value_error(function, "momentum must be in [0, 1], got " + num(param.momentum));
+  for (std::size_t d = 0; d < D; ++d)
+    if (!(state.running_var(d) >= 0.0))
+      throw value_error(function, "state.running_var[" + std::to_string(d) + "] = " + num(state.running_var(d)) +
+                                      " is not a variance: expected >= 0");
+}
+
+// The checks both backward passes make.
+void check_backward_args(const char* function, const Tensor2& dout, const BatchNormCache& cache) {
+  if (cache.mode != Mode::train)
+    throw value_error(function, "the cache comes from a test-mode forward pass; backward needs a train-mode one "
+                                "(in test mode the layer is a fixed affine map per feature)");
+  const std::size_t N = cache.x.shape(0), D = cache.x.shape(1);
+  if (dout.shape(0) != N || dout.shape(1) != D)
+    throw shape_error(function, "dout must be (N, D) = (" + std::to_string(N) + ", " + std::to_string(D) + "), got " +
+                                    shape_str(dout.shape()));
+}
+
+}  // namespace
+
+BatchNormForward batchnorm_forward(const Tensor2& x, const Tensor1& gamma, const Tensor1& beta,
+                                   const BatchNormParam& param, BatchNormState& state) {
+  const std::size_t N = x.shape(0), D = x.shape(1);
+  check_forward_args("batchnorm_forward", N, "N", D, "D = " + std::to_string(D) + " features", gamma, beta, param,
+                     state);
+  const double eps = param.eps, m = param.momentum;
+  // Exercise: in train mode, mean(d) and the biased var(d) of column d over the N examples, then
+  // running = m * running + (1 - m) * batch for both statistics; in test mode, the running statistics instead
+  // (and no update). Then xhat = (x - mean) / sqrt(var + eps) and out = gamma * xhat + beta, per column.
+  // Keep in the cache the mode, x, xhat, the mean and variance you used, gamma and eps.
+  // BEGIN SOLUTION batchnorm_forward
+  Tensor1 mean = xt::zeros<double>({D});
+  Tensor1 var = xt::zeros<double>({D});
+  if (param.mode == Mode::train) {
+    for (std::size_t d = 0; d < D; ++d) {
+      for (std::size_t n = 0; n < N; ++n) mean(d) += x(n, d);
+      mean(d) /= static_cast<double>(N);
+      for (std::size_t n = 0; n < N; ++n) var(d) += (x(n, d) - mean(d)) * (x(n, d) - mean(d));
+      var(d) /= static_cast<double>(N);  // biased: divided by N, not N - 1
+      state.running_mean(d) = m * state.running_mean(d) + (1.0 - m) * mean(d);
+      state.running_var(d) = m * state.running_var(d) + (1.0 - m) * var(d);
+    }
+  } else {
+    mean = state.running_mean;
+    var = state.running_var;
+  }
+  Tensor2 xhat = xt::zeros<double>({N, D});
+  Tensor2 out = xt::zeros<double>({N, D});
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t d = 0; d < D; ++d) {
+      xhat(n, d) = (x(n, d) - mean(d)) / std::sqrt(var(d) + eps);
+      out(n, d) = gamma(d) * xhat(n, d) + beta(d);
+    }
+  return {out, BatchNormCache{param.mode, x, xhat, mean, var, gamma, eps}};
+  // END SOLUTION
+}
+
+BatchNormGrads batchnorm_backward(const Tensor2& dout, const BatchNormCache& cache) {
+  check_backward_args("batchnorm_backward", dout, cache);
+  const Tensor2& x = cache.x;
+  const Tensor2& xhat = cache.xhat;
+  const Tensor1& gamma = cache.gamma;
+  const std::size_t N = x.shape(0), D = x.shape(1);
+  // Exercise: walk the forward graph backwards, one column d at a time, with c = x - mean and
+  // s = sqrt(var + eps): dbeta = sum dout; dgamma = sum dout * xhat; dxhat = gamma * dout;
+  // ds = -sum dxhat * c / s^2; dvar = ds / (2 s); dc = dxhat / s + (2 / N) c dvar; dmean = -sum dc;
+  // dx = dc + dmean / N. (The sums run over the N examples.)
+  // BEGIN SOLUTION batchnorm_backward
+  Tensor2 dx = xt::zeros<double>({N, D});
+  Tensor1 dgamma = xt::zeros<double>({D});
+  Tensor1 dbeta = xt::zeros<double>({D});
+  const double Nd = static_cast<double>(N);
+  std::vector<double> c(N), dxhat(N), dc(N);
+  for (std::size_t d = 0; d < D; ++d) {
+    const double s = std::sqrt(cache.var(d) + cache.eps);
+    // y = gamma * xhat + beta
+    for (std::size_t n = 0; n < N; ++n) {
+      dbeta(d) += dout(n, d);
+      dgamma(d) += dout(n, d) * xhat(n, d);
+      dxhat[n] = gamma(d) * dout(n, d);
+    }
+    // xhat = c / s: s is shared by every example, so its gradient sums over n
+    double ds = 0.0;
+    for (std::size_t n = 0; n < N; ++n) {
+      c[n] = x(n, d) - cache.mean(d);
+      ds -= dxhat[n] * c[n] / (s * s);
+    }
+    // s = sqrt(var + eps)
+    const double dvar = ds / (2.0 * s);
+    // c reaches the loss twice: directly through xhat = c / s, and through var = (1/N) sum c^2
+    double dmean = 0.0;
+    for (std::size_t n = 0; n < N; ++n) {
+      dc[n] = dxhat[n] / s + 2.0 / Nd * c[n] * dvar;
+      dmean -= dc[n];  // c = x - mean
+    }
+    // x reaches the loss directly through c, and through mean = (1/N) sum x
+    for (std::size_t n = 0; n < N; ++n) dx(n, d) = dc[n] + dmean / Nd;
+  }
+  return {dx, dgamma, dbeta};
+  // END SOLUTION
+}
+
+BatchNormGrads batchnorm_backward_alt(const Tensor2& dout, const BatchNormCache& cache) {
+  check_backward_args("batchnorm_backward_alt", dout, cache);
+  const Tensor2& xhat = cache.xhat;
+  const Tensor1& gamma = cache.gamma;
+  const std::size_t N = xhat.shape(0), D = xhat.shape(1);
+  // Exercise: per column d, two sums over the examples, sum_dout = sum dout and sum_dout_xhat =
+  // sum dout * xhat; then dbeta = sum_dout, dgamma = sum_dout_xhat and
+  // dx = gamma / (N sqrt(var + eps)) * (N dout - sum_dout - xhat * sum_dout_xhat).
+  // BEGIN SOLUTION batchnorm_backward_alt
+  Tensor2 dx = xt::zeros<double>({N, D});
+  Tensor1 dgamma = xt::zeros<double>({D});
+  Tensor1 dbeta = xt::zeros<double>({D});
+  const double Nd = static_cast<double>(N);
+  for (std::size_t d = 0; d < D; ++d) {
+    double sum_dout = 0.0, sum_dout_xhat = 0.0;
+    for (std::size_t n = 0; n < N; ++n) {
+      sum_dout += dout(n, d);
+      sum_dout_xhat += dout(n, d) * xhat(n, d);
+    }
+    const double scale = gamma(d) / (Nd * std::sqrt(cache.var(d) + cache.eps));
+    for (std::size_t n = 0; n < N; ++n)
+      dx(n, d) = scale * (Nd * dout(n, d) - sum_dout - xhat(n, d) * sum_dout_xhat);
+    dgamma(d) = sum_dout_xhat;
+    dbeta(d) = sum_dout;
+  }
+  return {dx, dgamma, dbeta};
+  // END SOLUTION
+}
+
+SpatialBatchNormForward spatial_batchnorm_forward(const Tensor4& x, const Tensor1& gamma, const Tensor1& beta,
+                                                  const BatchNormParam& param, BatchNormState& state) {
+  const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
+  check_forward_args("spatial_batchnorm_forward", N * H * W, "N*H*W", C, "C = " + std::to_string(C) + " channels",
+                     gamma, beta, param, state);
+  // Exercise: lay x out as rows (N*H*W, C): rows((n*H + i)*W + j, c) = x(n, c, i, j), one row per pixel
+  // of every example; call batchnorm_forward on the rows (it keeps the statistics per column, i.e. per
+  // channel); lay its output back out as (N, C, H, W). Keep its cache and x's shape.
+  // BEGIN SOLUTION spatial_batchnorm_forward
+  Tensor2 rows = xt::zeros<double>({N * H * W, C});
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t i = 0; i < H; ++i)
+        for (std::size_t j = 0; j < W; ++j) rows((n * H + i) * W + j, c) = x(n, c, i, j);
+  BatchNormForward f = batchnorm_forward(rows, gamma, beta, param, state);
+  Tensor4 out = xt::zeros<double>({N, C, H, W});
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t i = 0; i < H; ++i)
+        for (std::size_t j = 0; j < W; ++j) out(n, c, i, j) = f.out((n * H + i) * W + j, c);
+  return {out, SpatialBatchNormCache{f.cache, {N, C, H, W}}};
+  // END SOLUTION
+}
+
+SpatialBatchNormGrads spatial_batchnorm_backward(const Tensor4& dout, const SpatialBatchNormCache& cache) {
+  const auto [N, C, H, W] = cache.x_shape;
+  if (dout.shape(0) != N || dout.shape(1) != C || dout.shape(2) != H || dout.shape(3) != W)
+    throw shape_error("spatial_batchnorm_backward", "dout must have the shape of x, " + shape_str(cache.x_shape) +
+                                                        ", got " + shape_str(dout.shape()));
+  if (cache.rows.mode != Mode::train)
+    throw value_error("spatial_batchnorm_backward",
+                      "the cache comes from a test-mode forward pass; backward needs a train-mode one");
+  // Exercise: lay dout out as rows (N*H*W, C) the way the forward pass laid out x, call
+  // batchnorm_backward_alt with the cached rows, and lay dx back out as (N, C, H, W).
+  // BEGIN SOLUTION spatial_batchnorm_backward
+  Tensor2 dout_rows = xt::zeros<double>({N * H * W, C});
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t i = 0; i < H; ++i)
+        for (std::size_t j = 0; j < W; ++j) dout_rows((n * H + i) * W + j, c) = dout(n, c, i, j);
+  BatchNormGrads g = batchnorm_backward_alt(dout_rows, cache.rows);
+  Tensor4 dx = xt::zeros<double>({N, C, H, W});
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t i = 0; i < H; ++i)
+        for (std::size_t j = 0; j < W; ++j) dx(n, c, i, j) = g.dx((n * H + i) * W + j, c);
+  return {dx, g.dgamma, g.dbeta};
+  // END SOLUTION
+}
+
+}  // namespace cnn
