@@ -19,15 +19,10 @@
 
 #include <xtensor/xbuilder.hpp>
 
+#include "cnnlab/mode.hpp"
 #include "cnnlab/tensor.hpp"
 
 namespace cnn {
-
-/// @brief Whether a layer is training or being used for prediction (batch normalization, dropout).
-enum class Mode {
-  train,  ///< training: batch statistics (batch norm), random masks (dropout)
-  test    ///< prediction: running statistics (batch norm), no units dropped (dropout)
-};
 
 /// @brief Hyperparameters of batch normalization.
 struct BatchNormParam {

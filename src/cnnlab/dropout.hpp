@@ -11,7 +11,7 @@
 /// (`ctest -L dropout`). Page: @ref layer_dropout.
 #pragma once
 
-#include "cnnlab/batchnorm.hpp"  // cnn::Mode, shared with batch normalization
+#include "cnnlab/mode.hpp"
 #include "cnnlab/random.hpp"
 #include "cnnlab/tensor.hpp"
 
