@@ -55,7 +55,7 @@ TEST_CASE("encode_png writes a valid 3x2 RGB PNG: signature, IHDR, CRCs, and row
   REQUIRE(raw[11] == 90);  // first pixel of row 2: byte 9 of the pixels
 }
 
-TEST_CASE("write_png leaves the file complete and no temporary behind; bad images are refused", "[image][png]") {
+TEST_CASE("write_png leaves the file complete and no temporary behind, and refuses bad images", "[image][png]") {
   const auto path = (std::filesystem::temp_directory_path() / "cnnlab_test.png").string();
   write_png(path, Image::filled(4, 4, 1, 200));
   REQUIRE(std::filesystem::file_size(path) == encode_png(Image::filled(4, 4, 1, 200)).size());

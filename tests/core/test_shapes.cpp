@@ -16,7 +16,7 @@ TEST_CASE("the lecture's 7x7 input with a 3x3 filter: 5 at stride 1, 3 at stride
                          Message("conv: (W - F + 2P) = 4 is not divisible by stride S = 3 (W = 7, F = 3, P = 0)"));
 }
 
-TEST_CASE("padding (F - 1) / 2 at stride 1 keeps the size; the lecture's other examples", "[shapes]") {
+TEST_CASE("padding (F - 1) / 2 at stride 1 keeps the size, and the lecture's other examples", "[shapes]") {
   for (std::size_t F : {1, 3, 5, 7}) REQUIRE(conv_output_size("conv", 32, F, 1, (F - 1) / 2) == 32);
   REQUIRE(conv_output_size("conv", 32, 5, 1, 0) == 28);   // 32x32x3 with 5x5 filters -> 28x28
   REQUIRE(conv_output_size("conv", 227, 11, 4, 0) == 55); // AlexNet conv1

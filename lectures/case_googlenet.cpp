@@ -1,0 +1,90 @@
+// Case study: GoogLeNet (Szegedy et al. 2015): inception modules, no fully connected layers but the last.
+//
+//   ./build/release/lectures/case_googlenet
+//
+// The calculator's table (one row per inception module, as table 1 of the paper), the inside of one module,
+// and the lecture's "about 5M parameters" beside the computed count.
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cnnlab/arch.hpp"
+#include "cnnlab/zoo.hpp"
+
+using namespace cnn;
+using namespace cnn::arch;
+
+namespace {
+
+void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
+
+void compare(const std::string& what, const std::string& lecture, const std::string& computed) {
+  std::cout << "  " << std::left << std::setw(34) << what << std::setw(22) << lecture << computed << "\n";
+}
+
+std::string millions(std::size_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1fM", static_cast<double>(n) / 1e6);
+  return buf;
+}
+
+}  // namespace
+
+int main() {
+  const NetworkStats s = analyze(zoo::googlenet());
+
+  section("GoogLeNet (inception v1), one row per module");
+  std::cout << format_table(s, TableFormat::text) << "\n" << format_summary(s, TableFormat::text);
+
+  section("Inside inception_3a: four branches on the same 28x28x192 input, concatenated");
+  const LayerStats* i3a = nullptr;
+  for (const auto& l : s.layers)
+    if (l.name == "inception_3a") i3a = &l;
+  for (const auto& p : i3a->parts)
+    std::cout << "  " << std::left << std::setw(30) << p.name << std::setw(22) << p.config << std::setw(12)
+              << to_string(p.output) << std::right << std::setw(10) << with_commas(p.parameters()) << "\n";
+  std::cout << "The 1x1 'reduce' convs shrink the depth from 192 to 96 and 16 before the 3x3 and 5x5 filters:\n"
+               "without them the 5x5 branch alone would need 5*5*192*32 = "
+            << with_commas(5 * 5 * 192 * 32) << " weights instead of 192*16 + 5*5*16*32 = "
+            << with_commas(192 * 16 + 5 * 5 * 16 * 32) << ".\n";
+
+  section("The lecture's numbers and cnnlab's");
+  std::size_t fc = 0, biases = s.total.biases;
+  for (const auto& l : s.layers) fc += l.type == "fc" ? l.parameters() : 0;
+  compare("", "lecture", "computed");
+  compare("parameters", "~5M", with_commas(s.total.parameters()) + " (" + millions(s.total.parameters()) + ")");
+  compare("  of which the final FC layer", "", with_commas(fc));
+  compare("  of which biases", "", with_commas(biases));
+  compare("AlexNet's parameters", "60M", with_commas(analyze(zoo::alexnet()).total.parameters()));
+  compare("VGG-16's parameters", "140M", with_commas(analyze(zoo::vgg16()).total.parameters()));
+  compare("multiply-adds per image", "(paper: 1.5 billion)", with_commas(s.total.mult_adds));
+  compare("top-5 error", "6.7%", "");
+
+  // Table 1 of the paper, column "params", rounded as printed there (K = thousand).
+  const std::vector<std::pair<std::string, double>> paper = {
+      {"conv1", 2.7e3},           {"conv2", 112e3},           {"inception_3a", 159e3}, {"inception_3b", 380e3},
+      {"inception_4a", 364e3},    {"inception_4b", 437e3},    {"inception_4c", 463e3}, {"inception_4d", 580e3},
+      {"inception_4e", 840e3},    {"inception_5a", 1072e3},   {"inception_5b", 1388e3}, {"fc", 1000e3}};
+  double paper_sum = 0;
+  for (const auto& [name, v] : paper) paper_sum += v;
+  std::cout << "\nWhere the ~5M comes from: the paper says GoogLeNet \"uses 12 times fewer parameters than\" AlexNet\n"
+               "(60M / 12 = 5M). Its own table 1 lists per-layer counts (weights only, rounded) that add to "
+            << millions(static_cast<std::size_t>(paper_sum)) << ";\ncounting every weight and bias of the same layers gives "
+            << millions(s.total.parameters()) << ":\n\n";
+  std::cout << "  " << std::left << std::setw(16) << "layer" << std::right << std::setw(12) << "table 1"
+            << std::setw(14) << "computed" << "\n";
+  for (const auto& [name, v] : paper) {
+    std::size_t ours = 0;
+    for (const auto& l : s.layers)
+      if (l.name == name || (name == "conv2" && (l.name == "conv2" || l.name == "conv2_reduce"))) ours += l.parameters();
+    std::cout << "  " << std::left << std::setw(16) << name << std::right << std::setw(12)
+              << with_commas(static_cast<std::size_t>(v)) << std::setw(14) << with_commas(ours) << "\n";
+  }
+  std::cout << "\n(conv1's 2.7K in the paper is below its 7*7*3*64 = 9,408 weights; the rest differ by the biases\n"
+               "and the rounding.) With the two auxiliary classifiers used in training the network has "
+            << with_commas(analyze(zoo::googlenet(true)).total.parameters()) << " parameters.\n";
+  return 0;
+}

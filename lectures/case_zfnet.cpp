@@ -1,0 +1,74 @@
+// Case study: ZFNet (Zeiler and Fergus 2013), AlexNet with a smaller, denser first layer and wider conv3-5.
+//
+//   ./build/release/lectures/case_zfnet
+//
+// The calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the
+// arithmetic behind the padding the zoo chose (the lecture gives none).
+#include <iomanip>
+#include <iostream>
+#include <string>
+
+#include "cnnlab/arch.hpp"
+#include "cnnlab/errors.hpp"
+#include "cnnlab/shapes.hpp"
+#include "cnnlab/zoo.hpp"
+
+using namespace cnn;
+using namespace cnn::arch;
+
+namespace {
+
+void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
+
+void compare(const std::string& what, const std::string& a, const std::string& b) {
+  std::cout << "  " << std::left << std::setw(28) << what << std::setw(26) << a << b << "\n";
+}
+
+const LayerStats& layer(const NetworkStats& s, const std::string& name) {
+  for (const auto& l : s.layers)
+    if (l.name == name) return l;
+  throw value_error("case_zfnet", "no layer " + name);
+}
+
+}  // namespace
+
+int main() {
+  const Architecture net = zoo::zfnet();
+  const NetworkStats z = analyze(net);
+  const NetworkStats a = analyze(zoo::alexnet());
+
+  section("ZFNet: " + net.title);
+  std::cout << format_table(z, TableFormat::text) << "\n" << format_summary(z, TableFormat::text);
+
+  section("The lecture's changes to AlexNet, computed");
+  compare("", "AlexNet", "ZFNet");
+  compare("CONV1", layer(a, "conv1").config, layer(z, "conv1").config);
+  compare("CONV1 output", to_string(layer(a, "conv1").output), to_string(layer(z, "conv1").output));
+  compare("CONV1 parameters", with_commas(layer(a, "conv1").parameters()), with_commas(layer(z, "conv1").parameters()));
+  for (const char* name : {"conv3", "conv4", "conv5"})
+    compare(std::string(name) + " filters", std::to_string(layer(a, name).output.c),
+            std::to_string(layer(z, name).output.c));
+  compare("POOL3 output", to_string(layer(a, "pool5").output), to_string(layer(z, "pool5").output));
+  compare("total parameters", with_commas(a.total.parameters()), with_commas(z.total.parameters()));
+  compare("multiply-adds per image", with_commas(a.total.mult_adds), with_commas(z.total.mult_adds));
+  compare("top-5 error (lecture)", "15.4%", "14.8%");
+
+  section("Choosing the padding: every window must tile");
+  std::cout << "On the paper's 224x224, a 7x7 filter at stride 2 never tiles: 224 - 7 = 217 is odd and 2P is even.\n";
+  try {
+    conv_output_size("conv1", 224, 7, 2, 3);
+  } catch (const shape_error& e) {
+    std::cout << "  e.g. P = 3: " << e.what() << "\n";
+  }
+  std::cout << "On AlexNet's 227x227 it does with P = 0: (227 - 7)/2 + 1 = " << layer(z, "conv1").output.w
+            << ", and the 3x3/2 pool gives " << layer(z, "pool1").output.w << ".\n"
+            << "conv2 keeps the paper's stride 2; its padding decides what pool2 sees:\n";
+  for (std::size_t P : {0, 1, 2}) {
+    const std::size_t c2 = conv_output_size("conv2", 55, 5, 2, P);
+    const LayerStats p2 = analyze(Pool{.name = "pool2", .size = 3, .stride = 2}, Shape{256, c2, c2});
+    std::cout << "  P = " << P << ": (55 - 5 + 2*" << P << ")/2 + 1 = " << c2 << ", pool2 -> " << p2.output.w
+              << (p2.note.empty() ? " (tiles)" : " (" + p2.note + ")") << "\n";
+  }
+  std::cout << "P = 1 tiles at every layer and brings back AlexNet's 27, 13 and 6 from conv2 on: the zoo's choice.\n";
+  return 0;
+}

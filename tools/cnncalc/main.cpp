@@ -1,0 +1,12 @@
+// cnncalc: the calculator's command line. Everything but this function is in cnncalc.cpp (tested in-process
+// by tests/core/test_cnncalc.cpp); `cnncalc --help` lists the commands.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cnncalc.hpp"
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  return cnncalc::run(args, std::cout, std::cerr);
+}
