@@ -1,0 +1,304 @@
+// Internals of the fast convolution: see src/cnnlab/conv_fast.hpp. Tuned code, not course material.
+#include "cnnlab/conv_fast.hpp"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+
+namespace cnn::detail {
+
+namespace {
+
+// True on a thread while it runs a part of a parallel_for: a parallel_for called from there runs inline.
+thread_local bool inside_parallel_for = false;
+
+// Runs body(begin, end) with inside_parallel_for set.
+void run_part(const std::function<void(std::size_t, std::size_t)>& body, std::size_t begin, std::size_t end) {
+  const bool outer = inside_parallel_for;
+  inside_parallel_for = true;
+  body(begin, end);
+  inside_parallel_for = outer;
+}
+
+// A fixed set of worker threads that sleep until parallel_for hands them a part of a range.
+class Pool {
+ public:
+  Pool() : threads_(std::max<std::size_t>(1, std::thread::hardware_concurrency())) {
+    for (std::size_t id = 1; id < threads_; ++id) workers_.emplace_back([this, id] { work(id); });
+  }
+
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    start_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  std::size_t threads() const { return threads_; }
+
+  void run(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) {
+    if (inside_parallel_for || workers_.empty() || n < 2) {  // nested call, or nothing to share: run it here
+      if (n > 0) run_part(body, 0, n);
+      return;
+    }
+    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+    if (!busy.owns_lock()) {  // another thread is using the workers: run it here
+      run_part(body, 0, n);
+      return;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      body_ = &body;
+      n_ = n;
+      pending_ = workers_.size();
+      ++generation_;
+    }
+    start_.notify_all();
+    const std::size_t end = part_end(0);
+    if (end > 0) run_part(body, 0, end);
+    std::unique_lock<std::mutex> lock(mutex_);
+    done_.wait(lock, [this] { return pending_ == 0; });
+    body_ = nullptr;
+  }
+
+ private:
+  std::size_t part_end(std::size_t id) const { return n_ * (id + 1) / threads(); }
+
+  void work(std::size_t id) {
+    std::uint64_t seen = 0;
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      start_.wait(lock, [&] { return stop_ || generation_ != seen; });
+      if (stop_) return;
+      seen = generation_;
+      const auto* body = body_;
+      const std::size_t begin = n_ * id / threads(), end = part_end(id);
+      lock.unlock();
+      if (begin < end) run_part(*body, begin, end);
+      lock.lock();
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  const std::size_t threads_;  // the caller and the workers
+  std::vector<std::thread> workers_;
+  std::mutex busy_;   // held by the one parallel_for that is using the workers
+  std::mutex mutex_;  // guards everything below
+  std::condition_variable start_, done_;
+  const std::function<void(std::size_t, std::size_t)>* body_ = nullptr;
+  std::size_t n_ = 0;
+  std::size_t pending_ = 0;
+  std::uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+Pool& pool() {
+  static Pool p;
+  return p;
+}
+
+// Output columns j whose input column j*S + q - P falls inside [0, W): j in [lo, hi).
+struct Span {
+  std::size_t lo, hi;
+};
+Span inside(std::size_t q, std::size_t S, std::size_t P, std::size_t W, std::size_t Wout) {
+  // j*S + q >= P  <=>  j >= ceil((P - q) / S);  j*S + q < P + W  <=>  j < ceil((P + W - q) / S)
+  const std::size_t lo = q >= P ? 0 : (P - q + S - 1) / S;
+  const std::size_t hi = P + W <= q ? 0 : (P + W - q + S - 1) / S;
+  return {std::min(lo, Wout), std::min(std::max(lo, hi), Wout)};
+}
+
+// Short rows (a few dozen numbers) are the common case: plain loops, which the compiler vectorises, cost less
+// than calls to memcpy and memset. __restrict: the rows never overlap.
+void copy_row(double* __restrict dst, const double* __restrict src, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) dst[k] = src[k];
+}
+void zero_row(double* dst, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) dst[k] = 0.0;
+}
+void add_row(double* __restrict dst, const double* __restrict src, std::size_t n) {
+  for (std::size_t k = 0; k < n; ++k) dst[k] += src[k];
+}
+
+}  // namespace
+
+void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body) { pool().run(n, body); }
+
+std::size_t parallel_threads() { return pool().threads(); }
+
+double* Workspace::get(std::size_t slot, std::size_t size) {
+  std::vector<double>& buffer = buffers_[slot];
+  if (buffer.size() < size) {
+    buffer.clear();
+    buffer.shrink_to_fit();
+    buffer.resize(size);
+  }
+  return buffer.data();
+}
+
+Workspace& thread_workspace() {
+  thread_local Workspace workspace;
+  return workspace;
+}
+
+namespace {
+std::atomic<std::size_t> chunk_bytes{ConvTuning{}.chunk_bytes};
+std::atomic<std::size_t> parallel_below_madds{ConvTuning{}.parallel_below_madds};
+}  // namespace
+
+ConvTuning set_conv_tuning(const ConvTuning& tuning) {
+  return {chunk_bytes.exchange(tuning.chunk_bytes), parallel_below_madds.exchange(tuning.parallel_below_madds)};
+}
+
+ConvPlan conv_plan(const ConvShape& s, const ConvParam& param) {
+  ConvPlan plan;
+  const std::size_t K = s.C * s.HH * s.WW, HWo = s.Hout * s.Wout;
+  const std::size_t per_example_bytes = K * HWo * sizeof(double);
+  plan.chunk = per_example_bytes == 0 ? std::max<std::size_t>(1, s.N)
+                                      : std::clamp<std::size_t>(chunk_bytes.load() / per_example_bytes, 1,
+                                                                std::max<std::size_t>(1, s.N));
+  plan.examples_in_parallel = s.F * HWo * K < parallel_below_madds.load();
+  plan.x_is_cols = !plan.examples_in_parallel && s.HH == 1 && s.WW == 1 && param.stride == 1 && param.pad == 0;
+  return plan;
+}
+
+Tensor1 bias_gradient(const Tensor4& dout) {
+  const std::size_t N = dout.shape(0), F = dout.shape(1), HWo = dout.shape(2) * dout.shape(3);
+  Tensor1 db = Tensor1::from_shape({F});
+  parallel_for(F, [&](std::size_t f0, std::size_t f1) {
+    for (std::size_t f = f0; f < f1; ++f) {
+      double sum[4] = {0.0, 0.0, 0.0, 0.0};  // four running sums, so that the additions need not wait in line
+      for (std::size_t n = 0; n < N; ++n) {
+        const double* g = dout.data() + (n * F + f) * HWo;
+        std::size_t k = 0;
+        for (; k + 4 <= HWo; k += 4)
+          for (std::size_t l = 0; l < 4; ++l) sum[l] += g[k + l];
+        for (; k < HWo; ++k) sum[0] += g[k];
+      }
+      db(f) = (sum[0] + sum[1]) + (sum[2] + sum[3]);
+    }
+  });
+  return db;
+}
+
+void fill_bias(Tensor4& out, const Tensor1& b, std::size_t n0, std::size_t n1) {
+  const std::size_t F = out.shape(1), HWo = out.shape(2) * out.shape(3);
+  parallel_for((n1 - n0) * F, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t task = begin; task < end; ++task) {  // task = (n - n0) * F + f
+      double* dst = out.data() + (n0 * F + task) * HWo;
+      std::fill(dst, dst + HWo, b(task % F));
+    }
+  });
+}
+
+void im2col_chunk(const Tensor4& x, std::size_t n0, std::size_t n1, const ConvShape& s, const ConvParam& param,
+                  double* cols) {
+  const std::size_t C = s.C, H = s.H, W = s.W, HH = s.HH, WW = s.WW, Hout = s.Hout, Wout = s.Wout;
+  const std::size_t S = param.stride, P = param.pad;
+  const std::size_t ld = (n1 - n0) * Hout * Wout;  // row stride of cols
+  const double* xdata = x.data();
+  // One task per (example, channel, filter row p): it writes rows (c, p, 0 .. WW-1) of that example's columns.
+  parallel_for((n1 - n0) * C * HH, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t task = begin; task < end; ++task) {
+      const std::size_t p = task % HH, c = (task / HH) % C, nn = task / (HH * C);
+      const double* plane = xdata + ((n0 + nn) * C + c) * H * W;
+      for (std::size_t q = 0; q < WW; ++q) {
+        double* dst = cols + ((c * HH + p) * WW + q) * ld + nn * Hout * Wout;
+        const Span js = inside(q, S, P, W, Wout);
+        for (std::size_t i = 0; i < Hout; ++i, dst += Wout) {
+          const std::size_t h = i * S + p;  // row in the padded input
+          if (h < P || h >= P + H) {
+            zero_row(dst, Wout);
+            continue;
+          }
+          zero_row(dst, js.lo);
+          if (js.lo < js.hi) {
+            const double* src = plane + (h - P) * W + (js.lo * S + q - P);  // x(n, c, h - P, j*S + q - P)
+            if (S == 1) {
+              copy_row(dst + js.lo, src, js.hi - js.lo);
+            } else {
+              for (std::size_t j = js.lo; j < js.hi; ++j, src += S) dst[j] = *src;
+            }
+          }
+          zero_row(dst + js.hi, Wout - js.hi);
+        }
+      }
+    }
+  });
+}
+
+void col2im_chunk(const double* cols, std::size_t n0, std::size_t n1, const ConvShape& s, const ConvParam& param,
+                  Tensor4& dx) {
+  const std::size_t C = s.C, H = s.H, W = s.W, HH = s.HH, WW = s.WW, Hout = s.Hout, Wout = s.Wout;
+  const std::size_t S = param.stride, P = param.pad;
+  const std::size_t ld = (n1 - n0) * Hout * Wout;
+  double* dxdata = dx.data();
+  // One task per (example, channel): it owns that plane of dx, so no two tasks add into the same place.
+  parallel_for((n1 - n0) * C, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t task = begin; task < end; ++task) {
+      const std::size_t c = task % C, nn = task / C;
+      double* plane = dxdata + ((n0 + nn) * C + c) * H * W;
+      std::fill(plane, plane + H * W, 0.0);
+      for (std::size_t p = 0; p < HH; ++p)
+        for (std::size_t q = 0; q < WW; ++q) {
+          const double* src = cols + ((c * HH + p) * WW + q) * ld + nn * Hout * Wout;
+          const Span js = inside(q, S, P, W, Wout);
+          for (std::size_t i = 0; i < Hout; ++i, src += Wout) {
+            const std::size_t h = i * S + p;
+            if (h < P || h >= P + H || js.lo >= js.hi) continue;
+            double* dst = plane + (h - P) * W + (js.lo * S + q - P);
+            if (S == 1) {
+              add_row(dst, src + js.lo, js.hi - js.lo);
+            } else {
+              for (std::size_t j = js.lo; j < js.hi; ++j, dst += S) *dst += src[j];
+            }
+          }
+        }
+    }
+  });
+}
+
+void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
+                   const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
+                   std::size_t ldc) {
+  constexpr double most = double(std::size_t{1} << 18);  // OpenBLAS runs products up to 4 * 65536 on one thread
+  if (double(m) * double(n) * double(k) <= most || (n <= 1 && k <= 1)) {
+    gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if (n >= k) {  // columns [0, h) and [h, n) of op(B) and C
+    const std::size_t h = n / 2;
+    gemm_one_core(transpose_a, transpose_b, m, h, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    gemm_one_core(transpose_a, transpose_b, m, n - h, k, alpha, a, lda, b + (transpose_b ? h * ldb : h), ldb, beta,
+                  c + h, ldc);
+  } else {  // the sum over [0, h) and then over [h, k), added to the first part
+    const std::size_t h = k / 2;
+    gemm_one_core(transpose_a, transpose_b, m, n, h, alpha, a, lda, b, ldb, beta, c, ldc);
+    gemm_one_core(transpose_a, transpose_b, m, n, k - h, alpha, a + (transpose_a ? h * lda : h), lda,
+                  b + (transpose_b ? h : h * ldb), ldb, 1.0, c, ldc);
+  }
+}
+
+void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
+          const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
+          std::size_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {  // an empty sum: C = beta C (BLAS would refuse the zero leading dimensions)
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.0 ? 0.0 : beta * c[i * ldc + j];
+    return;
+  }
+  cblas_dgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
+              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
+              static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c, static_cast<blasint>(ldc));
+}
+
+}  // namespace cnn::detail
