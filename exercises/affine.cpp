@@ -5,6 +5,7 @@
 #include "cnnlab/affine.hpp"
 
 #include <string>
+#include <utility>
 
 #include "cnnlab/errors.hpp"
 

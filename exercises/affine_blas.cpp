@@ -6,6 +6,7 @@
 #include <cblas.h>
 
 #include <string>
+#include <utility>
 
 #include "cnnlab/affine.hpp"
 #include "cnnlab/errors.hpp"

@@ -6,6 +6,7 @@
 #include "cnnlab/conv.hpp"
 
 #include <xtensor/xview.hpp>
+#include <utility>
 
 #include "cnnlab/errors.hpp"
 

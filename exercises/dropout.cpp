@@ -7,6 +7,7 @@
 
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"

@@ -6,6 +6,7 @@
 #include "cnnlab/pool.hpp"
 
 #include <string>
+#include <utility>
 
 #include "cnnlab/errors.hpp"
 

@@ -4,6 +4,8 @@
 // ReLU, elementwise (see src/cnnlab/relu.hpp for the contract).
 #include "cnnlab/relu.hpp"
 
+#include <utility>
+
 #include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
 

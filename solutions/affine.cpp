@@ -2,6 +2,7 @@
 #include "cnnlab/affine.hpp"
 
 #include <string>
+#include <utility>
 
 #include "cnnlab/errors.hpp"
 
@@ -28,7 +29,7 @@ AffineForward affine_forward(const Tensor& x, const Tensor2& w, const Tensor1& b
       for (std::size_t d = 0; d < D; ++d) sum += x_rows[n * D + d] * w(d, m);
       out(n, m) = sum;
     }
-  return {out, AffineCache{x, w, b}};
+  return {std::move(out), AffineCache{x, w, b}};
   // END SOLUTION
 }
 
@@ -54,7 +55,7 @@ AffineGrads affine_backward(const Tensor2& dout, const AffineCache& cache) {
         dw(d, m) += x_rows[n * D + d] * dout(n, m);
       }
     }
-  return {dx, dw, db};
+  return {std::move(dx), std::move(dw), std::move(db)};
   // END SOLUTION
 }
 

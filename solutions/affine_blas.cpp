@@ -3,6 +3,7 @@
 #include <cblas.h>
 
 #include <string>
+#include <utility>
 
 #include "cnnlab/affine.hpp"
 #include "cnnlab/errors.hpp"
@@ -30,7 +31,7 @@ AffineForward affine_forward_blas(const Tensor& x, const Tensor2& w, const Tenso
   if (N > 0 && M > 0 && D > 0)
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n_, m_, d_, 1.0, x.data(), d_, w.data(), m_, 1.0,
                 out.data(), m_);
-  return {out, AffineCache{x, w, b}};
+  return {std::move(out), AffineCache{x, w, b}};
   // END SOLUTION
 }
 
@@ -59,7 +60,7 @@ AffineGrads affine_backward_blas(const Tensor2& dout, const AffineCache& cache) 
   }
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t m = 0; m < M; ++m) db(m) += dout(n, m);
-  return {dx, dw, db};
+  return {std::move(dx), std::move(dw), std::move(db)};
   // END SOLUTION
 }
 

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <utility>
 
 #include "cnnlab/errors.hpp"
 
@@ -94,7 +95,7 @@ BatchNormForward batchnorm_forward(const Tensor2& x, const Tensor1& gamma, const
       xhat(n, d) = (x(n, d) - mean(d)) / std::sqrt(var(d) + eps);
       out(n, d) = gamma(d) * xhat(n, d) + beta(d);
     }
-  return {out, BatchNormCache{param.mode, x, xhat, mean, var, gamma, eps}};
+  return {std::move(out), BatchNormCache{param.mode, x, std::move(xhat), std::move(mean), std::move(var), gamma, eps}};
   // END SOLUTION
 }
 
@@ -139,7 +140,7 @@ BatchNormGrads batchnorm_backward(const Tensor2& dout, const BatchNormCache& cac
     // x reaches the loss directly through c, and through mean = (1/N) sum x
     for (std::size_t n = 0; n < N; ++n) dx(n, d) = dc[n] + dmean / Nd;
   }
-  return {dx, dgamma, dbeta};
+  return {std::move(dx), std::move(dgamma), std::move(dbeta)};
   // END SOLUTION
 }
 
@@ -168,7 +169,7 @@ BatchNormGrads batchnorm_backward_alt(const Tensor2& dout, const BatchNormCache&
     dgamma(d) = sum_dout_xhat;
     dbeta(d) = sum_dout;
   }
-  return {dx, dgamma, dbeta};
+  return {std::move(dx), std::move(dgamma), std::move(dbeta)};
   // END SOLUTION
 }
 
@@ -192,7 +193,7 @@ SpatialBatchNormForward spatial_batchnorm_forward(const Tensor4& x, const Tensor
     for (std::size_t c = 0; c < C; ++c)
       for (std::size_t i = 0; i < H; ++i)
         for (std::size_t j = 0; j < W; ++j) out(n, c, i, j) = f.out((n * H + i) * W + j, c);
-  return {out, SpatialBatchNormCache{f.cache, {N, C, H, W}}};
+  return {std::move(out), SpatialBatchNormCache{std::move(f.cache), {N, C, H, W}}};
   // END SOLUTION
 }
 
@@ -218,7 +219,7 @@ SpatialBatchNormGrads spatial_batchnorm_backward(const Tensor4& dout, const Spat
     for (std::size_t c = 0; c < C; ++c)
       for (std::size_t i = 0; i < H; ++i)
         for (std::size_t j = 0; j < W; ++j) dx(n, c, i, j) = g.dx((n * H + i) * W + j, c);
-  return {dx, g.dgamma, g.dbeta};
+  return {std::move(dx), std::move(g.dgamma), std::move(g.dbeta)};
   // END SOLUTION
 }
 

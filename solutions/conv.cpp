@@ -3,6 +3,7 @@
 #include "cnnlab/conv.hpp"
 
 #include <xtensor/xview.hpp>
+#include <utility>
 
 #include "cnnlab/errors.hpp"
 
@@ -31,7 +32,7 @@ ConvForward conv_forward_naive(const Tensor4& x, const Tensor4& w, const Tensor1
                 sum += w(f, c, p, q) * xpad(n, c, i * S + p, j * S + q);
           out(n, f, i, j) = sum;
         }
-  return {out, ConvCache{x, w, b, param}};
+  return {std::move(out), ConvCache{x, w, b, param}};
   // END SOLUTION
 }
 
@@ -69,7 +70,7 @@ ConvGrads conv_backward_naive(const Tensor4& dout, const ConvCache& cache) {
               }
         }
   Tensor4 dx = xt::view(dxpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W));
-  return {dx, dw, db};
+  return {std::move(dx), std::move(dw), std::move(db)};
   // END SOLUTION
 }
 

@@ -4,6 +4,7 @@
 
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
@@ -29,7 +30,7 @@ DropoutForward dropout_forward(const Tensor& x, const DropoutParam& param, Rng& 
   }
   Tensor out = x;
   for (std::size_t i = 0; i < x.size(); ++i) out.data()[i] = mask.data()[i] * x.data()[i];
-  return {out, DropoutCache{mask}};
+  return {std::move(out), DropoutCache{std::move(mask)}};
   // END SOLUTION
 }
 
@@ -39,7 +40,7 @@ DropoutGrads dropout_backward(const Tensor& dout, const DropoutCache& cache) {
   // BEGIN SOLUTION dropout_backward
   Tensor dx = dout;
   for (std::size_t i = 0; i < dout.size(); ++i) dx.data()[i] = cache.mask.data()[i] * dout.data()[i];
-  return {dx};
+  return {std::move(dx)};
   // END SOLUTION
 }
 

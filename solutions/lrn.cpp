@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
@@ -49,7 +50,7 @@ LrnForward lrn_forward(const Tensor4& x, const LrnParam& param) {
           scale(n, c, i, j) = k + alpha * sum;
           out(n, c, i, j) = x(n, c, i, j) * std::pow(scale(n, c, i, j), -beta);
         }
-  return {out, LrnCache{x, scale, param}};
+  return {std::move(out), LrnCache{x, std::move(scale), param}};
   // END SOLUTION
 }
 
@@ -78,7 +79,7 @@ LrnGrads lrn_backward(const Tensor4& dout, const LrnCache& cache) {
           dx(n, ch, i, j) = dout(n, ch, i, j) * std::pow(scale(n, ch, i, j), -beta) -
                             2.0 * alpha * beta * x(n, ch, i, j) * through_scales;
         }
-  return {dx};
+  return {std::move(dx)};
   // END SOLUTION
 }
 

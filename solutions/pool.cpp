@@ -3,6 +3,7 @@
 #include "cnnlab/pool.hpp"
 
 #include <string>
+#include <utility>
 
 #include "cnnlab/errors.hpp"
 
@@ -26,7 +27,7 @@ MaxPoolForward max_pool_forward_naive(const Tensor4& x, const PoolParam& param) 
               if (x(n, c, i * S + p, j * S + q) > m) m = x(n, c, i * S + p, j * S + q);
           out(n, c, i, j) = m;
         }
-  return {out, MaxPoolCache{x, param}};
+  return {std::move(out), MaxPoolCache{x, param}};
   // END SOLUTION
 }
 
@@ -53,7 +54,7 @@ PoolGrads max_pool_backward_naive(const Tensor4& dout, const MaxPoolCache& cache
               }
           dx(n, c, i * S + p_max, j * S + q_max) += dout(n, c, i, j);
         }
-  return {dx};
+  return {std::move(dx)};
   // END SOLUTION
 }
 
@@ -75,7 +76,7 @@ AvgPoolForward avg_pool_forward_naive(const Tensor4& x, const PoolParam& param) 
             for (std::size_t q = 0; q < WW; ++q) sum += x(n, c, i * S + p, j * S + q);
           out(n, c, i, j) = sum / area;
         }
-  return {out, cache};
+  return {std::move(out), cache};
   // END SOLUTION
 }
 
@@ -96,7 +97,7 @@ PoolGrads avg_pool_backward_naive(const Tensor4& dout, const AvgPoolCache& cache
           for (std::size_t p = 0; p < HH; ++p)
             for (std::size_t q = 0; q < WW; ++q) dx(n, c, i * S + p, j * S + q) += share;
         }
-  return {dx};
+  return {std::move(dx)};
   // END SOLUTION
 }
 
@@ -116,7 +117,7 @@ GlobalAvgPoolForward global_avg_pool_forward(const Tensor4& x) {
         for (std::size_t w = 0; w < W; ++w) sum += x(n, c, h, w);
       out(n, c) = sum / static_cast<double>(H * W);
     }
-  return {out, GlobalAvgPoolCache{{N, C, H, W}}};
+  return {std::move(out), GlobalAvgPoolCache{{N, C, H, W}}};
   // END SOLUTION
 }
 
@@ -132,7 +133,7 @@ PoolGrads global_avg_pool_backward(const Tensor2& dout, const GlobalAvgPoolCache
     for (std::size_t c = 0; c < C; ++c)
       for (std::size_t h = 0; h < H; ++h)
         for (std::size_t w = 0; w < W; ++w) dx(n, c, h, w) = dout(n, c) / static_cast<double>(H * W);
-  return {dx};
+  return {std::move(dx)};
   // END SOLUTION
 }
 
