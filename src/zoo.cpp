@@ -338,6 +338,37 @@ Architecture convnetjs_cifar10() {
   return net;
 }
 
+Architecture fashion_bn() {
+  Architecture net;
+  net.name = "fashion-bn";
+  net.title = "A small ConvNet with batch normalization for 28x28x1 Fashion-MNIST: [(conv-bn-relu) x 2 - pool] x 2 - fc";
+  net.reference = "cnnlab's own training recipe (lectures/train.cpp); convs before a batch norm have no bias";
+  net.input = {1, 28, 28};
+  net.layers = {
+      Conv{.name = "conv1", .filters = 16, .size = 3, .pad = 1, .bias = false},  // 28x28x16
+      BatchNorm{"bn1"},
+      ReLU{"relu1"},
+      Conv{.name = "conv2", .filters = 16, .size = 3, .pad = 1, .bias = false},  // 28x28x16
+      BatchNorm{"bn2"},
+      ReLU{"relu2"},
+      Pool{.name = "pool2", .size = 2, .stride = 2},                              // 14x14x16
+      Conv{.name = "conv3", .filters = 32, .size = 3, .pad = 1, .bias = false},  // 14x14x32
+      BatchNorm{"bn3"},
+      ReLU{"relu3"},
+      Conv{.name = "conv4", .filters = 32, .size = 3, .pad = 1, .bias = false},  // 14x14x32
+      BatchNorm{"bn4"},
+      ReLU{"relu4"},
+      Pool{.name = "pool4", .size = 2, .stride = 2},                              // 7x7x32
+      FullyConnected{.name = "fc5", .outputs = 128, .bias = false},              // 128
+      BatchNorm{"bn5"},
+      ReLU{"relu5"},
+      Dropout{.name = "drop5", .p = 0.3},
+      FullyConnected{.name = "fc6", .outputs = 10},                               // 10 class scores
+      Softmax{"prob"},
+  };
+  return net;
+}
+
 Architecture allconv() {
   Architecture net;
   net.name = "allconv";
@@ -383,6 +414,7 @@ const std::vector<std::pair<std::string, std::function<Architecture()>>>& regist
       {"alphago-policy", alphago_policy},
       {"convnetjs-cifar10", convnetjs_cifar10},
       {"allconv", allconv},
+      {"fashion-bn", fashion_bn},
   };
   return r;
 }

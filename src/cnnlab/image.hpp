@@ -46,7 +46,9 @@ Image map_grid(const Tensor3& maps, std::size_t scale = 4);
 /// @brief One curve of a line plot.
 struct Curve {
   std::vector<double> y;                  ///< values at x = 0, 1, 2, ...
-  std::uint8_t r = 0, g = 0, b = 0;       ///< colour
+  std::uint8_t r = 0;                     ///< colour: red
+  std::uint8_t g = 0;                     ///< colour: green
+  std::uint8_t b = 0;                     ///< colour: blue
 };
 
 /// @brief A line plot of one or more curves on shared axes, with grid lines and numbered ticks.

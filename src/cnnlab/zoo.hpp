@@ -73,6 +73,11 @@ arch::Architecture alphago_policy();
 /// 5x5 P2, pool 2/2, conv 20 5x5 P2, pool, conv 20 5x5 P2, pool, FC 10. 22,466 parameters.
 arch::Architecture convnetjs_cifar10();
 
+/// @brief A small ConvNet with batch normalization for Fashion-MNIST, the training walkthrough's stronger model:
+/// two stages of (conv 3x3 - batch norm - ReLU) x 2 and a 2x2 max pool (16 then 32 filters), then a fully
+/// connected layer of 128 with batch norm, ReLU and dropout 0.3, and the 10 class scores.
+arch::Architecture fashion_bn();
+
 /// @brief A small all-convolutional network for 32x32x3 (after Springenberg et al. 2015): no pooling and no
 /// fully connected layer; 4x4 convs at stride 2 with P = 1 halve the size (an odd F never tiles an even
 /// input at stride 2); a 1x1 conv to 10 maps and a global average pool give the scores. 176,554 parameters.

@@ -205,6 +205,15 @@ def allconv():
                          nn.Flatten(), nn.Softmax(dim=1))
 
 
+def fashion_bn():
+    # cnnlab's training model: [(conv 3x3 no bias - BN - ReLU) x 2 - max pool] x 2 (16, 32), fc 128 - BN - ReLU.
+    def cbr(c_in, k):
+        return [nn.Conv2d(c_in, k, 3, padding=1, bias=False), nn.BatchNorm2d(k), nn.ReLU()]
+    return nn.Sequential(*cbr(1, 16), *cbr(16, 16), nn.MaxPool2d(2, 2), *cbr(16, 32), *cbr(32, 32),
+                         nn.MaxPool2d(2, 2), nn.Flatten(), nn.Linear(7 * 7 * 32, 128, bias=False),
+                         nn.BatchNorm1d(128), nn.ReLU(), nn.Dropout(0.3), nn.Linear(128, 10), nn.Softmax(dim=1))
+
+
 # name, model, input (C, H, W), the published parameter count where there is one
 MODELS = [
     ("lenet5", lenet5(0), (1, 32, 32), 61706),
@@ -224,6 +233,7 @@ MODELS = [
     ("alphago-policy", alphago_policy(), (48, 19, 19), None),
     ("convnetjs-cifar10", convnetjs_cifar10(), (3, 32, 32), None),
     ("allconv", allconv(), (3, 32, 32), None),
+    ("fashion-bn", fashion_bn(), (1, 28, 28), None),
 ]
 
 

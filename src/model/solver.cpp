@@ -1,0 +1,362 @@
+#include "cnnlab/solver.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+#include "cnnlab/errors.hpp"
+
+namespace cnn {
+
+UpdateRule parse_update_rule(const std::string& name) {
+  if (name == "sgd") return UpdateRule::sgd;
+  if (name == "momentum") return UpdateRule::momentum;
+  if (name == "nesterov") return UpdateRule::nesterov;
+  if (name == "adagrad") return UpdateRule::adagrad;
+  if (name == "rmsprop") return UpdateRule::rmsprop;
+  if (name == "adam") return UpdateRule::adam;
+  if (name == "adadelta") return UpdateRule::adadelta;
+  throw value_error("parse_update_rule", "unknown update rule \"" + name +
+                                             "\"; expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adadelta");
+}
+
+double accuracy(Model& model, const Dataset& data, const Normalization& norm, std::size_t max_images,
+                std::size_t batch) {
+  const std::size_t n = max_images == 0 ? data.count : std::min(max_images, data.count);
+  if (n == 0) return 0.0;
+  std::size_t correct = 0;
+  std::vector<std::size_t> idx;
+  for (std::size_t start = 0; start < n; start += batch) {
+    idx.resize(std::min(batch, n - start));
+    std::iota(idx.begin(), idx.end(), start);
+    const Tensor2 s = model.scores(batch_images(data, idx, norm));
+    for (std::size_t b = 0; b < idx.size(); ++b) {
+      std::size_t best = 0;
+      for (std::size_t k = 1; k < s.shape(1); ++k)
+        if (s(b, k) > s(b, best)) best = k;
+      if (best == data.labels[idx[b]]) ++correct;
+    }
+  }
+  return static_cast<double>(correct) / static_cast<double>(n);
+}
+
+Solver::Solver(Model& model, const Dataset& train, const Dataset& val, SolverConfig config)
+    : model_(model), train_(train), val_(val), config_(std::move(config)), lr_(config_.learning_rate) {
+  if (config_.batch_size == 0) throw value_error("Solver", "batch_size must be at least 1");
+  if (train_.count == 0) throw value_error("Solver", "the training set is empty");
+  for (std::size_t i = 0; i < model_.params().size(); ++i) {
+    switch (config_.rule) {
+      case UpdateRule::sgd: rules_.emplace_back(SgdConfig{}); break;
+      case UpdateRule::momentum: rules_.emplace_back(MomentumConfig{}); break;
+      case UpdateRule::nesterov: rules_.emplace_back(NesterovConfig{}); break;
+      case UpdateRule::adagrad: rules_.emplace_back(AdagradConfig{}); break;
+      case UpdateRule::rmsprop: rules_.emplace_back(RmspropConfig{}); break;
+      case UpdateRule::adam: rules_.emplace_back(AdamConfig{}); break;
+      case UpdateRule::adadelta: rules_.emplace_back(AdadeltaConfig{}); break;
+    }
+  }
+}
+
+namespace {
+
+// The hyperparameters every rule shares are set before each step (the learning rate decays).
+template <class C>
+void set_common(C& c, double lr, double momentum, double weight_decay) {
+  c.learning_rate = lr;
+  c.weight_decay = weight_decay;
+  if constexpr (requires { c.momentum; }) c.momentum = momentum;
+  if constexpr (requires { c.beta1; }) c.beta1 = momentum;
+}
+
+void apply(SgdConfig& c, std::span<double> w, std::span<const double> g) { sgd(w, g, c); }
+void apply(MomentumConfig& c, std::span<double> w, std::span<const double> g) { sgd_momentum(w, g, c); }
+void apply(NesterovConfig& c, std::span<double> w, std::span<const double> g) { nesterov(w, g, c); }
+void apply(AdagradConfig& c, std::span<double> w, std::span<const double> g) { adagrad(w, g, c); }
+void apply(RmspropConfig& c, std::span<double> w, std::span<const double> g) { rmsprop(w, g, c); }
+void apply(AdamConfig& c, std::span<double> w, std::span<const double> g) { adam(w, g, c); }
+void apply(AdadeltaConfig& c, std::span<double> w, std::span<const double> g) { adadelta(w, g, c); }
+
+// The state vectors of a rule's config, for checkpoints.
+std::vector<std::vector<double>*> state_of(SgdConfig&) { return {}; }
+std::vector<std::vector<double>*> state_of(MomentumConfig& c) { return {&c.velocity}; }
+std::vector<std::vector<double>*> state_of(NesterovConfig& c) { return {&c.velocity}; }
+std::vector<std::vector<double>*> state_of(AdagradConfig& c) { return {&c.cache}; }
+std::vector<std::vector<double>*> state_of(RmspropConfig& c) { return {&c.cache}; }
+std::vector<std::vector<double>*> state_of(AdamConfig& c) { return {&c.m, &c.v}; }
+std::vector<std::vector<double>*> state_of(AdadeltaConfig& c) { return {&c.square_avg, &c.delta_avg}; }
+
+}  // namespace
+
+double Solver::step(std::span<const std::size_t> indices) {
+  const Tensor4 x = batch_images(train_, indices, config_.norm);
+  const Labels y = batch_labels(train_, indices);
+  const double loss = model_.loss_and_gradients(x, y);
+  if (!std::isfinite(loss))
+    throw value_error("Solver::step", "the loss is " + std::to_string(loss) + " at step " +
+                                          std::to_string(steps_done_ + 1) +
+                                          "; lower the learning rate (training stopped before the update)");
+  auto params = model_.params();
+  for (auto& p : params)
+    for (double g : p.grad)
+      if (!std::isfinite(g))
+        throw value_error("Solver::step", "a gradient of " + p.name + " is not finite at step " +
+                                              std::to_string(steps_done_ + 1) + " (training stopped before the update)");
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    std::visit(
+        [&](auto& c) {
+          set_common(c, lr_, config_.momentum, config_.weight_decay);
+          apply(c, params[i].value, params[i].grad);
+        },
+        rules_[i]);
+  }
+  ++steps_done_;
+  history_.loss.push_back(loss);
+  return loss;
+}
+
+const History& Solver::train(const std::function<void(const StepInfo&)>& on_step) {
+  const std::size_t N = train_.count, B = config_.batch_size;
+  const std::size_t steps = (N + B - 1) / B;
+  std::vector<std::size_t> order(N);
+  while (epochs_done_ < config_.epochs) {
+    const std::size_t epoch = epochs_done_ + 1;
+    // A new order every epoch, from the seed and the epoch number: a resumed run draws the same batches.
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    Rng rng(config_.seed * 1000003u + epoch);
+    for (std::size_t i = N; i > 1; --i) std::swap(order[i - 1], order[rng.index(i)]);
+    const auto start = std::chrono::steady_clock::now();
+    for (std::size_t s = 0; s < steps; ++s) {
+      const std::size_t lo = s * B, hi = std::min(N, lo + B);
+      const double loss = step(std::span<const std::size_t>(order.data() + lo, hi - lo));
+      if (on_step) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        on_step(StepInfo{epoch, s + 1, steps, loss, secs, hi});
+      }
+    }
+    history_.epoch_seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    history_.train_acc.push_back(accuracy(model_, train_, config_.norm, config_.train_acc_samples));
+    const double val = val_.count ? accuracy(model_, val_, config_.norm) : 0.0;
+    history_.val_acc.push_back(val);
+    if (val_.count && (history_.best_epoch == 0 || val > history_.best_val_acc)) {
+      history_.best_epoch = epoch;
+      history_.best_val_acc = val;
+      best_.clear();
+      for (auto& p : model_.params()) best_.emplace_back(p.value.begin(), p.value.end());
+      for (auto& b : model_.buffers()) best_.emplace_back(b.value.begin(), b.value.end());
+    }
+    lr_ *= config_.lr_decay;
+    epochs_done_ = epoch;
+    if (!config_.checkpoint.empty()) save_checkpoint(config_.checkpoint);
+  }
+  if (!best_.empty()) {
+    std::size_t k = 0;
+    for (auto& p : model_.params()) std::copy(best_[k].begin(), best_[k].end(), p.value.begin()), ++k;
+    for (auto& b : model_.buffers()) std::copy(best_[k].begin(), best_[k].end(), b.value.begin()), ++k;
+  }
+  return history_;
+}
+
+// --- checkpoints ----------------------------------------------------------------------------------------
+// Layout (little-endian, as written by this machine): "CNNLABCK", u32 version, u64 epochs done, u64 steps done,
+// f64 learning rate, u32 rule, then a u64 count and that many arrays (name, rank, dims, values) for the
+// parameters, then the buffers, then for every parameter the rule's state vectors and Adam's step count,
+// then the history. Every array carries its name and shape, so a checkpoint of another model is refused.
+
+namespace {
+
+constexpr char kMagic[8] = {'C', 'N', 'N', 'L', 'A', 'B', 'C', 'K'};
+constexpr std::uint32_t kVersion = 1;
+
+class Writer {
+ public:
+  explicit Writer(std::ofstream& out) : out_(out) {}
+  template <class T>
+  void put(T v) { out_.write(reinterpret_cast<const char*>(&v), sizeof v); }
+  void put_doubles(std::span<const double> v) {
+    put<std::uint64_t>(v.size());
+    out_.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(double)));
+  }
+  void put_string(const std::string& s) {
+    put<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
+    out_.write(s.data(), static_cast<std::streamsize>(s.size()));
+  }
+ private:
+  std::ofstream& out_;
+};
+
+class Reader {
+ public:
+  Reader(const std::vector<char>& bytes, std::string path) : b_(bytes), path_(std::move(path)) {}
+  template <class T>
+  T get() {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, b_.data() + at_, sizeof v);
+    at_ += sizeof v;
+    return v;
+  }
+  std::vector<double> get_doubles() {
+    const auto n = get<std::uint64_t>();
+    if (n > (b_.size() - at_) / sizeof(double)) fail("truncated (an array of " + std::to_string(n) + " values)");
+    std::vector<double> v(n);
+    std::memcpy(v.data(), b_.data() + at_, n * sizeof(double));
+    at_ += n * sizeof(double);
+    return v;
+  }
+  std::string get_string() {
+    const auto n = get<std::uint32_t>();
+    need(n);
+    std::string s(b_.data() + at_, n);
+    at_ += n;
+    return s;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw io_error("Solver::load_checkpoint", path_ + ": " + what);
+  }
+  bool at_end() const { return at_ == b_.size(); }
+
+ private:
+  void need(std::size_t n) const {
+    if (n > b_.size() - at_) fail("truncated at byte " + std::to_string(at_));
+  }
+  const std::vector<char>& b_;
+  std::string path_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
+void Solver::save_checkpoint(const std::string& path) const {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw io_error("Solver::save_checkpoint", path + ": cannot create " + tmp);
+    Writer w(out);
+    out.write(kMagic, sizeof kMagic);
+    w.put(kVersion);
+    w.put<std::uint64_t>(epochs_done_);
+    w.put<std::uint64_t>(steps_done_);
+    w.put(lr_);
+    w.put<std::uint32_t>(static_cast<std::uint32_t>(config_.rule));
+    auto write_arrays = [&](const std::vector<ParamView>& arrays) {
+      w.put<std::uint64_t>(arrays.size());
+      for (const auto& a : arrays) {
+        w.put_string(a.name);
+        w.put<std::uint32_t>(static_cast<std::uint32_t>(a.shape.size()));
+        for (auto d : a.shape) w.put<std::uint64_t>(d);
+        w.put_doubles(a.value);
+      }
+    };
+    write_arrays(model_.params());
+    write_arrays(model_.buffers());
+    for (const auto& rule : rules_) {
+      auto& r = const_cast<RuleConfig&>(rule);  // state_of reads only
+      std::visit(
+          [&](auto& c) {
+            const auto state = state_of(c);
+            w.put<std::uint32_t>(static_cast<std::uint32_t>(state.size()));
+            for (auto* v : state) w.put_doubles(*v);
+            std::uint64_t t = 0;
+            if constexpr (requires { c.t; }) t = c.t;
+            w.put(t);
+          },
+          r);
+    }
+    for (const auto* series : {&history_.loss, &history_.train_acc, &history_.val_acc, &history_.epoch_seconds})
+      w.put_doubles(*series);
+    w.put<std::uint64_t>(history_.best_epoch);
+    w.put(history_.best_val_acc);
+    w.put<std::uint64_t>(best_.size());
+    for (const auto& v : best_) w.put_doubles(v);
+    out.flush();
+    if (!out) {
+      std::remove(tmp.c_str());
+      throw io_error("Solver::save_checkpoint", path + ": write failed (disk full?)");
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw io_error("Solver::save_checkpoint", path + ": cannot replace the checkpoint (" + ec.message() + ")");
+}
+
+void Solver::load_checkpoint(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error("Solver::load_checkpoint", path + ": cannot open");
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Reader r(bytes, path);
+  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    r.fail("not a cnnlab checkpoint (wrong magic)");
+  for (std::size_t i = 0; i < sizeof kMagic; ++i) r.get<char>();
+  if (const auto v = r.get<std::uint32_t>(); v != kVersion)
+    r.fail("checkpoint version " + std::to_string(v) + ", this build reads version " + std::to_string(kVersion));
+  const auto epochs = r.get<std::uint64_t>();
+  const auto steps = r.get<std::uint64_t>();
+  const auto lr = r.get<double>();
+  if (r.get<std::uint32_t>() != static_cast<std::uint32_t>(config_.rule))
+    r.fail("saved with another update rule than this solver's");
+  // Read everything first; change the model only once the whole file has been checked.
+  auto read_arrays = [&](const std::vector<ParamView>& expect) {
+    std::vector<std::vector<double>> values;
+    if (r.get<std::uint64_t>() != expect.size()) r.fail("holds a different number of arrays than this model");
+    for (const auto& e : expect) {
+      const std::string name = r.get_string();
+      if (name != e.name) r.fail("array \"" + name + "\" where this model has \"" + e.name + "\"");
+      std::vector<std::size_t> shape(r.get<std::uint32_t>());
+      for (auto& d : shape) d = r.get<std::uint64_t>();
+      if (shape != e.shape) r.fail(name + " has shape " + shape_str(shape) + ", this model's is " + shape_str(e.shape));
+      values.push_back(r.get_doubles());
+      if (values.back().size() != e.value.size()) r.fail(name + ": wrong number of values");
+    }
+    return values;
+  };
+  auto params = model_.params();
+  auto buffers = model_.buffers();
+  const auto pv = read_arrays(params);
+  const auto bv = read_arrays(buffers);
+  std::vector<std::vector<std::vector<double>>> states(rules_.size());
+  std::vector<std::uint64_t> ts(rules_.size());
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const auto n = r.get<std::uint32_t>();
+    if (n > 2) r.fail("corrupt optimizer state");
+    for (std::uint32_t k = 0; k < n; ++k) {
+      states[i].push_back(r.get_doubles());
+      if (!states[i].back().empty() && states[i].back().size() != params[i].value.size())
+        r.fail("optimizer state of " + params[i].name + " has the wrong size");
+    }
+    ts[i] = r.get<std::uint64_t>();
+  }
+  History h;
+  h.loss = r.get_doubles();
+  h.train_acc = r.get_doubles();
+  h.val_acc = r.get_doubles();
+  h.epoch_seconds = r.get_doubles();
+  h.best_epoch = r.get<std::uint64_t>();
+  h.best_val_acc = r.get<double>();
+  std::vector<std::vector<double>> best(r.get<std::uint64_t>());
+  for (auto& v : best) v = r.get_doubles();
+  if (!r.at_end()) r.fail("has bytes after the end of the checkpoint");
+
+  for (std::size_t i = 0; i < params.size(); ++i) std::copy(pv[i].begin(), pv[i].end(), params[i].value.begin());
+  for (std::size_t i = 0; i < buffers.size(); ++i) std::copy(bv[i].begin(), bv[i].end(), buffers[i].value.begin());
+  for (std::size_t i = 0; i < rules_.size(); ++i)
+    std::visit(
+        [&](auto& c) {
+          const auto state = state_of(c);
+          if (state.size() != states[i].size()) r.fail("optimizer state does not match the update rule");
+          for (std::size_t k = 0; k < state.size(); ++k) *state[k] = states[i][k];
+          if constexpr (requires { c.t; }) c.t = ts[i];
+        },
+        rules_[i]);
+  epochs_done_ = epochs;
+  steps_done_ = steps;
+  lr_ = lr;
+  history_ = std::move(h);
+  best_ = std::move(best);
+}
+
+}  // namespace cnn
