@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cnnlab/arch.hpp"
+#include "cnnlab/run_check.hpp"
 #include "cnnlab/zoo.hpp"
 
 using namespace cnn;
@@ -46,5 +47,13 @@ int main() {
   compare("total parameters", "", with_commas(s.total.parameters()));
   std::cout << "\nNo pooling anywhere: every layer keeps the 19x19 board, since a move is a single point. The\n"
                "paper's last layer has one bias per position (+360 parameters); the zoo keeps one, as a conv has.\n";
+
+  section("A real forward and backward pass, every shape checked against the calculator");
+  // Built by the runtime from the same spec as the table above, on the 19x19x48 board, a batch of 4 positions.
+  const arch::Shape run_input{48, 19, 19};
+  std::cout << "Running alphago_policy on random images, input " << to_string(run_input) << ", batch 4:\n";
+  const RunReport run = run_and_check(zoo::alphago_policy(), run_input, 4);
+  std::cout << run.table();
+  if (!run.all_match) return 1;
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "cnnlab/arch.hpp"
+#include "cnnlab/run_check.hpp"
 #include "cnnlab/zoo.hpp"
 
 using namespace cnn;
@@ -52,5 +53,13 @@ int main() {
   std::cout << "(28 - 5 + 2*2)/1 + 1 = " << f.layers[0].output.w << ": from there on every size is LeNet-5's; "
             << with_commas(f.total.parameters()) << " parameters, "
             << with_commas(f.total.mult_adds) << " multiply-adds per image.\n";
+
+  section("A real forward and backward pass, every shape checked against the calculator");
+  // Built by the runtime from the same spec as the table above, at its own 32x32 input, on a batch of 8.
+  const arch::Shape run_input{1, 32, 32};
+  std::cout << "Running lenet5 on random images, input " << to_string(run_input) << ", batch 8:\n";
+  const RunReport run = run_and_check(zoo::lenet5(), run_input, 8);
+  std::cout << run.table();
+  if (!run.all_match) return 1;
   return 0;
 }
