@@ -281,62 +281,44 @@ class Dropout final : public Layer {
   std::optional<DropoutCache> cache_;
 };
 
-class SpatialBatchNorm final : public Layer {
- public:
-  SpatialBatchNorm(std::string name, std::size_t C, double momentum)
-      : Layer(std::move(name)), momentum_(momentum), gamma_(xt::ones<double>({C})), beta_(xt::zeros<double>({C})),
-        dgamma_(xt::zeros<double>({C})), dbeta_(xt::zeros<double>({C})), state_(batchnorm_state(C)) {}
-  std::string describe() const override { return "spatial batchnorm " + std::to_string(gamma_.size()); }
-  Tensor forward(Tensor x, Mode mode) override {
-    BatchNormParam p;
-    p.mode = mode;
-    p.momentum = momentum_;
-    auto r = spatial_batchnorm_forward(take_rank<4>(std::move(x), name()), gamma_, beta_, p, state_);
-    cache_ = std::move(r.cache);
-    return give_any(std::move(r.out));
-  }
-  Tensor backward(Tensor dout) override {
-    auto g = spatial_batchnorm_backward(take_rank<4>(std::move(dout), name()), require_cache(cache_, name()));
-    dgamma_ = std::move(g.dgamma);
-    dbeta_ = std::move(g.dbeta);
-    return give_any(std::move(g.dx));
-  }
-  std::vector<ParamView> params() override {
-    return {view(name(), "gamma", gamma_, dgamma_), view(name(), "beta", beta_, dbeta_)};
-  }
-  std::vector<ParamView> buffers() override { return running(name(), state_); }
-  void initialize(Rng&) override {
-    gamma_.fill(1.0);
-    beta_.fill(0.0);
-    state_ = batchnorm_state(gamma_.size());
-  }
-
- private:
-  double momentum_;
-  Tensor1 gamma_, beta_, dgamma_, dbeta_;
-  BatchNormState state_;
-  std::optional<SpatialBatchNormCache> cache_;
-};
-
+// Batch normalization over the features of (N, D) or, Spatial, over the channels of (N, C, H, W): the same
+// parameters (gamma, beta) and running statistics, a different pair of library functions.
+template <bool Spatial>
 class BatchNorm final : public Layer {
  public:
-  BatchNorm(std::string name, std::size_t D, double momentum)
-      : Layer(std::move(name)), momentum_(momentum), gamma_(xt::ones<double>({D})), beta_(xt::zeros<double>({D})),
-        dgamma_(xt::zeros<double>({D})), dbeta_(xt::zeros<double>({D})), state_(batchnorm_state(D)) {}
-  std::string describe() const override { return "batchnorm " + std::to_string(gamma_.size()); }
+  BatchNorm(std::string name, std::size_t features, double momentum)
+      : Layer(std::move(name)), momentum_(momentum), gamma_(xt::ones<double>({features})),
+        beta_(xt::zeros<double>({features})), dgamma_(xt::zeros<double>({features})),
+        dbeta_(xt::zeros<double>({features})), state_(batchnorm_state(features)) {}
+  std::string describe() const override {
+    return std::string(Spatial ? "spatial batchnorm " : "batchnorm ") + std::to_string(gamma_.size());
+  }
   Tensor forward(Tensor x, Mode mode) override {
     BatchNormParam p;
     p.mode = mode;
     p.momentum = momentum_;
-    auto r = batchnorm_forward(take_rank<2>(std::move(x), name()), gamma_, beta_, p, state_);
-    cache_ = std::move(r.cache);
-    return give_any(std::move(r.out));
+    if constexpr (Spatial) {
+      auto r = spatial_batchnorm_forward(take_rank<4>(std::move(x), name()), gamma_, beta_, p, state_);
+      cache_ = std::move(r.cache);
+      return give_any(std::move(r.out));
+    } else {
+      auto r = batchnorm_forward(take_rank<2>(std::move(x), name()), gamma_, beta_, p, state_);
+      cache_ = std::move(r.cache);
+      return give_any(std::move(r.out));
+    }
   }
   Tensor backward(Tensor dout) override {
-    auto g = batchnorm_backward_alt(take_rank<2>(std::move(dout), name()), require_cache(cache_, name()));
-    dgamma_ = std::move(g.dgamma);
-    dbeta_ = std::move(g.dbeta);
-    return give_any(std::move(g.dx));
+    if constexpr (Spatial) {
+      auto g = spatial_batchnorm_backward(take_rank<4>(std::move(dout), name()), require_cache(cache_, name()));
+      dgamma_ = std::move(g.dgamma);
+      dbeta_ = std::move(g.dbeta);
+      return give_any(std::move(g.dx));
+    } else {
+      auto g = batchnorm_backward_alt(take_rank<2>(std::move(dout), name()), require_cache(cache_, name()));
+      dgamma_ = std::move(g.dgamma);
+      dbeta_ = std::move(g.dbeta);
+      return give_any(std::move(g.dx));
+    }
   }
   std::vector<ParamView> params() override {
     return {view(name(), "gamma", gamma_, dgamma_), view(name(), "beta", beta_, dbeta_)};
@@ -352,7 +334,7 @@ class BatchNorm final : public Layer {
   double momentum_;
   Tensor1 gamma_, beta_, dgamma_, dbeta_;
   BatchNormState state_;
-  std::optional<BatchNormCache> cache_;
+  std::optional<std::conditional_t<Spatial, SpatialBatchNormCache, BatchNormCache>> cache_;
 };
 
 }  // namespace
@@ -379,10 +361,10 @@ std::unique_ptr<Layer> make_dropout(std::string name, double p_drop, std::uint64
   return std::make_unique<Dropout>(std::move(name), p_drop, seed);
 }
 std::unique_ptr<Layer> make_spatial_batchnorm(std::string name, std::size_t C, double momentum) {
-  return std::make_unique<SpatialBatchNorm>(std::move(name), C, momentum);
+  return std::make_unique<BatchNorm<true>>(std::move(name), C, momentum);
 }
 std::unique_ptr<Layer> make_batchnorm(std::string name, std::size_t D, double momentum) {
-  return std::make_unique<BatchNorm>(std::move(name), D, momentum);
+  return std::make_unique<BatchNorm<false>>(std::move(name), D, momentum);
 }
 
 }  // namespace cnn

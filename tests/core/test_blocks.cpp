@@ -2,11 +2,13 @@
 // GoogLeNet's inception module as the runtime builds them from the architecture specs (src/cnnlab/arch.hpp).
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <xtensor/xadapt.hpp>
 
 #include "cnnlab/arch.hpp"
 #include "cnnlab/concat.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/softmax.hpp"
+#include "reference/blocks_torch.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;
@@ -139,4 +141,57 @@ TEST_CASE("an inception module's depth is the sum of its branches, and every bra
     INFO(c.report());
     REQUIRE(c.passed());
   }
+}
+
+namespace {
+
+// The fill rule of tests/reference/blocks_torch.py, by the parameter's kind.
+void fill_like_reference(Model& m) {
+  for (auto& p : m.params()) {
+    double lo = -0.3, hi = 0.3;
+    if (p.name.ends_with(".b")) lo = -0.1, hi = 0.1;
+    if (p.name.ends_with(".gamma")) lo = 0.5, hi = 1.5;
+    if (p.name.ends_with(".beta")) lo = -0.2, hi = 0.2;
+    const std::size_t n = p.value.size();
+    for (std::size_t i = 0; i < n; ++i) p.value[i] = n == 1 ? lo : lo + (hi - lo) * static_cast<double>(i) / static_cast<double>(n - 1);
+  }
+}
+
+void matches_reference(Model& m, std::initializer_list<std::size_t> x_shape, std::initializer_list<std::size_t> y_shape,
+                       const std::vector<double>& out, const std::vector<double>& dx,
+                       const std::vector<std::pair<std::string, std::vector<double>>>& grads) {
+  fill_like_reference(m);
+  const Tensor x = testing::linspace(-1.0, 1.0, x_shape);
+  const Tensor y = m.forward(Tensor(x), Mode::train);
+  REQUIRE_CLOSE(compare("out", y, testing::from_values(out, y_shape)));
+  const Tensor d = m.backward(testing::linspace(-0.5, 0.7, y_shape));
+  REQUIRE_CLOSE(compare("dx", d, testing::from_values(dx, x_shape)));
+  auto params = m.params();
+  REQUIRE(params.size() == grads.size());
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    REQUIRE(params[i].name == grads[i].first);
+    const Tensor g = xt::adapt(std::vector<double>(params[i].grad.begin(), params[i].grad.end()), params[i].shape);
+    const Tensor e = xt::adapt(grads[i].second, params[i].shape);
+    REQUIRE_CLOSE(compare("d" + params[i].name, g, e));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a residual block with a projection shortcut matches PyTorch, forward and backward", "[blocks][residual][known]") {
+  // Reference: tests/reference/blocks_torch.py (conv2d, batch_norm in training mode, autograd, float64).
+  Model m = one_block(arch::Residual{.name = "res", .kind = arch::BlockKind::basic, .planes = 4, .stride = 2,
+                                     .shortcut = arch::Shortcut::projection},
+                      {3, 5, 5});
+  matches_reference(m, {2, 3, 5, 5}, {2, 4, 3, 3}, ref::blocks::residual_out, ref::blocks::residual_dx,
+                    ref::blocks::residual_grads);
+}
+
+TEST_CASE("an inception module matches PyTorch, forward and backward", "[blocks][inception][known]") {
+  // Reference: tests/reference/blocks_torch.py (conv2d, max_pool2d with padding, cat, autograd, float64).
+  const arch::Inception spec{.name = "inc", .n1x1 = 2, .n3x3_reduce = 2, .n3x3 = 3, .n5x5_reduce = 1, .n5x5 = 2,
+                             .pool_proj = 1};
+  Model m = one_block(spec, {3, 6, 6});
+  matches_reference(m, {2, 3, 6, 6}, {2, 8, 6, 6}, ref::blocks::inception_out, ref::blocks::inception_dx,
+                    ref::blocks::inception_grads);
 }
