@@ -9,6 +9,7 @@
 
 #include "cnnlab/affine.hpp"
 #include "cnnlab/batchnorm.hpp"
+#include "cnnlab/batchnorm_fast.hpp"
 #include "cnnlab/conv.hpp"
 #include "cnnlab/pool.hpp"
 #include "cnnlab/relu.hpp"
@@ -76,7 +77,7 @@ ConvGrads conv_relu_pool_backward(const Tensor4& dout, const ConvReluPoolCache& 
 /// @brief Caches of a convolution, a spatial batch norm and a ReLU.
 struct ConvBnReluCache {
   ConvCache conv;              ///< of conv_forward_im2col
-  SpatialBatchNormCache bn;    ///< of spatial_batchnorm_forward
+  SpatialBatchNormFastCache bn;  ///< of spatial_batchnorm_forward_fast
   ReluCache relu;              ///< of relu_forward
 };
 

@@ -36,7 +36,7 @@ ConvBnReluForward conv_bn_relu_forward(const Tensor4& x, const Tensor4& w, const
                                        const Tensor1& gamma, const Tensor1& beta, const BatchNormParam& bn,
                                        BatchNormState& state) {
   auto c = conv_forward_im2col(x, w, b, conv);
-  auto n = spatial_batchnorm_forward(c.out, gamma, beta, bn, state);
+  auto n = spatial_batchnorm_forward_fast(c.out, gamma, beta, bn, state);
   auto r = relu_forward(give_any(std::move(n.out)));
   return {take_rank<4>(std::move(r.out), "conv_bn_relu_forward"),
           ConvBnReluCache{std::move(c.cache), std::move(n.cache), std::move(r.cache)}};
@@ -44,7 +44,7 @@ ConvBnReluForward conv_bn_relu_forward(const Tensor4& x, const Tensor4& w, const
 
 ConvBnReluGrads conv_bn_relu_backward(const Tensor4& dout, const ConvBnReluCache& cache) {
   Tensor da = relu_backward(give_any(Tensor4(dout)), cache.relu).dx;
-  auto n = spatial_batchnorm_backward(take_rank<4>(std::move(da), "conv_bn_relu_backward"), cache.bn);
+  auto n = spatial_batchnorm_backward_fast(take_rank<4>(std::move(da), "conv_bn_relu_backward"), cache.bn);
   auto c = conv_backward_im2col(n.dx, cache.conv);
   return {std::move(c.dx), std::move(c.dw), std::move(c.db), std::move(n.dgamma), std::move(n.dbeta)};
 }

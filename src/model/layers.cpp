@@ -6,6 +6,7 @@
 
 #include "cnnlab/affine.hpp"
 #include "cnnlab/batchnorm.hpp"
+#include "cnnlab/batchnorm_fast.hpp"
 #include "cnnlab/conv.hpp"
 #include "cnnlab/dropout.hpp"
 #include "cnnlab/lrn.hpp"
@@ -298,7 +299,7 @@ class BatchNorm final : public Layer {
     p.mode = mode;
     p.momentum = momentum_;
     if constexpr (Spatial) {
-      auto r = spatial_batchnorm_forward(take_rank<4>(std::move(x), name()), gamma_, beta_, p, state_);
+      auto r = spatial_batchnorm_forward_fast(take_rank<4>(std::move(x), name()), gamma_, beta_, p, state_);
       cache_ = std::move(r.cache);
       return give_any(std::move(r.out));
     } else {
@@ -309,7 +310,7 @@ class BatchNorm final : public Layer {
   }
   Tensor backward(Tensor dout) override {
     if constexpr (Spatial) {
-      auto g = spatial_batchnorm_backward(take_rank<4>(std::move(dout), name()), require_cache(cache_, name()));
+      auto g = spatial_batchnorm_backward_fast(take_rank<4>(std::move(dout), name()), require_cache(cache_, name()));
       dgamma_ = std::move(g.dgamma);
       dbeta_ = std::move(g.dbeta);
       return give_any(std::move(g.dx));
@@ -334,7 +335,7 @@ class BatchNorm final : public Layer {
   double momentum_;
   Tensor1 gamma_, beta_, dgamma_, dbeta_;
   BatchNormState state_;
-  std::optional<std::conditional_t<Spatial, SpatialBatchNormCache, BatchNormCache>> cache_;
+  std::optional<std::conditional_t<Spatial, SpatialBatchNormFastCache, BatchNormCache>> cache_;
 };
 
 }  // namespace
