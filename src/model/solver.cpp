@@ -204,7 +204,7 @@ class Reader {
     const auto n = get<std::uint64_t>();
     if (n > (b_.size() - at_) / sizeof(double)) fail("truncated (an array of " + std::to_string(n) + " values)");
     std::vector<double> v(n);
-    std::memcpy(v.data(), b_.data() + at_, n * sizeof(double));
+    if (n > 0) std::memcpy(v.data(), b_.data() + at_, n * sizeof(double));  // (an empty vector's data() may be null)
     at_ += n * sizeof(double);
     return v;
   }
