@@ -7,20 +7,14 @@
 #include <string>
 #include <utility>
 
+#include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
 
 namespace cnn {
 
 AffineForward affine_forward(const Tensor& x, const Tensor2& w, const Tensor1& b) {
-  if (x.dimension() < 2)
-    throw shape_error("affine_forward", "x must have shape (N, d1, ..., dk) with rank >= 2, got " + shape_str(x.shape()));
+  check_affine_inputs("affine_forward", x, w, b);
   const std::size_t N = x.shape(0), D = trailing_size(x.shape()), M = w.shape(1);
-  if (w.shape(0) != D)
-    throw shape_error("affine_forward", "x flattens to D = " + std::to_string(D) + " but w has " +
-                                            std::to_string(w.shape(0)) + " rows");
-  if (b.size() != M)
-    throw shape_error("affine_forward", "w has M = " + std::to_string(M) + " columns but b has " +
-                                            std::to_string(b.size()) + " entries");
   // Exercise: y(n, m) = b(m) + sum over d of x_rows(n, d) * w(d, m), where x_rows is x reshaped to (N, D).
   // x.data()[n * D + d] is entry d of example n (xtensor stores rows one after the other).
   // BEGIN EXERCISE affine_forward
@@ -32,9 +26,7 @@ AffineGrads affine_backward(const Tensor2& dout, const AffineCache& cache) {
   const Tensor& x = cache.x;
   const Tensor2& w = cache.w;
   const std::size_t N = x.shape(0), D = w.shape(0), M = w.shape(1);
-  if (dout.shape(0) != N || dout.shape(1) != M)
-    throw shape_error("affine_backward", "dout must be (N, M) = (" + std::to_string(N) + ", " + std::to_string(M) +
-                                             "), got " + shape_str(dout.shape()));
+  check_affine_dout("affine_backward", dout, N, M);
   // Exercise: dx_rows = dout wᵀ (then reshape to x's shape), dw = x_rowsᵀ dout, db = sum of dout over n.
   // BEGIN EXERCISE affine_backward
   throw cnn::not_implemented("affine_backward", "exercises/affine.cpp");

@@ -6,21 +6,14 @@
 #include <utility>
 
 #include "cnnlab/affine.hpp"
+#include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
 
 namespace cnn {
 
 AffineForward affine_forward_blas(const Tensor& x, const Tensor2& w, const Tensor1& b) {
-  if (x.dimension() < 2)
-    throw shape_error("affine_forward_blas",
-                      "x must have shape (N, d1, ..., dk) with rank >= 2, got " + shape_str(x.shape()));
+  check_affine_inputs("affine_forward_blas", x, w, b);
   const std::size_t N = x.shape(0), D = trailing_size(x.shape()), M = w.shape(1);
-  if (w.shape(0) != D)
-    throw shape_error("affine_forward_blas", "x flattens to D = " + std::to_string(D) + " but w has " +
-                                                 std::to_string(w.shape(0)) + " rows");
-  if (b.size() != M)
-    throw shape_error("affine_forward_blas", "w has M = " + std::to_string(M) + " columns but b has " +
-                                                 std::to_string(b.size()) + " entries");
   // Exercise: fill out (N, M) with b in every row, then one cblas_dgemm adds x_rows (N, D) times w (D, M):
   // cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, M, D, 1.0, x, D, w, M, 1.0, out, M).
   // BEGIN SOLUTION affine_forward_blas
@@ -39,9 +32,7 @@ AffineGrads affine_backward_blas(const Tensor2& dout, const AffineCache& cache) 
   const Tensor& x = cache.x;
   const Tensor2& w = cache.w;
   const std::size_t N = x.shape(0), D = w.shape(0), M = w.shape(1);
-  if (dout.shape(0) != N || dout.shape(1) != M)
-    throw shape_error("affine_backward_blas", "dout must be (N, M) = (" + std::to_string(N) + ", " +
-                                                  std::to_string(M) + "), got " + shape_str(dout.shape()));
+  check_affine_dout("affine_backward_blas", dout, N, M);
   // Exercise: dx_rows (N, D) = dout (N, M) times w transposed; dw (D, M) = x_rows transposed times dout;
   // db = column sums of dout. CblasTrans on an operand uses it transposed without copying it.
   // BEGIN SOLUTION affine_backward_blas

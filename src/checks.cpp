@@ -15,4 +15,22 @@ void check_labels(std::string_view function, const Tensor2& x, const Labels& y) 
                                       " is not a class: expected 0 <= y < K = " + std::to_string(K));
 }
 
+void check_affine_inputs(std::string_view function, const Tensor& x, const Tensor2& w, const Tensor1& b) {
+  if (x.dimension() < 2)
+    throw shape_error(function, "x must have shape (N, d1, ..., dk) with rank >= 2, got " + shape_str(x.shape()));
+  const std::size_t D = trailing_size(x.shape()), M = w.shape(1);
+  if (w.shape(0) != D)
+    throw shape_error(function, "x flattens to D = " + std::to_string(D) + " but w has " + std::to_string(w.shape(0)) +
+                                    " rows");
+  if (b.size() != M)
+    throw shape_error(function, "w has M = " + std::to_string(M) + " columns but b has " + std::to_string(b.size()) +
+                                    " entries");
+}
+
+void check_affine_dout(std::string_view function, const Tensor2& dout, std::size_t N, std::size_t M) {
+  if (dout.shape(0) != N || dout.shape(1) != M)
+    throw shape_error(function, "dout must be (N, M) = (" + std::to_string(N) + ", " + std::to_string(M) + "), got " +
+                                    shape_str(dout.shape()));
+}
+
 }  // namespace cnn

@@ -16,6 +16,14 @@ namespace cnn {
 /// @throws cnn::value_error on a label of K or more
 void check_labels(std::string_view function, const Tensor2& x, const Labels& y);
 
+/// @brief Checks an affine layer's inputs: x of rank >= 2 flattening to D = w's rows, b of w's M columns.
+/// @throws cnn::shape_error naming @p function, with the sizes
+void check_affine_inputs(std::string_view function, const Tensor& x, const Tensor2& w, const Tensor1& b);
+
+/// @brief Checks an affine layer's upstream gradient: (N, M) for an input of N examples and M outputs.
+/// @throws cnn::shape_error naming @p function, with the sizes
+void check_affine_dout(std::string_view function, const Tensor2& dout, std::size_t N, std::size_t M);
+
 /// @brief Checks that two tensors have the same shape.
 /// @throws cnn::shape_error naming both arguments and both shapes
 template <class A, class B>
