@@ -17,6 +17,7 @@
 #include <iostream>
 #include <malloc.h>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -167,6 +168,17 @@ class ProgressBar {
   double avg_ = 0.0;
 };
 
+// The first parameter of rank 4 is the first conv layer's filters (F, C, HH, WW).
+std::optional<Tensor4> first_conv_filters(Model& model) {
+  for (auto& p : model.params())
+    if (p.shape.size() == 4) {
+      Tensor4 w = Tensor4::from_shape({p.shape[0], p.shape[1], p.shape[2], p.shape[3]});
+      std::copy(p.value.begin(), p.value.end(), w.begin());
+      return w;
+    }
+  return std::nullopt;
+}
+
 void write_history(const fs::path& dir, const History& h) {
   std::ofstream csv(dir / "history.csv");
   csv << "epoch,train_acc,val_acc,seconds\n";
@@ -244,16 +256,10 @@ int main(int argc, char** argv) {
     const fs::path out = opt.out;
     write_history(out, h);
     std::vector<std::string> written = {"history.csv", "loss.csv"};
-    for (const auto& l : model.layers())
-      for (auto& p : l->params())
-        if (p.shape.size() == 4) {  // the first conv layer's filters
-          Tensor4 w = xt::adapt(std::vector<double>(p.value.begin(), p.value.end()),
-                                std::array<std::size_t, 4>{p.shape[0], p.shape[1], p.shape[2], p.shape[3]});
-          write_png((out / "filters.png").string(), filter_grid(w, 8));
-          written.push_back("filters.png");
-          goto filters_done;
-        }
-  filters_done:
+    if (const auto w = first_conv_filters(model)) {
+      write_png((out / "filters.png").string(), filter_grid(*w, 8));
+      written.push_back("filters.png");
+    }
     {
       const std::vector<std::size_t> first = {0};
       const auto trace = model.trace(batch_images(test, first, cfg.norm));

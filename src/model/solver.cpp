@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <type_traits>
 
 #include "cnnlab/errors.hpp"
 
@@ -81,14 +82,23 @@ void apply(RmspropConfig& c, std::span<double> w, std::span<const double> g) { r
 void apply(AdamConfig& c, std::span<double> w, std::span<const double> g) { adam(w, g, c); }
 void apply(AdadeltaConfig& c, std::span<double> w, std::span<const double> g) { adadelta(w, g, c); }
 
-// The state vectors of a rule's config, for checkpoints.
-std::vector<std::vector<double>*> state_of(SgdConfig&) { return {}; }
-std::vector<std::vector<double>*> state_of(MomentumConfig& c) { return {&c.velocity}; }
-std::vector<std::vector<double>*> state_of(NesterovConfig& c) { return {&c.velocity}; }
-std::vector<std::vector<double>*> state_of(AdagradConfig& c) { return {&c.cache}; }
-std::vector<std::vector<double>*> state_of(RmspropConfig& c) { return {&c.cache}; }
-std::vector<std::vector<double>*> state_of(AdamConfig& c) { return {&c.m, &c.v}; }
-std::vector<std::vector<double>*> state_of(AdadeltaConfig& c) { return {&c.square_avg, &c.delta_avg}; }
+// The state vectors of a rule's config, for checkpoints: pointers to const vectors for a const config (saving),
+// to mutable ones otherwise (loading).
+template <class C>
+auto state_of(C& c) {
+  using V = std::conditional_t<std::is_const_v<C>, const std::vector<double>, std::vector<double>>;
+  using Rule = std::remove_const_t<C>;
+  if constexpr (std::is_same_v<Rule, MomentumConfig> || std::is_same_v<Rule, NesterovConfig>)
+    return std::vector<V*>{&c.velocity};
+  else if constexpr (std::is_same_v<Rule, AdagradConfig> || std::is_same_v<Rule, RmspropConfig>)
+    return std::vector<V*>{&c.cache};
+  else if constexpr (std::is_same_v<Rule, AdamConfig>)
+    return std::vector<V*>{&c.m, &c.v};
+  else if constexpr (std::is_same_v<Rule, AdadeltaConfig>)
+    return std::vector<V*>{&c.square_avg, &c.delta_avg};
+  else
+    return std::vector<V*>{};  // plain SGD keeps no state
+}
 
 }  // namespace
 
@@ -255,9 +265,8 @@ void Solver::save_checkpoint(const std::string& path) const {
     write_arrays(model_.params());
     write_arrays(model_.buffers());
     for (const auto& rule : rules_) {
-      auto& r = const_cast<RuleConfig&>(rule);  // state_of reads only
       std::visit(
-          [&](auto& c) {
+          [&](const auto& c) {
             const auto state = state_of(c);
             w.put<std::uint32_t>(static_cast<std::uint32_t>(state.size()));
             for (auto* v : state) w.put_doubles(*v);
@@ -265,7 +274,7 @@ void Solver::save_checkpoint(const std::string& path) const {
             if constexpr (requires { c.t; }) t = c.t;
             w.put(t);
           },
-          r);
+          rule);
     }
     for (const auto* series : {&history_.loss, &history_.train_acc, &history_.val_acc, &history_.epoch_seconds})
       w.put_doubles(*series);
