@@ -244,7 +244,16 @@ int main(int argc, char** argv) {
     std::cout << "training: " << opt.rule << ", learning rate " << opt.lr << ", batch " << opt.batch << ", "
               << opt.epochs << " epoch(s), seed " << opt.seed << "\n";
     ProgressBar bar(opt.epochs);
-    const History& h = solver.train([&](const StepInfo& s) { bar(s); });
+    try {
+      solver.train([&](const StepInfo& s) { bar(s); });
+    } catch (const cnn::value_error& e) {  // a non-finite loss or gradient: say what is left to resume from
+      std::cerr << "\ntrain: " << e.what() << "\n";
+      if (!opt.checkpoint.empty() && solver.epochs_done() > 0)
+        std::cerr << "train: " << opt.checkpoint << " holds the last good state (epoch " << solver.epochs_done()
+                  << "); continue from it with --checkpoint " << opt.checkpoint << " --resume and a lower --lr\n";
+      return 1;
+    }
+    const History& h = solver.history();
     for (std::size_t e = 0; e < h.val_acc.size(); ++e)
       std::cout << "epoch " << e + 1 << ": train accuracy " << std::fixed << std::setprecision(2) << 100 * h.train_acc[e]
                 << "%, validation accuracy " << 100 * h.val_acc[e] << "%, " << std::setprecision(1)

@@ -82,7 +82,9 @@ class Solver {
   /// @brief Runs the remaining epochs (all of them, or those after a resumed checkpoint); at the end the
   /// best parameters (by validation accuracy) are restored.
   /// @param on_step called after every step, e.g. to draw a progress bar
-  /// @throws cnn::value_error when a loss or gradient is not finite (naming the step and the parameter)
+  /// @throws cnn::value_error when a loss or gradient is not finite, before the update: the message names the
+  /// step, the epoch and the layer (for a loss: the first layer holding a non-finite parameter, otherwise the
+  /// first whose output on that batch is not finite). The checkpoint file keeps the last completed epoch.
   const History& train(const std::function<void(const StepInfo&)>& on_step = {});
   /// @brief What happened so far.
   const History& history() const { return history_; }
@@ -92,7 +94,8 @@ class Solver {
   double learning_rate() const { return lr_; }
 
   /// @brief Writes the parameters, buffers, optimizer state, epoch and history to @p path through a
-  /// temporary file, a flush and a rename: an interrupted save leaves the previous checkpoint intact.
+  /// temporary file (@p path + ".tmp"), a flush and fsync, and a rename: a save interrupted at any point leaves
+  /// the previous checkpoint intact (tests/core/test_checkpoint.cpp kills a process in the middle of saving).
   /// @throws cnn::io_error when the file cannot be written
   void save_checkpoint(const std::string& path) const;
   /// @brief Restores what save_checkpoint wrote; training then resumes after the saved epoch.

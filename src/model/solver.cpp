@@ -10,6 +10,9 @@
 #include <numeric>
 #include <type_traits>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "cnnlab/errors.hpp"
 
 namespace cnn {
@@ -102,20 +105,48 @@ auto state_of(C& c) {
 
 }  // namespace
 
+namespace {
+
+bool all_finite(std::span<const double> v) {
+  return std::all_of(v.begin(), v.end(), [](double a) { return std::isfinite(a); });
+}
+
+// The layer a parameter belongs to: its name up to the last '.' ("conv1.w" -> "conv1", "res2/conv1.w" -> "res2/conv1").
+std::string layer_of(const std::string& param_name) { return param_name.substr(0, param_name.rfind('.')); }
+
+// Where a non-finite loss comes from: the first layer holding a non-finite parameter or buffer, otherwise the
+// first layer whose output on this batch is not finite (the batch is run again, layer by layer, in train mode).
+std::string locate_non_finite(Model& model, const Tensor4& x) {
+  for (auto& p : model.params())
+    if (!all_finite(p.value)) return "layer " + layer_of(p.name) + " holds a non-finite value in " + p.name;
+  for (auto& b : model.buffers())
+    if (!all_finite(b.value)) return "layer " + layer_of(b.name) + " holds a non-finite value in " + b.name;
+  Tensor a = x;
+  if (!all_finite(std::span<const double>(a.data(), a.size()))) return "the input images are not finite";
+  for (const auto& layer : model.layers()) {
+    a = layer->forward(std::move(a), Mode::train);
+    if (!all_finite(std::span<const double>(a.data(), a.size())))
+      return "the output of layer " + layer->name() + " (" + layer->describe() + ") is the first that is not finite";
+  }
+  return "every layer's output is finite: the loss itself overflowed";
+}
+
+}  // namespace
+
 double Solver::step(std::span<const std::size_t> indices) {
   const Tensor4 x = batch_images(train_, indices, config_.norm);
   const Labels y = batch_labels(train_, indices);
   const double loss = model_.loss_and_gradients(x, y);
+  const std::string at = "at step " + std::to_string(steps_done_ + 1) + " (epoch " + std::to_string(epochs_done_ + 1) + ")";
+  const std::string stopped = "training stopped before the update; the last checkpoint written, if any, is kept";
   if (!std::isfinite(loss))
-    throw value_error("Solver::step", "the loss is " + std::to_string(loss) + " at step " +
-                                          std::to_string(steps_done_ + 1) +
-                                          "; lower the learning rate (training stopped before the update)");
+    throw value_error("Solver::step", "the loss is " + std::to_string(loss) + " " + at + ": " +
+                                          locate_non_finite(model_, x) + "; lower the learning rate (" + stopped + ")");
   auto params = model_.params();
   for (auto& p : params)
-    for (double g : p.grad)
-      if (!std::isfinite(g))
-        throw value_error("Solver::step", "a gradient of " + p.name + " is not finite at step " +
-                                              std::to_string(steps_done_ + 1) + " (training stopped before the update)");
+    if (!all_finite(p.grad))
+      throw value_error("Solver::step", "a gradient of " + p.name + " (layer " + layer_of(p.name) + ") is not finite " +
+                                            at + " (" + stopped + ")");
   for (std::size_t i = 0; i < params.size(); ++i) {
     std::visit(
         [&](auto& c) {
@@ -181,6 +212,15 @@ namespace {
 
 constexpr char kMagic[8] = {'C', 'N', 'N', 'L', 'A', 'B', 'C', 'K'};
 constexpr std::uint32_t kVersion = 1;
+
+// fsync of a file or directory by name; false when it cannot be opened or synced.
+bool sync_to_disk(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
 
 class Writer {
  public:
@@ -288,9 +328,17 @@ void Solver::save_checkpoint(const std::string& path) const {
       throw io_error("Solver::save_checkpoint", path + ": write failed (disk full?)");
     }
   }
+  // On disk before the rename (a crash of the machine, not only of the process, then leaves the old file or
+  // the new one), and the rename itself on disk afterwards.
+  if (!sync_to_disk(tmp)) {
+    std::remove(tmp.c_str());
+    throw io_error("Solver::save_checkpoint", path + ": cannot flush " + tmp + " to disk");
+  }
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   if (ec) throw io_error("Solver::save_checkpoint", path + ": cannot replace the checkpoint (" + ec.message() + ")");
+  const auto dir = std::filesystem::absolute(path).parent_path();
+  sync_to_disk(dir.string());  // best effort: some file systems refuse fsync on a directory
 }
 
 void Solver::load_checkpoint(const std::string& path) {

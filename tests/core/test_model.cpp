@@ -12,39 +12,11 @@
 #include "cnnlab/solver.hpp"
 #include "cnnlab/zoo.hpp"
 #include "support/testing.hpp"
+#include "support/tiny.hpp"
 
 using namespace cnn;
-
-namespace {
-
-// conv 3@3x3 pad 1 -> relu -> max pool 2 -> fc 4 -> softmax, on 2x6x6 inputs.
-arch::Architecture tiny_net() {
-  arch::Architecture net;
-  net.name = "tiny";
-  net.input = {2, 6, 6};
-  net.layers = {arch::Conv{.name = "conv1", .filters = 3, .size = 3, .stride = 1, .pad = 1},
-                arch::ReLU{.name = "relu1"},
-                arch::Pool{.name = "pool1", .kind = arch::PoolKind::max, .size = 2, .stride = 2},
-                arch::FullyConnected{.name = "fc2", .outputs = 4},
-                arch::Softmax{.name = "prob"}};
-  return net;
-}
-
-// A small data set of random bytes with random labels, made here.
-Dataset noise_images(std::size_t n, std::size_t c, std::size_t h, std::size_t w, std::size_t classes, std::uint64_t seed) {
-  Rng rng(seed);
-  Dataset d;
-  d.count = n;
-  d.channels = c;
-  d.height = h;
-  d.width = w;
-  d.classes = classes;
-  for (std::size_t i = 0; i < n * c * h * w; ++i) d.images.push_back(static_cast<std::uint8_t>(rng.index(256)));
-  for (std::size_t i = 0; i < n; ++i) d.labels.push_back(static_cast<std::uint8_t>(rng.index(classes)));
-  return d;
-}
-
-}  // namespace
+using testing::noise_images;
+using testing::tiny_net;
 
 TEST_CASE("a whole model's loss gradient matches the numerical gradient for every parameter",
           "[model][gradcheck]") {
