@@ -13,33 +13,18 @@
 #include "cnnlab/run_check.hpp"
 #include "cnnlab/errors.hpp"
 #include "cnnlab/zoo.hpp"
+#include "walkthrough.hpp"
 
 using namespace cnn;
 using namespace cnn::arch;
 
-namespace {
+using walkthrough::section;
+using walkthrough::compare;
+using walkthrough::layer;
+using walkthrough::millions;
 
-void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
-
-void compare(const std::string& what, const std::string& lecture, const std::string& computed) {
-  std::cout << "  " << std::left << std::setw(30) << what << std::setw(24) << lecture << computed << "\n";
-}
-
-const LayerStats& layer(const NetworkStats& s, const std::string& name) {
-  for (const auto& l : s.layers)
-    if (l.name == name) return l;
-  throw value_error("case_alexnet", "no layer " + name);
-}
-
-std::string millions(std::size_t n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1fM", static_cast<double>(n) / 1e6);
-  return buf;
-}
-
-}  // namespace
-
-int main() {
+int main(int argc, char** argv) {
+  walkthrough::no_arguments(argc, argv, "Case study: AlexNet (Krizhevsky et al. 2012), the network that won ImageNet by a large margin.\n\nThe calculator's table for the lecture's one-tower AlexNet (227x227x3), the lecture's numbers beside the\ncomputed ones, why the input is 227 and not the paper's 224, and the original two-GPU version.");
   const Architecture net = zoo::alexnet();
   const NetworkStats s = analyze(net);
 
@@ -47,19 +32,19 @@ int main() {
   std::cout << format_table(s, TableFormat::text) << "\n" << format_summary(s, TableFormat::text);
 
   section("The lecture's numbers and cnnlab's");
-  compare("", "lecture", "computed");
-  compare("CONV1 output", "55x55x96", to_string(layer(s, "conv1").output));
+  compare("", "lecture", "computed", 30, 24);
+  compare("CONV1 output", "55x55x96", to_string(layer(s, "conv1").output), 30, 24);
   compare("CONV1 parameters", "~35K (11*11*3*96)", with_commas(layer(s, "conv1").parameters()) + " (" +
-                                                       with_commas(layer(s, "conv1").weights) + " + 96 biases)");
-  compare("POOL1 output", "27x27x96", to_string(layer(s, "pool1").output));
-  compare("POOL1 parameters", "0", with_commas(layer(s, "pool1").parameters()));
-  compare("CONV2 output", "27x27x256", to_string(layer(s, "conv2").output));
-  compare("POOL2 output", "13x13x256", to_string(layer(s, "pool2").output));
+                                                       with_commas(layer(s, "conv1").weights) + " + 96 biases)", 30, 24);
+  compare("POOL1 output", "27x27x96", to_string(layer(s, "pool1").output), 30, 24);
+  compare("POOL1 parameters", "0", with_commas(layer(s, "pool1").parameters()), 30, 24);
+  compare("CONV2 output", "27x27x256", to_string(layer(s, "conv2").output), 30, 24);
+  compare("POOL2 output", "13x13x256", to_string(layer(s, "pool2").output), 30, 24);
   compare("CONV3-5 output", "13x13x384, 384, 256", to_string(layer(s, "conv3").output) + ", " +
                                                        std::to_string(layer(s, "conv4").output.c) + ", " +
-                                                       std::to_string(layer(s, "conv5").output.c));
-  compare("POOL3 output", "6x6x256", to_string(layer(s, "pool5").output));
-  compare("total parameters", "~60M", with_commas(s.total.parameters()) + " (" + millions(s.total.parameters()) + ")");
+                                                       std::to_string(layer(s, "conv5").output.c), 30, 24);
+  compare("POOL3 output", "6x6x256", to_string(layer(s, "pool5").output), 30, 24);
+  compare("total parameters", "~60M", with_commas(s.total.parameters()) + " (" + millions(s.total.parameters()) + ")", 30, 24);
   std::size_t fc = 0, fc_macs = 0;
   for (const auto& l : s.layers)
     if (l.type == "fc") {
@@ -89,12 +74,12 @@ int main() {
   const NetworkStats g = analyze(zoo::alexnet_groups());
   std::cout << "Each GPU holds half the filters, and conv2, conv4, conv5 only see the maps of their own GPU\n"
                "(conv3 and the fully connected layers see both). Grouping halves those layers' weights:\n";
-  compare("", "one tower", "two groups");
+  compare("", "one tower", "two groups", 30, 24);
   for (const char* name : {"conv2", "conv4", "conv5"})
     compare(std::string(name) + " parameters", with_commas(layer(s, name).parameters()),
-            with_commas(layer(g, name).parameters()));
-  compare("total parameters", with_commas(s.total.parameters()), with_commas(g.total.parameters()));
-  compare("multiply-adds per image", with_commas(s.total.mult_adds), with_commas(g.total.mult_adds));
+            with_commas(layer(g, name).parameters()), 30, 24);
+  compare("total parameters", with_commas(s.total.parameters()), with_commas(g.total.parameters()), 30, 24);
+  compare("multiply-adds per image", with_commas(s.total.mult_adds), with_commas(g.total.mult_adds), 30, 24);
   std::cout << "\n  60,965,224 is the count of Caffe's bvlc_alexnet; the lecture's \"~60M\" fits both.\n";
 
   section("A real forward and backward pass, every shape checked against the calculator");

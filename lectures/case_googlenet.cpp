@@ -14,27 +14,17 @@
 #include "cnnlab/arch.hpp"
 #include "cnnlab/run_check.hpp"
 #include "cnnlab/zoo.hpp"
+#include "walkthrough.hpp"
 
 using namespace cnn;
 using namespace cnn::arch;
 
-namespace {
+using walkthrough::section;
+using walkthrough::compare;
+using walkthrough::millions;
 
-void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
-
-void compare(const std::string& what, const std::string& lecture, const std::string& computed) {
-  std::cout << "  " << std::left << std::setw(34) << what << std::setw(22) << lecture << computed << "\n";
-}
-
-std::string millions(std::size_t n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1fM", static_cast<double>(n) / 1e6);
-  return buf;
-}
-
-}  // namespace
-
-int main() {
+int main(int argc, char** argv) {
+  walkthrough::no_arguments(argc, argv, "Case study: GoogLeNet (Szegedy et al. 2015): inception modules, no fully connected layers but the last.\n\nThe calculator's table (one row per inception module, as table 1 of the paper), the inside of one module,\nand the lecture's \"about 5M parameters\" beside the computed count.");
   const NetworkStats s = analyze(zoo::googlenet());
 
   section("GoogLeNet (inception v1), one row per module");

@@ -11,21 +11,16 @@
 #include "cnnlab/arch.hpp"
 #include "cnnlab/run_check.hpp"
 #include "cnnlab/zoo.hpp"
+#include "walkthrough.hpp"
 
 using namespace cnn;
 using namespace cnn::arch;
 
-namespace {
+using walkthrough::section;
+using walkthrough::compare;
 
-void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
-
-void compare(const std::string& what, const std::string& lecture, const std::string& computed) {
-  std::cout << "  " << std::left << std::setw(34) << what << std::setw(22) << lecture << computed << "\n";
-}
-
-}  // namespace
-
-int main() {
+int main(int argc, char** argv) {
+  walkthrough::no_arguments(argc, argv, "Case study: LeNet-5 (LeCun et al. 1998), the lecture's first architecture, layer by layer.\n\nPrints the calculator's table for the zoo's LeNet-5 (src/zoo.cpp), then the lecture's numbers beside the\ncomputed ones. The forward and backward passes come later; this is the bookkeeping.");
   const Architecture net = zoo::lenet5();
   const NetworkStats s = analyze(net);
 

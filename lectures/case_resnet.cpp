@@ -14,13 +14,12 @@
 #include "cnnlab/arch.hpp"
 #include "cnnlab/run_check.hpp"
 #include "cnnlab/zoo.hpp"
+#include "walkthrough.hpp"
 
 using namespace cnn;
 using namespace cnn::arch;
 
 namespace {
-
-void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
 
 void leaves(const LayerStats& s, std::vector<const LayerStats*>& out) {
   if (s.parts.empty()) out.push_back(&s);
@@ -35,7 +34,10 @@ std::string billions(std::size_t n) {
 
 }  // namespace
 
-int main() {
+using walkthrough::section;
+
+int main(int argc, char** argv) {
+  walkthrough::no_arguments(argc, argv, "Case study: ResNet (He et al. 2016): 152 layers, residual blocks, batch norm after every conv.\n\nThe calculator's table for ResNet-152 (one row per residual block), one block opened up, the lecture's\n\"152 layers\" counted, and the five depths of the paper's table 1 beside its multiply-add figures.");
   const NetworkStats s = analyze(zoo::resnet(152));
 
   section("ResNet-152, one row per residual block");

@@ -12,17 +12,12 @@
 #include "cnnlab/arch.hpp"
 #include "cnnlab/run_check.hpp"
 #include "cnnlab/zoo.hpp"
+#include "walkthrough.hpp"
 
 using namespace cnn;
 using namespace cnn::arch;
 
 namespace {
-
-void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
-
-void compare(const std::string& what, const std::string& lecture, const std::string& computed) {
-  std::cout << "  " << std::left << std::setw(40) << what << std::setw(24) << lecture << computed << "\n";
-}
 
 std::string mb(double values, double bytes_per_value = 4) {
   char buf[32];
@@ -30,15 +25,14 @@ std::string mb(double values, double bytes_per_value = 4) {
   return buf;
 }
 
-std::string millions(double n) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2fM", n / 1e6);
-  return buf;
-}
-
 }  // namespace
 
-int main() {
+using walkthrough::section;
+using walkthrough::compare;
+using walkthrough::millions;
+
+int main(int argc, char** argv) {
+  walkthrough::no_arguments(argc, argv, "Case study: VGGNet (Simonyan and Zisserman 2015): only 3x3 convs at stride 1, pad 1, and 2x2 max pools.\n\nThe calculator's table for VGG-16, the lecture's memory and parameter figures beside the computed ones, and\nwhy the lecture's \"24M activations\" does not follow from its own table.");
   const NetworkStats s = analyze(zoo::vgg16());
 
   section("VGG-16 (configuration D)");
@@ -58,17 +52,17 @@ int main() {
     if (l.name == "fc6") fc6 = &l;
 
   section("The lecture's numbers and cnnlab's");
-  compare("", "lecture", "computed");
+  compare("", "lecture", "computed", 40, 24);
   compare("total parameters", "~138M", with_commas(s.total.parameters()) + " (" +
-                                           millions(static_cast<double>(s.total.parameters())) + ")");
-  compare("fc6 weights, 7*7*512*4096", "~100M (the most)", with_commas(fc6->weights));
+                                           millions(static_cast<double>(s.total.parameters()), 2) + ")", 40, 24);
+  compare("fc6 weights, 7*7*512*4096", "~100M (the most)", with_commas(fc6->weights), 40, 24);
   compare("activations: sum of its table's lines", "(not summed)", with_commas(table_sum) + " = " +
-                                                                    millions(static_cast<double>(table_sum)));
-  compare("activations: its stated total", "24M", "-");
-  compare("forward memory, float32", "24M * 4 B ~ 93 MB", mb(static_cast<double>(table_sum)) + " (from the table)");
-  compare("forward + backward", "~2x: ~186 MB", mb(2.0 * static_cast<double>(table_sum)));
+                                                                    millions(static_cast<double>(table_sum), 2), 40, 24);
+  compare("activations: its stated total", "24M", "-", 40, 24);
+  compare("forward memory, float32", "24M * 4 B ~ 93 MB", mb(static_cast<double>(table_sum)) + " (from the table)", 40, 24);
+  compare("forward + backward", "~2x: ~186 MB", mb(2.0 * static_cast<double>(table_sum)), 40, 24);
   compare("the two 224x224x64 conv maps", "most of the memory", with_commas(early) + " (" +
-                                                                     std::to_string(100 * early / table_sum) + "%)");
+                                                                     std::to_string(100 * early / table_sum) + "%)", 40, 24);
 
   section("Where does \"24M\" come from?");
   std::cout
@@ -77,9 +71,9 @@ int main() {
       << mb(static_cast<double>(table_sum)) << " in float32,\nnot 24M and 93 MB. Other ways of counting do not give 24M either:\n"
       << "  - 24M * 4 bytes is 96 MB (91.6 MiB); 93 MB would be 23.25M values;\n"
       << "  - counting ReLU outputs as separate arrays adds " << with_commas(relu_acts) << " (the conv and FC outputs once more): "
-      << millions(static_cast<double>(table_sum + relu_acts)) << ";\n"
+      << millions(static_cast<double>(table_sum + relu_acts), 2) << ";\n"
       << "  - every layer output cnnlab lists (ReLU, dropout, softmax included) plus the input: "
-      << with_commas(everything) << " = " << millions(static_cast<double>(everything)) << " ("
+      << with_commas(everything) << " = " << millions(static_cast<double>(everything), 2) << " ("
       << mb(static_cast<double>(everything)) << ").\n"
       << "So the per-layer numbers are right (cnnlab reproduces each one) and the total is a slip: the forward\n"
       << "pass of VGG-16 stores about 15.2M values per image (61 MB float32) when ReLU works in place, about\n"
@@ -88,9 +82,9 @@ int main() {
 
   section("VGG-19 (configuration E), for comparison");
   const NetworkStats e = analyze(zoo::vgg19());
-  compare("", "VGG-16", "VGG-19");
-  compare("parameters", with_commas(s.total.parameters()), with_commas(e.total.parameters()));
-  compare("multiply-adds per image", with_commas(s.total.mult_adds), with_commas(e.total.mult_adds));
+  compare("", "VGG-16", "VGG-19", 40, 24);
+  compare("parameters", with_commas(s.total.parameters()), with_commas(e.total.parameters()), 40, 24);
+  compare("multiply-adds per image", with_commas(s.total.mult_adds), with_commas(e.total.mult_adds), 40, 24);
 
   section("A real forward and backward pass, every shape checked against the calculator");
   // Built by the runtime from the same spec as the table above, at a REDUCED input of 64x64 (at 224x224 the backward pass in double needs

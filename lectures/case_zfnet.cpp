@@ -13,27 +13,17 @@
 #include "cnnlab/errors.hpp"
 #include "cnnlab/shapes.hpp"
 #include "cnnlab/zoo.hpp"
+#include "walkthrough.hpp"
 
 using namespace cnn;
 using namespace cnn::arch;
 
-namespace {
+using walkthrough::section;
+using walkthrough::compare;
+using walkthrough::layer;
 
-void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
-
-void compare(const std::string& what, const std::string& a, const std::string& b) {
-  std::cout << "  " << std::left << std::setw(28) << what << std::setw(26) << a << b << "\n";
-}
-
-const LayerStats& layer(const NetworkStats& s, const std::string& name) {
-  for (const auto& l : s.layers)
-    if (l.name == name) return l;
-  throw value_error("case_zfnet", "no layer " + name);
-}
-
-}  // namespace
-
-int main() {
+int main(int argc, char** argv) {
+  walkthrough::no_arguments(argc, argv, "Case study: ZFNet (Zeiler and Fergus 2013), AlexNet with a smaller, denser first layer and wider conv3-5.\n\nThe calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the\narithmetic behind the padding the zoo chose (the lecture gives none).");
   const Architecture net = zoo::zfnet();
   const NetworkStats z = analyze(net);
   const NetworkStats a = analyze(zoo::alexnet());
@@ -42,17 +32,17 @@ int main() {
   std::cout << format_table(z, TableFormat::text) << "\n" << format_summary(z, TableFormat::text);
 
   section("The lecture's changes to AlexNet, computed");
-  compare("", "AlexNet", "ZFNet");
-  compare("CONV1", layer(a, "conv1").config, layer(z, "conv1").config);
-  compare("CONV1 output", to_string(layer(a, "conv1").output), to_string(layer(z, "conv1").output));
-  compare("CONV1 parameters", with_commas(layer(a, "conv1").parameters()), with_commas(layer(z, "conv1").parameters()));
+  compare("", "AlexNet", "ZFNet", 28, 26);
+  compare("CONV1", layer(a, "conv1").config, layer(z, "conv1").config, 28, 26);
+  compare("CONV1 output", to_string(layer(a, "conv1").output), to_string(layer(z, "conv1").output), 28, 26);
+  compare("CONV1 parameters", with_commas(layer(a, "conv1").parameters()), with_commas(layer(z, "conv1").parameters()), 28, 26);
   for (const char* name : {"conv3", "conv4", "conv5"})
     compare(std::string(name) + " filters", std::to_string(layer(a, name).output.c),
-            std::to_string(layer(z, name).output.c));
-  compare("POOL3 output", to_string(layer(a, "pool5").output), to_string(layer(z, "pool5").output));
-  compare("total parameters", with_commas(a.total.parameters()), with_commas(z.total.parameters()));
-  compare("multiply-adds per image", with_commas(a.total.mult_adds), with_commas(z.total.mult_adds));
-  compare("top-5 error (lecture)", "15.4%", "14.8%");
+            std::to_string(layer(z, name).output.c), 28, 26);
+  compare("POOL3 output", to_string(layer(a, "pool5").output), to_string(layer(z, "pool5").output), 28, 26);
+  compare("total parameters", with_commas(a.total.parameters()), with_commas(z.total.parameters()), 28, 26);
+  compare("multiply-adds per image", with_commas(a.total.mult_adds), with_commas(z.total.mult_adds), 28, 26);
+  compare("top-5 error (lecture)", "15.4%", "14.8%", 28, 26);
 
   section("Choosing the padding: every window must tile");
   std::cout << "On the paper's 224x224, a 7x7 filter at stride 2 never tiles: 224 - 7 = 217 is odd and 2P is even.\n";

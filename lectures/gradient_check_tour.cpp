@@ -16,12 +16,11 @@
 #include "cnnlab/relu.hpp"
 #include "cnnlab/softmax.hpp"
 #include "cnnlab/svm.hpp"
+#include "walkthrough.hpp"
 
 using namespace cnn;
 
 namespace {
-
-void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
 
 int failures = 0;
 
@@ -42,7 +41,10 @@ Labels random_labels(std::size_t n, std::size_t k, Rng& rng) {
 
 }  // namespace
 
-int main() {
+using walkthrough::section;
+
+int main(int argc, char** argv) {
+  walkthrough::no_arguments(argc, argv, "A tour of the gradient checker: how cnnlab proves a backward pass right, and what a wrong one looks like.\n\nEvery layer's backward pass claims a gradient. The checker measures the same slope from outside, by nudging\none input at a time and re-running the forward pass (centred differences), and compares the two. This\nprogram runs the check on the first layers, then on two deliberately wrong backward passes, then on an input\nthat sits on ReLU's kink, and prints what the checker says each time.");
   std::cout << "Gradient checking: the analytic gradient of every layer against centred differences\n"
                "  numerical dL/dx_i = (L(x + h e_i) - L(x - h e_i)) / 2h,  h = 1e-5, in double precision\n"
                "  relative error = |analytic - numerical| / max(|analytic|, |numerical|)\n"

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "cnnlab/arch.hpp"
+#include "walkthrough.hpp"
 
 using namespace cnn::arch;
 
@@ -20,8 +21,6 @@ namespace {
 constexpr std::size_t n = 4;  // the example map is n x n
 using Map = double[n][n];
 using Pooled = double[n / 2][n / 2];
-
-void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
 
 void print(const double* m, std::size_t rows, std::size_t cols) {
   for (std::size_t i = 0; i < rows; ++i) {
@@ -33,7 +32,10 @@ void print(const double* m, std::size_t rows, std::size_t cols) {
 
 }  // namespace
 
-int main() {
+using walkthrough::section;
+
+int main(int argc, char** argv) {
+  walkthrough::no_arguments(argc, argv, "Pooling, as the lecture shows it: downsampling every activation map on its own, max against average on a\nsmall example, and rounding down when the windows do not tile.\n\nThe sizes come from the calculator (src/cnnlab/arch.hpp); the 4x4 example is pooled by the plain loops\nbelow, the arithmetic only.");
   std::cout << "Pooling: an F x F window at stride S over every map separately; no parameters\n";
 
   section("1. 224x224x64 -> 112x112x64 with 2x2 max pooling at stride 2");

@@ -27,6 +27,7 @@
 
 #include "cnnlab/arch.hpp"
 #include "cnnlab/data.hpp"
+#include "cnnlab/files.hpp"
 #include "cnnlab/image.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/solver.hpp"
@@ -179,14 +180,18 @@ std::optional<Tensor4> first_conv_filters(Model& model) {
   return std::nullopt;
 }
 
+// history.csv per epoch and loss.csv per step; losses with 17 significant digits, so that two runs can be
+// compared bit for bit (the same seed gives the same file).
 void write_history(const fs::path& dir, const History& h) {
-  std::ofstream csv(dir / "history.csv");
-  csv << "epoch,train_acc,val_acc,seconds\n";
-  for (std::size_t e = 0; e < h.val_acc.size(); ++e)
-    csv << e + 1 << "," << h.train_acc[e] << "," << h.val_acc[e] << "," << h.epoch_seconds[e] << "\n";
-  std::ofstream loss(dir / "loss.csv");
-  loss << "step,loss\n";
-  for (std::size_t i = 0; i < h.loss.size(); ++i) loss << i + 1 << "," << h.loss[i] << "\n";
+  write_file_atomically((dir / "history.csv").string(), "train", [&](std::ostream& csv) {
+    csv << "epoch,train_acc,val_acc,seconds\n";
+    for (std::size_t e = 0; e < h.val_acc.size(); ++e)
+      csv << e + 1 << "," << h.train_acc[e] << "," << h.val_acc[e] << "," << h.epoch_seconds[e] << "\n";
+  });
+  write_file_atomically((dir / "loss.csv").string(), "train", [&](std::ostream& loss) {
+    loss << "step,loss\n" << std::setprecision(17);
+    for (std::size_t i = 0; i < h.loss.size(); ++i) loss << i + 1 << "," << h.loss[i] << "\n";
+  });
 }
 
 // Loss per step, smoothed over a window so the trend shows through the minibatch noise.

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "cnnlab/errors.hpp"
+#include "cnnlab/files.hpp"
 
 namespace cnn {
 
@@ -141,23 +142,9 @@ std::vector<std::uint8_t> encode_png(const Image& im) {
 
 void write_png(const std::string& path, const Image& image) {
   const auto bytes = encode_png(image);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw io_error("write_png", path + ": cannot create " + tmp);
+  write_file_atomically(path, "write_png", [&](std::ostream& out) {
     out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw io_error("write_png", path + ": write failed");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw io_error("write_png", path + ": cannot rename the temporary file (" + ec.message() + ")");
-  }
+  });
 }
 
 Image filter_grid(const Tensor4& w, std::size_t scale) {

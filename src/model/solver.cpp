@@ -10,10 +10,8 @@
 #include <numeric>
 #include <type_traits>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "cnnlab/errors.hpp"
+#include "cnnlab/files.hpp"
 
 namespace cnn {
 
@@ -213,18 +211,9 @@ namespace {
 constexpr char kMagic[8] = {'C', 'N', 'N', 'L', 'A', 'B', 'C', 'K'};
 constexpr std::uint32_t kVersion = 1;
 
-// fsync of a file or directory by name; false when it cannot be opened or synced.
-bool sync_to_disk(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::fsync(fd) == 0;
-  ::close(fd);
-  return ok;
-}
-
 class Writer {
  public:
-  explicit Writer(std::ofstream& out) : out_(out) {}
+  explicit Writer(std::ostream& out) : out_(out) {}
   template <class T>
   void put(T v) { out_.write(reinterpret_cast<const char*>(&v), sizeof v); }
   void put_doubles(std::span<const double> v) {
@@ -236,7 +225,7 @@ class Writer {
     out_.write(s.data(), static_cast<std::streamsize>(s.size()));
   }
  private:
-  std::ofstream& out_;
+  std::ostream& out_;
 };
 
 class Reader {
@@ -282,10 +271,7 @@ class Reader {
 }  // namespace
 
 void Solver::save_checkpoint(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw io_error("Solver::save_checkpoint", path + ": cannot create " + tmp);
+  write_file_atomically(path, "Solver::save_checkpoint", [&](std::ostream& out) {
     Writer w(out);
     out.write(kMagic, sizeof kMagic);
     w.put(kVersion);
@@ -322,23 +308,7 @@ void Solver::save_checkpoint(const std::string& path) const {
     w.put(history_.best_val_acc);
     w.put<std::uint64_t>(best_.size());
     for (const auto& v : best_) w.put_doubles(v);
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw io_error("Solver::save_checkpoint", path + ": write failed (disk full?)");
-    }
-  }
-  // On disk before the rename (a crash of the machine, not only of the process, then leaves the old file or
-  // the new one), and the rename itself on disk afterwards.
-  if (!sync_to_disk(tmp)) {
-    std::remove(tmp.c_str());
-    throw io_error("Solver::save_checkpoint", path + ": cannot flush " + tmp + " to disk");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw io_error("Solver::save_checkpoint", path + ": cannot replace the checkpoint (" + ec.message() + ")");
-  const auto dir = std::filesystem::absolute(path).parent_path();
-  sync_to_disk(dir.string());  // best effort: some file systems refuse fsync on a directory
+  });
 }
 
 void Solver::load_checkpoint(const std::string& path) {

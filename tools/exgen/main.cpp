@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "cnnlab/files.hpp"
 #include "exgen.hpp"
 
 namespace fs = std::filesystem;
@@ -28,17 +29,9 @@ std::string read(const fs::path& p) {
   return ss.str();
 }
 
-// Writes through a temporary file and a rename, so a file is never left half written.
+// Through a temporary file and a rename (cnn::write_file_atomically), so a file is never left half written.
 void write_atomically(const fs::path& p, const std::string& text) {
-  const fs::path tmp = p.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("could not finish writing " + tmp.string());
-  }
-  fs::rename(tmp, p);
+  cnn::write_file_atomically(p.string(), "exgen", [&](std::ostream& out) { out << text; });
 }
 
 std::vector<std::string> solution_files(const fs::path& root) {

@@ -1,0 +1,56 @@
+// Small helpers shared by the walkthrough programs in lectures/: section headings, "the lecture's number
+// beside cnnlab's" rows, number formats, and the command line (none of them takes arguments but --help).
+#pragma once
+
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <string>
+#include <string_view>
+
+#include "cnnlab/arch.hpp"
+#include "cnnlab/errors.hpp"
+
+namespace walkthrough {
+
+// Every walkthrough prints what it shows and takes no arguments: --help (or -h) prints what the program
+// shows and exits 0; anything else is a usage error, exit status 2, as for the other programs.
+inline void no_arguments(int argc, char** argv, std::string_view about) {
+  const std::string name = argc > 0 ? std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1) : "walkthrough";
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::cout << "usage: " << name << "\n" << about << "\n";
+      std::exit(0);
+    }
+    std::cerr << name << ": unknown argument '" << a << "'\nusage: " << name << " [--help]\n";
+    std::exit(2);
+  }
+}
+
+inline void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }
+
+// One row: what, the lecture's number, cnnlab's computed number; the widths of the first two columns.
+inline void compare(const std::string& what, const std::string& lecture, const std::string& computed, int what_width = 34,
+                    int lecture_width = 22) {
+  std::cout << "  " << std::left << std::setw(what_width) << what << std::setw(lecture_width) << lecture << computed << "\n";
+}
+
+// A layer of an analysed network by name.
+inline const cnn::arch::LayerStats& layer(const cnn::arch::NetworkStats& s, const std::string& name) {
+  for (const auto& l : s.layers)
+    if (l.name == name) return l;
+  throw cnn::value_error("walkthrough::layer", "no layer named " + name);
+}
+
+// v with a fixed number of decimals and a suffix, e.g. fixed(60.97, 1, "M") = "61.0M".
+inline std::string fixed(double v, int decimals, const std::string& suffix = "") {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf + suffix;
+}
+
+inline std::string millions(double n, int decimals = 1) { return fixed(n / 1e6, decimals, "M"); }
+
+}  // namespace walkthrough

@@ -1,0 +1,74 @@
+// write_file_atomically (src/cnnlab/files.hpp): the one way cnnlab writes files. The kill-during-save test
+// of checkpoints is in test_checkpoint.cpp; here, what happens when writing fails.
+#include "cnnlab/files.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <unistd.h>
+
+#include "cnnlab/errors.hpp"
+
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string temp_path(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / ("cnnlab_" + std::to_string(::getpid()) + "_" + name)).string();
+}
+
+}  // namespace
+
+TEST_CASE("write_file_atomically writes, then replaces, a file and leaves no temporary file", "[files]") {
+  const std::string path = temp_path("atomic.txt");
+  cnn::write_file_atomically(path, "test", [](std::ostream& out) { out << "first"; });
+  REQUIRE(slurp(path) == "first");
+  cnn::write_file_atomically(path, "test", [](std::ostream& out) { out << "second, longer"; });
+  REQUIRE(slurp(path) == "second, longer");
+  REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a writer that throws half-way leaves the previous file as it was", "[files][errors]") {
+  const std::string path = temp_path("atomic_throw.txt");
+  cnn::write_file_atomically(path, "test", [](std::ostream& out) { out << "good"; });
+  REQUIRE_THROWS_WITH(cnn::write_file_atomically(path, "test",
+                                                 [](std::ostream& out) {
+                                                   out << "half of a new fi";
+                                                   throw std::runtime_error("writer gave up");
+                                                 }),
+                      "writer gave up");
+  REQUIRE(slurp(path) == "good");
+  REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("a file in a missing folder is refused with the function and the path", "[files][errors]") {
+  const std::string path = temp_path("no_such_folder") + "/x.bin";
+  REQUIRE_THROWS_AS(cnn::write_file_atomically(path, "save_thing", [](std::ostream& out) { out << 1; }), cnn::io_error);
+  REQUIRE_THROWS_WITH(cnn::write_file_atomically(path, "save_thing", [](std::ostream& out) { out << 1; }),
+                      Contains("save_thing: " + path + ": cannot create"));
+}
+
+TEST_CASE("a full disk is reported, not ignored, and the temporary file is removed", "[files][errors]") {
+  // A failed write (disk full, I/O error) sets the stream's badbit; this writer sets it itself.
+  const std::string path = temp_path("atomic_full.txt");
+  REQUIRE_THROWS_WITH(cnn::write_file_atomically(path, "test",
+                                                 [](std::ostream& out) {
+                                                   out << "abc";
+                                                   out.setstate(std::ios::badbit);
+                                                 }),
+                      Contains("test: " + path + ": write failed"));
+  REQUIRE_FALSE(std::filesystem::exists(path));
+  REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
+}
