@@ -137,6 +137,10 @@ int usage() {
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() < 2) return usage();
+  if (args[0] != "generate" && args[0] != "check" && args[0] != "progress") {
+    std::cerr << "exgen: unknown command '" << args[0] << "'\n";
+    return usage();
+  }
   const fs::path root = args[1];
   const bool force = args.size() == 3 && args[2] == "--force";
   if (args.size() > 3 || (args.size() == 3 && !force)) return usage();

@@ -1,0 +1,20 @@
+# Runs one command and checks its exit status and what it printed: the ctest "cli/..." tests.
+#   cmake -DCOMMAND=prog -DARGS="a;b" -DSTATUS=2 -DSTDERR_HAS="usage:" [-DSTDOUT_HAS=...] -P expect.cmake
+execute_process(COMMAND ${COMMAND} ${ARGS} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
+                TIMEOUT 120)
+if(NOT "${status}" STREQUAL "${STATUS}")
+  message(FATAL_ERROR "${COMMAND} ${ARGS}: exit status ${status}, expected ${STATUS}\nstdout:\n${out}\nstderr:\n${err}")
+endif()
+foreach(stream IN ITEMS STDERR STDOUT)
+  if(stream STREQUAL "STDERR")
+    set(text "${err}")
+  else()
+    set(text "${out}")
+  endif()
+  foreach(needle IN LISTS ${stream}_HAS)
+    string(FIND "${text}" "${needle}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "${COMMAND} ${ARGS}: expected \"${needle}\" on ${stream}, got:\n${text}")
+    endif()
+  endforeach()
+endforeach()

@@ -1,0 +1,32 @@
+# Runs the training program twice with the same seed, in two processes, and requires bit-identical losses
+# (loss.csv has 17 significant digits), parameters and test scores: "the same seed gives the same numbers",
+# run after run, with the convolutions' and OpenBLAS's threads. A third run with another seed must differ.
+#   cmake -DTRAIN=path/to/train -DWORK=dir -P same_seed.cmake
+set(args --epochs 1 --limit 1200 --val 200 --batch 50)
+file(REMOVE_RECURSE ${WORK})
+foreach(run IN ITEMS a b c)
+  set(seed 5)
+  if(run STREQUAL "c")
+    set(seed 6)
+  endif()
+  execute_process(COMMAND ${TRAIN} ${args} --seed ${seed} --out ${WORK}/${run} RESULT_VARIABLE status
+                  OUTPUT_QUIET ERROR_VARIABLE err TIMEOUT 300)
+  if(NOT status EQUAL 0)
+    message(FATAL_ERROR "train run ${run} failed (${status}):\n${err}")
+  endif()
+endforeach()
+foreach(f IN ITEMS loss.csv conv1.w.npy fc5.w.npy test_scores.npy)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${WORK}/a/${f} ${WORK}/b/${f} RESULT_VARIABLE same)
+  if(NOT same EQUAL 0)
+    message(FATAL_ERROR "two runs with seed 5 wrote different ${f}")
+  endif()
+endforeach()
+execute_process(COMMAND ${CMAKE_COMMAND} -E compare_files ${WORK}/a/loss.csv ${WORK}/c/loss.csv RESULT_VARIABLE same)
+if(same EQUAL 0)
+  message(FATAL_ERROR "seeds 5 and 6 wrote the same loss.csv: the seed is not used")
+endif()
+file(READ ${WORK}/a/loss.csv text)
+string(REGEX MATCHALL "\n[0-9]+," steps "${text}")
+list(LENGTH steps n)
+message(STATUS "seed 5 twice: identical loss.csv (${n} steps), parameters and test scores; seed 6 differs")
+file(REMOVE_RECURSE ${WORK})
