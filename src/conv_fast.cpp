@@ -4,6 +4,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -268,6 +269,98 @@ void col2im_chunk(const double* cols, std::size_t n0, std::size_t n1, const Conv
   });
 }
 
+Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
+  const ConvShape shape = conv_shape("conv_forward_fast", x, w, b, param);
+  const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
+  const std::size_t K = C * HH * WW, HWo = Hout * Wout;
+  Tensor4 out = Tensor4::from_shape({N, F, Hout, Wout});
+  // out[n] (F, HWo) = b 1ᵀ + w_row (F, K) times the (K, HWo) columns of example n, as in conv_forward_im2col.
+  const ConvPlan plan = conv_plan(shape, param);
+  if (plan.examples_in_parallel) {
+    parallel_for(N, [&](std::size_t n0, std::size_t n1) {
+      double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
+      for (std::size_t n = n0; n < n1; ++n) {
+        im2col_chunk(x, n, n + 1, shape, param, cols);
+        fill_bias(out, b, n, n + 1);
+        gemm_one_core(false, false, F, HWo, K, 1.0, w.data(), K, cols, HWo, 1.0, out.data() + n * F * HWo, HWo);
+      }
+    });
+    return out;
+  }
+  for (std::size_t n0 = 0; n0 < N; n0 += plan.chunk) {
+    const std::size_t n1 = std::min(N, n0 + plan.chunk), positions = (n1 - n0) * HWo;
+    double* cols = nullptr;  // (K, positions): the receptive fields of examples n0 .. n1-1
+    if (!plan.x_is_cols) {
+      cols = thread_workspace().get(0, K * positions);
+      im2col_chunk(x, n0, n1, shape, param, cols);
+    }
+    fill_bias(out, b, n0, n1);
+    for (std::size_t n = n0; n < n1; ++n) {
+      const double* cols_n = plan.x_is_cols ? x.data() + n * K * HWo : cols + (n - n0) * HWo;
+      gemm(false, false, F, HWo, K, 1.0, w.data(), K, cols_n, plan.x_is_cols ? HWo : positions, 1.0,
+           out.data() + n * F * HWo, HWo);
+    }
+  }
+  return out;
+}
+
+void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvParam& param, Tensor4& dw,
+                        Tensor1& db, Tensor4* dx) {
+  const ConvShape shape = conv_shape("conv_backward_fast", x, w, xt::zeros<double>({w.shape(0)}), param);
+  check_conv_dout("conv_backward_fast", dout, shape);
+  const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
+  const std::size_t K = C * HH * WW, HWo = Hout * Wout;
+  if (dx != nullptr && dx->shape() != x.shape()) dx->resize(x.shape());
+  const std::array<std::size_t, 4> w_shape{F, C, HH, WW};
+  if (!std::equal(w_shape.begin(), w_shape.end(), dw.shape().begin())) dw.resize(w_shape);
+  db = bias_gradient(dout);
+  // Per example n, with dY_n = dout[n] (F, HWo) as it lies in memory:
+  //   dw_row += dY_n cols_nᵀ (F, K);  dcols_n = w_rowᵀ dY_n (K, HWo), over cols_n;  dx[n] = col2im(dcols_n)
+  const ConvPlan plan = conv_plan(shape, param);
+  if (plan.examples_in_parallel) {
+    // Each core sums the dw of its part of the minibatch; the parts are added up at the end, in order, so
+    // the result does not depend on which thread ran which part.
+    const std::size_t parts = parallel_threads();
+    std::vector<double> dw_parts(parts * F * K, 0.0);
+    parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
+      double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
+      for (std::size_t part = p0; part < p1; ++part)
+        for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {
+          const double* dy = dout.data() + n * F * HWo;
+          im2col_chunk(x, n, n + 1, shape, param, cols);
+          gemm_one_core(false, true, F, K, HWo, 1.0, dy, HWo, cols, HWo, 1.0, &dw_parts[part * F * K], K);
+          if (dx == nullptr) continue;
+          gemm_one_core(true, false, K, HWo, F, 1.0, w.data(), K, dy, HWo, 0.0, cols, HWo);
+          col2im_chunk(cols, n, n + 1, shape, param, *dx);
+        }
+    });
+    std::fill(dw.begin(), dw.end(), 0.0);
+    for (std::size_t part = 0; part < parts; ++part)
+      for (std::size_t k = 0; k < F * K; ++k) dw.data()[k] += dw_parts[part * F * K + k];
+    return;
+  }
+  std::fill(dw.begin(), dw.end(), 0.0);
+  for (std::size_t n0 = 0; n0 < N; n0 += plan.chunk) {
+    const std::size_t n1 = std::min(N, n0 + plan.chunk), positions = (n1 - n0) * HWo;
+    const std::size_t ld = plan.x_is_cols ? HWo : positions;  // row stride of the columns
+    double* cols = nullptr;  // (K, positions): X_col of examples n0 .. n1-1, then dX_col
+    if (!plan.x_is_cols) {
+      cols = thread_workspace().get(0, K * positions);
+      im2col_chunk(x, n0, n1, shape, param, cols);
+    }
+    for (std::size_t n = n0; n < n1; ++n) {
+      const double* cols_n = plan.x_is_cols ? x.data() + n * K * HWo : cols + (n - n0) * HWo;
+      gemm(false, true, F, K, HWo, 1.0, dout.data() + n * F * HWo, HWo, cols_n, ld, 1.0, dw.data(), K);
+    }
+    if (dx == nullptr) continue;
+    for (std::size_t n = n0; n < n1; ++n) {  // for 1x1, dcols_n is dx[n] itself
+      double* dcols_n = plan.x_is_cols ? dx->data() + n * K * HWo : cols + (n - n0) * HWo;
+      gemm(true, false, K, HWo, F, 1.0, w.data(), K, dout.data() + n * F * HWo, HWo, 0.0, dcols_n, ld);
+    }
+    if (!plan.x_is_cols) col2im_chunk(cols, n0, n1, shape, param, *dx);
+  }
+}
+
 void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
                    const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
                    std::size_t ldc) {
@@ -285,6 +378,21 @@ void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_
     gemm_one_core(transpose_a, transpose_b, m, n, k - h, alpha, a + (transpose_a ? h * lda : h), lda,
                   b + (transpose_b ? h : h * ldb), ldb, 1.0, c, ldc);
   }
+}
+
+void gemm_parallel(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
+                   const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
+                   std::size_t ldc) {
+  const bool large = double(m) * double(n) * double(k) >= double(std::size_t{1} << 18);
+  const std::size_t blocks = large ? std::min(m, parallel_threads()) : 1;
+  parallel_for(blocks, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t block = b0; block < b1; ++block) {
+      const std::size_t r0 = m * block / blocks, r1 = m * (block + 1) / blocks;  // rows [r0, r1) of C
+      if (r0 == r1) continue;
+      gemm_one_core(transpose_a, transpose_b, r1 - r0, n, k, alpha, transpose_a ? a + r0 : a + r0 * lda, lda, b,
+                    ldb, beta, c + r0 * ldc, ldc);
+    }
+  });
 }
 
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,

@@ -93,6 +93,26 @@ void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_
                    const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
                    std::size_t ldc);
 
+/// The fast convolution's forward pass without a cache, for the runtime's layer objects (src/model/), which
+/// keep x themselves instead of a copy of it: the same sums as conv_forward_im2col, in the same order.
+/// @return y of shape (N, F, Hout, Wout)
+/// @throws cnn::shape_error, cnn::value_error as conv_forward_im2col
+Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param);
+
+/// The fast convolution's backward pass for the runtime: as conv_backward_im2col, given the forward pass's x and
+/// w, but writing dw and db into the caller's arrays (reshaped when their shape differs) and computing dx only
+/// when @p dx is not null (the first layer of a network needs no dx: that saves a product and col2im).
+/// @throws cnn::shape_error when dout is not (N, F, Hout, Wout)
+void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvParam& param, Tensor4& dw,
+                        Tensor1& db, Tensor4* dx);
+
+/// gemm with the rows of C shared out among the cores: a fixed number of row blocks (one per core when the
+/// product has at least 2^18 multiply-adds, else one), each made by gemm_one_core, so that OpenBLAS's own threads
+/// stay asleep and the result does not depend on which thread made which block. For the affine layers.
+void gemm_parallel(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
+                   const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
+                   std::size_t ldc);
+
 /// C = alpha op(A) op(B) + beta C on row-major matrices, by OpenBLAS's dgemm; op(A) is (m, k), op(B) is
 /// (k, n), C is (m, n); lda, ldb, ldc are the row strides of A, B and C as stored.
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
