@@ -313,7 +313,9 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   if (dx != nullptr && dx->shape() != x.shape()) dx->resize(x.shape());
   const std::array<std::size_t, 4> w_shape{F, C, HH, WW};
   if (!std::equal(w_shape.begin(), w_shape.end(), dw.shape().begin())) dw.resize(w_shape);
-  db = bias_gradient(dout);
+  const Tensor1 sums = bias_gradient(dout);
+  if (db.size() != F) db.resize({F});
+  std::copy(sums.begin(), sums.end(), db.begin());  // into db's own storage, which the optimizer may be viewing
   // Per example n, with dY_n = dout[n] (F, HWo) as it lies in memory:
   //   dw_row += dY_n cols_nᵀ (F, K);  dcols_n = w_rowᵀ dY_n (K, HWo), over cols_n;  dx[n] = col2im(dcols_n)
   const ConvPlan plan = conv_plan(shape, param);
