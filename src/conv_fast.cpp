@@ -26,11 +26,13 @@ void run_part(const std::function<void(std::size_t, std::size_t)>& body, std::si
   inside_parallel_for = outer;
 }
 
-// A fixed set of worker threads that sleep until parallel_for hands them a part of a range.
+// A fixed set of worker threads that sleep until parallel_for hands them a range. The range is cut into a few
+// chunks per thread, and the caller and the workers take chunks one after another until none is left: a worker
+// that the system wakes late (the machine is shared) then costs little, as the caller takes its chunks.
 class Pool {
  public:
   Pool() : threads_(std::max<std::size_t>(1, std::thread::hardware_concurrency())) {
-    for (std::size_t id = 1; id < threads_; ++id) workers_.emplace_back([this, id] { work(id); });
+    for (std::size_t id = 1; id < threads_; ++id) workers_.emplace_back([this] { work(); });
   }
 
   ~Pool() {
@@ -57,50 +59,71 @@ class Pool {
       run_part(body, 0, n);
       return;
     }
+    Job job;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      body_ = &body;
-      n_ = n;
-      pending_ = workers_.size();
-      ++generation_;
+      job = Job{&body, n, std::min(n, threads_ * kChunksPerThread), ++generation_};
+      job_ = job;
+      done_ = 0;
+      next_.store(job.generation << 32);
     }
     start_.notify_all();
-    const std::size_t end = part_end(0);
-    if (end > 0) run_part(body, 0, end);
+    run_chunks(job);
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
-    body_ = nullptr;
+    done_cv_.wait(lock, [&] { return done_ == job.chunks; });
+    job_.body = nullptr;  // no chunk is left to claim: a worker that wakes now does nothing
   }
 
  private:
-  std::size_t part_end(std::size_t id) const { return n_ * (id + 1) / threads(); }
+  static constexpr std::size_t kChunksPerThread = 4;
 
-  void work(std::size_t id) {
+  // One call of run: the body, the range [0, n) cut into `chunks` chunks, and the call's number.
+  struct Job {
+    const std::function<void(std::size_t, std::size_t)>* body = nullptr;
+    std::size_t n = 0, chunks = 0;
+    std::uint64_t generation = 0;
+  };
+
+  // Takes chunks of `job` until none is left. next_ holds the generation in its high 32 bits and the next
+  // chunk in its low 32 bits, so that a thread still holding an earlier job takes nothing from a later one.
+  void run_chunks(const Job& job) {
+    for (;;) {
+      std::uint64_t next = next_.load();
+      std::size_t chunk = 0;
+      do {
+        chunk = static_cast<std::size_t>(next & 0xffffffffu);
+        if ((next >> 32) != (job.generation & 0xffffffffu) || chunk >= job.chunks) return;
+      } while (!next_.compare_exchange_weak(next, next + 1));
+      run_part(*job.body, job.n * chunk / job.chunks, job.n * (chunk + 1) / job.chunks);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (++done_ == job.chunks) done_cv_.notify_one();
+    }
+  }
+
+  void work() {
     std::uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       start_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
-      const auto* body = body_;
-      const std::size_t begin = n_ * id / threads(), end = part_end(id);
+      const Job job = job_;
       lock.unlock();
-      if (begin < end) run_part(*body, begin, end);
+      if (job.body != nullptr) run_chunks(job);
       lock.lock();
-      if (--pending_ == 0) done_.notify_one();
     }
   }
 
   const std::size_t threads_;  // the caller and the workers
   std::vector<std::thread> workers_;
   std::mutex busy_;   // held by the one parallel_for that is using the workers
-  std::mutex mutex_;  // guards everything below
-  std::condition_variable start_, done_;
-  const std::function<void(std::size_t, std::size_t)>* body_ = nullptr;
-  std::size_t n_ = 0;
-  std::size_t pending_ = 0;
+  std::mutex mutex_;  // guards everything below but next_
+  std::condition_variable start_, done_cv_;
+  Job job_;
+  std::size_t done_ = 0;  // chunks of job_ finished
   std::uint64_t generation_ = 0;
   bool stop_ = false;
+  std::atomic<std::uint64_t> next_{0};  // see run_chunks
 };
 
 Pool& pool() {

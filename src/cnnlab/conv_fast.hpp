@@ -21,9 +21,11 @@
 
 namespace cnn::detail {
 
-/// Runs body(begin, end) on contiguous parts of [0, n), one part per core, and returns when all are done;
-/// the calling thread runs the first part. The body must not throw. A call made while another is running
-/// (from another thread, or from inside a body) runs the whole range on the calling thread instead.
+/// Runs body(begin, end) on contiguous chunks of [0, n) that together cover it once, on every core, and returns
+/// when all are done. The range is cut into a few chunks per core, which the calling thread and the pool's
+/// threads take one after another (a thread the system is slow to wake takes fewer), so a body must not depend
+/// on which thread runs it or on where the chunks end. The body must not throw. A call made while another is
+/// running (from another thread, or from inside a body) runs the whole range on the calling thread instead.
 void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body);
 
 /// How many threads parallel_for uses (the cores the system reports, at least 1).
