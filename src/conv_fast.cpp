@@ -343,17 +343,18 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   //   dw_row += dY_n cols_nᵀ (F, K);  dcols_n = w_rowᵀ dY_n (K, HWo), over cols_n;  dx[n] = col2im(dcols_n)
   const ConvPlan plan = conv_plan(shape, param);
   if (plan.examples_in_parallel) {
-    // Each core sums the dw of its part of the minibatch; the parts are added up at the end, in order, so
-    // the result does not depend on which thread ran which part.
+    // Each part of the minibatch sums its own dw, transposed: dw_rowᵀ (K, F) += cols_n dY_nᵀ, the same
+    // sums as dY_n cols_nᵀ but a shape OpenBLAS multiplies faster (2/3 of the time for LeNet's conv2). The
+    // parts are added up at the end, in order, so the result does not depend on which thread ran which part.
     const std::size_t parts = parallel_threads();
-    std::vector<double> dw_parts(parts * F * K, 0.0);
+    std::vector<double> dwt_parts(parts * K * F, 0.0);
     parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
       double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
       for (std::size_t part = p0; part < p1; ++part)
         for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {
           const double* dy = dout.data() + n * F * HWo;
           im2col_chunk(x, n, n + 1, shape, param, cols);
-          gemm_one_core(false, true, F, K, HWo, 1.0, dy, HWo, cols, HWo, 1.0, &dw_parts[part * F * K], K);
+          gemm_one_core(false, true, K, F, HWo, 1.0, cols, HWo, dy, HWo, 1.0, &dwt_parts[part * K * F], F);
           if (dx == nullptr) continue;
           gemm_one_core(true, false, K, HWo, F, 1.0, w.data(), K, dy, HWo, 0.0, cols, HWo);
           col2im_chunk(cols, n, n + 1, shape, param, *dx);
@@ -361,7 +362,8 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
     });
     std::fill(dw.begin(), dw.end(), 0.0);
     for (std::size_t part = 0; part < parts; ++part)
-      for (std::size_t k = 0; k < F * K; ++k) dw.data()[k] += dw_parts[part * F * K + k];
+      for (std::size_t f = 0; f < F; ++f)
+        for (std::size_t k = 0; k < K; ++k) dw.data()[f * K + k] += dwt_parts[(part * K + k) * F + f];
     return;
   }
   std::fill(dw.begin(), dw.end(), 0.0);
