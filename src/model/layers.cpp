@@ -1,4 +1,6 @@
-// The layer objects: each wraps one pair of the library's layer functions and owns its parameters.
+// The layer objects: each wraps one pair of the library's layer functions and owns its parameters. Conv, ReLU
+// and Affine, the layers of every step, call the same computations through entry points that skip the caches'
+// copies (see docs/training.md, "The pieces").
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -299,8 +301,9 @@ class Affine final : public Layer {
   std::string describe() const override {
     return "affine " + std::to_string(w_.shape(0)) + " -> " + std::to_string(w_.shape(1));
   }
-  // The products of affine_forward_blas / affine_backward_blas, made the same way, but the layer keeps x itself
-  // (it owns it) instead of a cache with copies of x, w and b, and writes dw and db into its own arrays.
+  // The products of affine_forward_blas / affine_backward_blas, with the rows shared among the cores
+  // (gemm_parallel); the layer keeps x itself (it owns it) instead of a cache with copies of x, w and b, and
+  // writes dw and db into its own arrays.
   Tensor forward(Tensor x, Mode) override {
     check_affine_inputs("affine_forward_blas", x, w_, b_);
     x_ = std::move(x);
