@@ -4,6 +4,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -25,11 +26,13 @@ void run_part(const std::function<void(std::size_t, std::size_t)>& body, std::si
   inside_parallel_for = outer;
 }
 
-// A fixed set of worker threads that sleep until parallel_for hands them a part of a range.
+// A fixed set of worker threads that sleep until parallel_for hands them a range. The range is cut into a few
+// chunks per thread, and the caller and the workers take chunks one after another until none is left: a worker
+// that the system wakes late (the machine is shared) then costs little, as the caller takes its chunks.
 class Pool {
  public:
   Pool() : threads_(std::max<std::size_t>(1, std::thread::hardware_concurrency())) {
-    for (std::size_t id = 1; id < threads_; ++id) workers_.emplace_back([this, id] { work(id); });
+    for (std::size_t id = 1; id < threads_; ++id) workers_.emplace_back([this] { work(); });
   }
 
   ~Pool() {
@@ -56,50 +59,71 @@ class Pool {
       run_part(body, 0, n);
       return;
     }
+    Job job;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      body_ = &body;
-      n_ = n;
-      pending_ = workers_.size();
-      ++generation_;
+      job = Job{&body, n, std::min(n, threads_ * kChunksPerThread), ++generation_};
+      job_ = job;
+      done_ = 0;
+      next_.store(job.generation << 32);
     }
     start_.notify_all();
-    const std::size_t end = part_end(0);
-    if (end > 0) run_part(body, 0, end);
+    run_chunks(job);
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
-    body_ = nullptr;
+    done_cv_.wait(lock, [&] { return done_ == job.chunks; });
+    job_.body = nullptr;  // no chunk is left to claim: a worker that wakes now does nothing
   }
 
  private:
-  std::size_t part_end(std::size_t id) const { return n_ * (id + 1) / threads(); }
+  static constexpr std::size_t kChunksPerThread = 4;
 
-  void work(std::size_t id) {
+  // One call of run: the body, the range [0, n) cut into `chunks` chunks, and the call's number.
+  struct Job {
+    const std::function<void(std::size_t, std::size_t)>* body = nullptr;
+    std::size_t n = 0, chunks = 0;
+    std::uint64_t generation = 0;
+  };
+
+  // Takes chunks of `job` until none is left. next_ holds the generation in its high 32 bits and the next
+  // chunk in its low 32 bits, so that a thread still holding an earlier job takes nothing from a later one.
+  void run_chunks(const Job& job) {
+    for (;;) {
+      std::uint64_t next = next_.load();
+      std::size_t chunk = 0;
+      do {
+        chunk = static_cast<std::size_t>(next & 0xffffffffu);
+        if ((next >> 32) != (job.generation & 0xffffffffu) || chunk >= job.chunks) return;
+      } while (!next_.compare_exchange_weak(next, next + 1));
+      run_part(*job.body, job.n * chunk / job.chunks, job.n * (chunk + 1) / job.chunks);
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (++done_ == job.chunks) done_cv_.notify_one();
+    }
+  }
+
+  void work() {
     std::uint64_t seen = 0;
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       start_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
-      const auto* body = body_;
-      const std::size_t begin = n_ * id / threads(), end = part_end(id);
+      const Job job = job_;
       lock.unlock();
-      if (begin < end) run_part(*body, begin, end);
+      if (job.body != nullptr) run_chunks(job);
       lock.lock();
-      if (--pending_ == 0) done_.notify_one();
     }
   }
 
   const std::size_t threads_;  // the caller and the workers
   std::vector<std::thread> workers_;
   std::mutex busy_;   // held by the one parallel_for that is using the workers
-  std::mutex mutex_;  // guards everything below
-  std::condition_variable start_, done_;
-  const std::function<void(std::size_t, std::size_t)>* body_ = nullptr;
-  std::size_t n_ = 0;
-  std::size_t pending_ = 0;
+  std::mutex mutex_;  // guards everything below but next_
+  std::condition_variable start_, done_cv_;
+  Job job_;
+  std::size_t done_ = 0;  // chunks of job_ finished
   std::uint64_t generation_ = 0;
   bool stop_ = false;
+  std::atomic<std::uint64_t> next_{0};  // see run_chunks
 };
 
 Pool& pool() {
@@ -268,6 +292,102 @@ void col2im_chunk(const double* cols, std::size_t n0, std::size_t n1, const Conv
   });
 }
 
+Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
+  const ConvShape shape = conv_shape("conv_forward_fast", x, w, b, param);
+  const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
+  const std::size_t K = C * HH * WW, HWo = Hout * Wout;
+  Tensor4 out = Tensor4::from_shape({N, F, Hout, Wout});
+  // out[n] (F, HWo) = b 1ᵀ + w_row (F, K) times the (K, HWo) columns of example n, as in conv_forward_im2col.
+  const ConvPlan plan = conv_plan(shape, param);
+  if (plan.examples_in_parallel) {
+    parallel_for(N, [&](std::size_t n0, std::size_t n1) {
+      double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
+      for (std::size_t n = n0; n < n1; ++n) {
+        im2col_chunk(x, n, n + 1, shape, param, cols);
+        fill_bias(out, b, n, n + 1);
+        gemm_one_core(false, false, F, HWo, K, 1.0, w.data(), K, cols, HWo, 1.0, out.data() + n * F * HWo, HWo);
+      }
+    });
+    return out;
+  }
+  for (std::size_t n0 = 0; n0 < N; n0 += plan.chunk) {
+    const std::size_t n1 = std::min(N, n0 + plan.chunk), positions = (n1 - n0) * HWo;
+    double* cols = nullptr;  // (K, positions): the receptive fields of examples n0 .. n1-1
+    if (!plan.x_is_cols) {
+      cols = thread_workspace().get(0, K * positions);
+      im2col_chunk(x, n0, n1, shape, param, cols);
+    }
+    fill_bias(out, b, n0, n1);
+    for (std::size_t n = n0; n < n1; ++n) {
+      const double* cols_n = plan.x_is_cols ? x.data() + n * K * HWo : cols + (n - n0) * HWo;
+      gemm(false, false, F, HWo, K, 1.0, w.data(), K, cols_n, plan.x_is_cols ? HWo : positions, 1.0,
+           out.data() + n * F * HWo, HWo);
+    }
+  }
+  return out;
+}
+
+void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvParam& param, Tensor4& dw,
+                        Tensor1& db, Tensor4* dx) {
+  const ConvShape shape = conv_shape("conv_backward_fast", x, w, xt::zeros<double>({w.shape(0)}), param);
+  check_conv_dout("conv_backward_fast", dout, shape);
+  const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
+  const std::size_t K = C * HH * WW, HWo = Hout * Wout;
+  if (dx != nullptr && dx->shape() != x.shape()) dx->resize(x.shape());
+  const std::array<std::size_t, 4> w_shape{F, C, HH, WW};
+  if (!std::equal(w_shape.begin(), w_shape.end(), dw.shape().begin())) dw.resize(w_shape);
+  const Tensor1 sums = bias_gradient(dout);
+  if (db.size() != F) db.resize({F});
+  std::copy(sums.begin(), sums.end(), db.begin());  // into db's own storage, which the optimizer may be viewing
+  // Per example n, with dY_n = dout[n] (F, HWo) as it lies in memory:
+  //   dw_row += dY_n cols_nᵀ (F, K);  dcols_n = w_rowᵀ dY_n (K, HWo), over cols_n;  dx[n] = col2im(dcols_n)
+  const ConvPlan plan = conv_plan(shape, param);
+  if (plan.examples_in_parallel) {
+    // Each part of the minibatch sums its own dw, transposed: dw_rowᵀ (K, F) += cols_n dY_nᵀ, the same
+    // sums as dY_n cols_nᵀ but a shape OpenBLAS multiplies faster (2/3 of the time for LeNet's conv2). The
+    // parts are added up at the end, in order, so the result does not depend on which thread ran which part.
+    const std::size_t parts = parallel_threads();
+    std::vector<double> dwt_parts(parts * K * F, 0.0);
+    parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
+      double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
+      for (std::size_t part = p0; part < p1; ++part)
+        for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {
+          const double* dy = dout.data() + n * F * HWo;
+          im2col_chunk(x, n, n + 1, shape, param, cols);
+          gemm_one_core(false, true, K, F, HWo, 1.0, cols, HWo, dy, HWo, 1.0, &dwt_parts[part * K * F], F);
+          if (dx == nullptr) continue;
+          gemm_one_core(true, false, K, HWo, F, 1.0, w.data(), K, dy, HWo, 0.0, cols, HWo);
+          col2im_chunk(cols, n, n + 1, shape, param, *dx);
+        }
+    });
+    std::fill(dw.begin(), dw.end(), 0.0);
+    for (std::size_t part = 0; part < parts; ++part)
+      for (std::size_t f = 0; f < F; ++f)
+        for (std::size_t k = 0; k < K; ++k) dw.data()[f * K + k] += dwt_parts[(part * K + k) * F + f];
+    return;
+  }
+  std::fill(dw.begin(), dw.end(), 0.0);
+  for (std::size_t n0 = 0; n0 < N; n0 += plan.chunk) {
+    const std::size_t n1 = std::min(N, n0 + plan.chunk), positions = (n1 - n0) * HWo;
+    const std::size_t ld = plan.x_is_cols ? HWo : positions;  // row stride of the columns
+    double* cols = nullptr;  // (K, positions): X_col of examples n0 .. n1-1, then dX_col
+    if (!plan.x_is_cols) {
+      cols = thread_workspace().get(0, K * positions);
+      im2col_chunk(x, n0, n1, shape, param, cols);
+    }
+    for (std::size_t n = n0; n < n1; ++n) {
+      const double* cols_n = plan.x_is_cols ? x.data() + n * K * HWo : cols + (n - n0) * HWo;
+      gemm(false, true, F, K, HWo, 1.0, dout.data() + n * F * HWo, HWo, cols_n, ld, 1.0, dw.data(), K);
+    }
+    if (dx == nullptr) continue;
+    for (std::size_t n = n0; n < n1; ++n) {  // for 1x1, dcols_n is dx[n] itself
+      double* dcols_n = plan.x_is_cols ? dx->data() + n * K * HWo : cols + (n - n0) * HWo;
+      gemm(true, false, K, HWo, F, 1.0, w.data(), K, dout.data() + n * F * HWo, HWo, 0.0, dcols_n, ld);
+    }
+    if (!plan.x_is_cols) col2im_chunk(cols, n0, n1, shape, param, *dx);
+  }
+}
+
 void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
                    const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
                    std::size_t ldc) {
@@ -285,6 +405,21 @@ void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_
     gemm_one_core(transpose_a, transpose_b, m, n, k - h, alpha, a + (transpose_a ? h * lda : h), lda,
                   b + (transpose_b ? h : h * ldb), ldb, 1.0, c, ldc);
   }
+}
+
+void gemm_parallel(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
+                   const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
+                   std::size_t ldc) {
+  const bool large = double(m) * double(n) * double(k) >= double(std::size_t{1} << 18);
+  const std::size_t blocks = large ? std::min(m, parallel_threads()) : 1;
+  parallel_for(blocks, [&](std::size_t b0, std::size_t b1) {
+    for (std::size_t block = b0; block < b1; ++block) {
+      const std::size_t r0 = m * block / blocks, r1 = m * (block + 1) / blocks;  // rows [r0, r1) of C
+      if (r0 == r1) continue;
+      gemm_one_core(transpose_a, transpose_b, r1 - r0, n, k, alpha, transpose_a ? a + r0 : a + r0 * lda, lda, b,
+                    ldb, beta, c + r0 * ldc, ldc);
+    }
+  });
 }
 
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,

@@ -19,6 +19,7 @@
 #include <limits>
 #include <string>
 
+#include "cnnlab/conv_fast.hpp"
 #include "cnnlab/errors.hpp"
 #include "cnnlab/pool.hpp"
 
@@ -32,14 +33,25 @@ constexpr std::size_t stride_of(std::size_t runtime) {
   return Fixed != 0 ? Fixed : runtime;
 }
 
+// The reshape path's kernels work on a range [r0, r1) of row blocks; over_rows shares the blocks out among the
+// cores (parallel_for of conv_fast.hpp) when there are enough entries to be worth waking the other threads for,
+// about 32k. Every block is written by one thread only, so the result is the same however the work is shared.
+template <class Body>
+void over_rows(std::size_t rows, std::size_t entries_per_row, const Body& body) {
+  if (rows * entries_per_row < (std::size_t{1} << 15))
+    body(0, rows);
+  else
+    detail::parallel_for(rows, body);
+}
+
 // Reshape path, max: x read as (rows, S, Wout, S) with rows = N*C*Hout; out (rows, Wout); argmax (rows, Wout)
 // holds (i*S + p)*W + j*S + q of the first maximum, a position within the (H, W) map.
 template <std::size_t Fixed>
-void max_tiled(const double* x, double* out, std::uint32_t* argmax, std::size_t rows, std::size_t Hout,
+void max_tiled(const double* x, double* out, std::uint32_t* argmax, std::size_t r0, std::size_t r1, std::size_t Hout,
                std::size_t W, std::size_t runtime_stride) {
   const std::size_t S = stride_of<Fixed>(runtime_stride);
   const std::size_t Wout = W / S;
-  for (std::size_t r = 0; r < rows; ++r) {
+  for (std::size_t r = r0; r < r1; ++r) {
     const double* block = x + r * S * W;                                      // (S, Wout, S)
     const auto block_start = static_cast<std::uint32_t>((r % Hout) * S * W);  // (i*S)*W within the map
     for (std::size_t j = 0; j < Wout; ++j) {
@@ -61,10 +73,10 @@ void max_tiled(const double* x, double* out, std::uint32_t* argmax, std::size_t 
 
 // Reshape path, max backward: each block of dx (S map rows, (S, Wout, S)) is set to 0, then every dout of the
 // block is put at its window's argmax. The block is still in cache for the second step.
-void max_tiled_backward(const double* dout, const std::uint32_t* argmax, double* dx, std::size_t rows,
+void max_tiled_backward(const double* dout, const std::uint32_t* argmax, double* dx, std::size_t r0, std::size_t r1,
                         std::size_t Hout, std::size_t W, std::size_t S) {
   const std::size_t Wout = W / S;
-  for (std::size_t r = 0; r < rows; ++r) {
+  for (std::size_t r = r0; r < r1; ++r) {
     double* block = dx + r * S * W;
     const auto block_start = static_cast<std::uint32_t>((r % Hout) * S * W);  // (i*S)*W within the map
     std::fill(block, block + S * W, 0.0);
@@ -74,11 +86,11 @@ void max_tiled_backward(const double* dout, const std::uint32_t* argmax, double*
 
 // Reshape path, average: out (rows, Wout) = mean over p and q of the (rows, S, Wout, S) input.
 template <std::size_t Fixed>
-void avg_tiled(const double* x, double* out, std::size_t rows, std::size_t W, std::size_t runtime_stride) {
+void avg_tiled(const double* x, double* out, std::size_t r0, std::size_t r1, std::size_t W, std::size_t runtime_stride) {
   const std::size_t S = stride_of<Fixed>(runtime_stride);
   const std::size_t Wout = W / S;
   const double area = static_cast<double>(S * S);
-  for (std::size_t r = 0; r < rows; ++r) {
+  for (std::size_t r = r0; r < r1; ++r) {
     const double* block = x + r * S * W;
     for (std::size_t j = 0; j < Wout; ++j) {
       double sum = 0.0;
@@ -91,11 +103,12 @@ void avg_tiled(const double* x, double* out, std::size_t rows, std::size_t W, st
 
 // Reshape path, average backward: every entry of window (r, j) gets dout(r, j) / (S*S).
 template <std::size_t Fixed>
-void avg_tiled_backward(const double* dout, double* dx, std::size_t rows, std::size_t W, std::size_t runtime_stride) {
+void avg_tiled_backward(const double* dout, double* dx, std::size_t r0, std::size_t r1, std::size_t W,
+                        std::size_t runtime_stride) {
   const std::size_t S = stride_of<Fixed>(runtime_stride);
   const std::size_t Wout = W / S;
   const double area = static_cast<double>(S * S);
-  for (std::size_t r = 0; r < rows; ++r) {
+  for (std::size_t r = r0; r < r1; ++r) {
     double* block = dx + r * S * W;
     for (std::size_t j = 0; j < Wout; ++j) {
       const double share = dout[r * Wout + j] / area;
@@ -152,10 +165,13 @@ MaxPoolFastForward max_pool_forward_fast(const Tensor4& x, const PoolParam& para
   double* out = result.out.data();
 
   if (pool_windows_tile(H, W, param)) {
-    if (S == 2)
-      max_tiled<2>(x.data(), out, argmax.data(), N * C * Hout, Hout, W, S);
-    else
-      max_tiled<0>(x.data(), out, argmax.data(), N * C * Hout, Hout, W, S);
+    std::uint32_t* at = argmax.data();
+    over_rows(N * C * Hout, S * W, [&](std::size_t r0, std::size_t r1) {
+      if (S == 2)
+        max_tiled<2>(x.data(), out, at, r0, r1, Hout, W, S);
+      else
+        max_tiled<0>(x.data(), out, at, r0, r1, Hout, W, S);
+    });
     return result;
   }
 
@@ -187,7 +203,9 @@ PoolGrads max_pool_backward_fast(const Tensor4& dout, const MaxPoolFastCache& ca
 
   if (pool_windows_tile(H, W, cache.param)) {
     PoolGrads grads{Tensor4::from_shape(cache.x_shape)};  // every entry is written below
-    max_tiled_backward(dout.data(), cache.argmax.data(), grads.dx.data(), N * C * Hout, Hout, W, S);
+    over_rows(N * C * Hout, S * W, [&](std::size_t r0, std::size_t r1) {
+      max_tiled_backward(dout.data(), cache.argmax.data(), grads.dx.data(), r0, r1, Hout, W, S);
+    });
     return grads;
   }
 
@@ -209,10 +227,12 @@ AvgPoolForward avg_pool_forward_fast(const Tensor4& x, const PoolParam& param) {
   double* out = result.out.data();
 
   if (pool_windows_tile(H, W, param)) {
-    if (S == 2)
-      avg_tiled<2>(x.data(), out, N * C * Hout, W, S);
-    else
-      avg_tiled<0>(x.data(), out, N * C * Hout, W, S);
+    over_rows(N * C * Hout, S * W, [&](std::size_t r0, std::size_t r1) {
+      if (S == 2)
+        avg_tiled<2>(x.data(), out, r0, r1, W, S);
+      else
+        avg_tiled<0>(x.data(), out, r0, r1, W, S);
+    });
     return result;
   }
 
@@ -234,10 +254,12 @@ PoolGrads avg_pool_backward_fast(const Tensor4& dout, const AvgPoolCache& cache)
 
   if (pool_windows_tile(H, W, cache.param)) {
     PoolGrads grads{Tensor4::from_shape(cache.x_shape)};  // every entry is written below
-    if (S == 2)
-      avg_tiled_backward<2>(dout.data(), grads.dx.data(), N * C * Hout, W, S);
-    else
-      avg_tiled_backward<0>(dout.data(), grads.dx.data(), N * C * Hout, W, S);
+    over_rows(N * C * Hout, S * W, [&](std::size_t r0, std::size_t r1) {
+      if (S == 2)
+        avg_tiled_backward<2>(dout.data(), grads.dx.data(), r0, r1, W, S);
+      else
+        avg_tiled_backward<0>(dout.data(), grads.dx.data(), r0, r1, W, S);
+    });
     return grads;
   }
 

@@ -21,9 +21,11 @@
 
 namespace cnn::detail {
 
-/// Runs body(begin, end) on contiguous parts of [0, n), one part per core, and returns when all are done;
-/// the calling thread runs the first part. The body must not throw. A call made while another is running
-/// (from another thread, or from inside a body) runs the whole range on the calling thread instead.
+/// Runs body(begin, end) on contiguous chunks of [0, n) that together cover it once, on every core, and returns
+/// when all are done. The range is cut into a few chunks per core, which the calling thread and the pool's
+/// threads take one after another (a thread the system is slow to wake takes fewer), so a body must not depend
+/// on which thread runs it or on where the chunks end. The body must not throw. A call made while another is
+/// running (from another thread, or from inside a body) runs the whole range on the calling thread instead.
 void parallel_for(std::size_t n, const std::function<void(std::size_t, std::size_t)>& body);
 
 /// How many threads parallel_for uses (the cores the system reports, at least 1).
@@ -90,6 +92,26 @@ void col2im_chunk(const double* cols, std::size_t n0, std::size_t n1, const Conv
 /// alone (its threshold for using its threads is 4 * 65536 by default; larger products are cut along the
 /// columns of C or along the sum). For products made on several cores at once, one per core.
 void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
+                   const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
+                   std::size_t ldc);
+
+/// The fast convolution's forward pass without a cache, for the runtime's layer objects (src/model/), which
+/// keep x themselves instead of a copy of it: the same sums as conv_forward_im2col, in the same order.
+/// @return y of shape (N, F, Hout, Wout)
+/// @throws cnn::shape_error, cnn::value_error as conv_forward_im2col
+Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param);
+
+/// The fast convolution's backward pass for the runtime: as conv_backward_im2col, given the forward pass's x and
+/// w, but writing dw and db into the caller's arrays (reshaped when their shape differs) and computing dx only
+/// when @p dx is not null (the first layer of a network needs no dx: that saves a product and col2im).
+/// @throws cnn::shape_error when dout is not (N, F, Hout, Wout)
+void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvParam& param, Tensor4& dw,
+                        Tensor1& db, Tensor4* dx);
+
+/// gemm with the rows of C shared out among the cores: a fixed number of row blocks (one per core when the
+/// product has at least 2^18 multiply-adds, else one), each made by gemm_one_core, so that OpenBLAS's own threads
+/// stay asleep and the result does not depend on which thread made which block. For the affine layers.
+void gemm_parallel(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
                    const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
                    std::size_t ldc);
 

@@ -62,6 +62,10 @@ class Layer {
   /// @brief Backward pass of the last forward pass: stores the parameters' gradients, returns dL/dx.
   /// @throws cnn::value_error when called before any forward pass
   virtual Tensor backward(Tensor dout) = 0;
+  /// @brief Backward pass for the first layer of a network, whose dL/dx nobody uses: stores the parameters'
+  /// gradients only. The default calls backward and drops dx; a layer that can skip work overrides it.
+  /// @throws cnn::value_error when called before any forward pass
+  virtual void backward_params(Tensor dout) { backward(std::move(dout)); }
   /// @brief The parameters with their gradients (none for ReLU, pooling, dropout).
   virtual std::vector<ParamView> params() { return {}; }
   /// @brief State that is not trained by gradients but must be saved with the model (batch normalization's

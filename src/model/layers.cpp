@@ -1,5 +1,10 @@
-// The layer objects: each wraps one pair of the library's layer functions and owns its parameters.
+// The layer objects: each wraps one pair of the library's layer functions and owns its parameters. Conv, ReLU
+// and Affine, the layers of every step, call the same computations through entry points that skip the caches'
+// copies (see docs/training.md, "The pieces").
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <optional>
@@ -7,7 +12,9 @@
 #include "cnnlab/affine.hpp"
 #include "cnnlab/batchnorm.hpp"
 #include "cnnlab/batchnorm_fast.hpp"
+#include "cnnlab/checks.hpp"
 #include "cnnlab/conv.hpp"
+#include "cnnlab/conv_fast.hpp"
 #include "cnnlab/dropout.hpp"
 #include "cnnlab/lrn.hpp"
 #include "cnnlab/model.hpp"
@@ -40,6 +47,38 @@ std::vector<ParamView> running(const std::string& layer, BatchNormState& s) {
   return {buffer("running_mean", s.running_mean), buffer("running_var", s.running_var)};
 }
 
+// v_i = max(0, v_i) (+0 for NaN and -0, as relu_forward), and mask_i = 1 where v_i was > 0, else 0.
+void threshold(double* __restrict v, std::uint8_t* __restrict mask, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = v[i];
+    const bool on = x > 0.0;
+    // v_i = on ? x : 0.0 as a bit mask: the compiler would otherwise branch, and the signs are random
+    std::uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    bits &= -static_cast<std::uint64_t>(on);
+    std::memcpy(v + i, &bits, sizeof bits);
+    mask[i] = static_cast<std::uint8_t>(on);
+  }
+}
+
+// d_i stays where mask_i is 1 and becomes 0 elsewhere (relu_backward).
+void pass_where(double* __restrict d, const std::uint8_t* __restrict mask, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double g = d[i];
+    d[i] = mask[i] != 0 ? g : 0.0;
+  }
+}
+
+// Runs body(begin, end) over [0, n): on every core for long arrays, in one piece on this thread for short ones
+// (where waking the other threads would cost more than the work).
+template <class Body>
+void in_parts(std::size_t n, const Body& body) {
+  if (n < (std::size_t{1} << 15))
+    body(0, n);
+  else
+    detail::parallel_for(n, body);
+}
+
 template <class Cache>
 const Cache& require_cache(const std::optional<Cache>& cache, const std::string& layer) {
   if (!cache) throw value_error("Layer::backward", layer + ": backward called before any forward pass");
@@ -55,17 +94,19 @@ class Conv final : public Layer {
     return "conv " + std::to_string(w_.shape(0)) + "@" + std::to_string(w_.shape(2)) + "x" +
            std::to_string(w_.shape(3)) + " stride " + std::to_string(param_.stride) + " pad " + std::to_string(param_.pad);
   }
+  // The layer keeps x itself (it owns it) rather than a cache with copies of x, w and b; backward uses w as it
+  // is then, which is the forward pass's w unless the parameters were changed in between.
   Tensor forward(Tensor x, Mode) override {
-    auto r = conv_forward_im2col(take_rank<4>(std::move(x), name()), w_, b_, param_);
-    cache_ = std::move(r.cache);
-    return give_any(std::move(r.out));
+    x_ = take_rank<4>(std::move(x), name());
+    has_x_ = true;
+    return give_any(detail::conv_forward_fast(x_, w_, b_, param_));
   }
   Tensor backward(Tensor dout) override {
-    auto g = conv_backward_im2col(take_rank<4>(std::move(dout), name()), require_cache(cache_, name()));
-    dw_ = std::move(g.dw);
-    db_ = std::move(g.db);
-    return give_any(std::move(g.dx));
+    Tensor4 dx;
+    backward_into(std::move(dout), &dx);
+    return give_any(std::move(dx));
   }
+  void backward_params(Tensor dout) override { backward_into(std::move(dout), nullptr); }
   // Without a bias (a batch norm follows and its beta shifts instead), b stays 0 and is not a parameter.
   std::vector<ParamView> params() override {
     if (!bias_) return {view(name(), "w", w_, dw_)};
@@ -84,22 +125,47 @@ class Conv final : public Layer {
   Tensor1 b_;
   Tensor4 dw_;
   Tensor1 db_;
-  std::optional<ConvCache> cache_;
+  Tensor4 x_;            // the last forward pass's input
+  bool has_x_ = false;   // whether there was one
+
+  void backward_into(Tensor dout, Tensor4* dx) {
+    if (!has_x_) throw value_error("Layer::backward", name() + ": backward called before any forward pass");
+    detail::conv_backward_fast(take_rank<4>(std::move(dout), name()), x_, w_, param_, dw_, db_, dx);
+  }
 };
 
+// ReLU in place: the layer owns its input, so it thresholds that storage and hands it on, and keeps only which
+// entries were positive (a byte each, in a buffer reused from step to step) instead of a copy of x. The same
+// numbers as relu_forward / relu_backward.
 class Relu final : public Layer {
  public:
   using Layer::Layer;
   std::string describe() const override { return "relu"; }
   Tensor forward(Tensor x, Mode) override {
-    auto r = relu_forward(x);
-    cache_ = std::move(r.cache);
-    return std::move(r.out);
+    if (x.dimension() == 0) throw shape_error("relu_forward", "x must have rank >= 1, got a scalar");
+    shape_.assign(x.shape().begin(), x.shape().end());
+    positive_.resize(x.size());
+    double* v = x.data();
+    std::uint8_t* mask = positive_.data();
+    in_parts(x.size(), [=](std::size_t begin, std::size_t end) { threshold(v + begin, mask + begin, end - begin); });
+    has_x_ = true;
+    return x;
   }
-  Tensor backward(Tensor dout) override { return relu_backward(dout, require_cache(cache_, name())).dx; }
+  Tensor backward(Tensor dout) override {
+    if (!has_x_) throw value_error("Layer::backward", name() + ": backward called before any forward pass");
+    if (!std::equal(shape_.begin(), shape_.end(), dout.shape().begin(), dout.shape().end()))
+      throw shape_error("relu_backward", "dout has shape " + shape_str(dout.shape()) + " but x had shape " +
+                                             shape_str(shape_));
+    double* d = dout.data();
+    const std::uint8_t* mask = positive_.data();
+    in_parts(dout.size(), [=](std::size_t begin, std::size_t end) { pass_where(d + begin, mask + begin, end - begin); });
+    return dout;
+  }
 
  private:
-  std::optional<ReluCache> cache_;
+  std::vector<std::size_t> shape_;     // x's shape
+  std::vector<std::uint8_t> positive_;  // 1 where x > 0
+  bool has_x_ = false;
 };
 
 // Pooling layers pad here, around the library's unpadded pooling functions: the input is surrounded by P
@@ -235,16 +301,32 @@ class Affine final : public Layer {
   std::string describe() const override {
     return "affine " + std::to_string(w_.shape(0)) + " -> " + std::to_string(w_.shape(1));
   }
+  // The products of affine_forward_blas / affine_backward_blas, with the rows shared among the cores
+  // (gemm_parallel); the layer keeps x itself (it owns it) instead of a cache with copies of x, w and b, and
+  // writes dw and db into its own arrays.
   Tensor forward(Tensor x, Mode) override {
-    auto r = affine_forward_blas(x, w_, b_);
-    cache_ = std::move(r.cache);
-    return give_any(std::move(r.out));
+    check_affine_inputs("affine_forward_blas", x, w_, b_);
+    x_ = std::move(x);
+    has_x_ = true;
+    const std::size_t N = x_.shape(0), D = w_.shape(0), M = w_.shape(1);
+    Tensor2 out = Tensor2::from_shape({N, M});
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t m = 0; m < M; ++m) out(n, m) = b_(m);
+    detail::gemm_parallel(false, false, N, M, D, 1.0, x_.data(), D, w_.data(), M, 1.0, out.data(), M);
+    return give_any(std::move(out));
   }
-  Tensor backward(Tensor dout) override {
-    auto g = affine_backward_blas(take_rank<2>(std::move(dout), name()), require_cache(cache_, name()));
-    dw_ = std::move(g.dw);
-    db_ = std::move(g.db);
-    return std::move(g.dx);
+  Tensor backward(Tensor dout_any) override {
+    if (!has_x_) throw value_error("Layer::backward", name() + ": backward called before any forward pass");
+    const Tensor2 dout = take_rank<2>(std::move(dout_any), name());
+    const std::size_t N = x_.shape(0), D = w_.shape(0), M = w_.shape(1);
+    check_affine_dout("affine_backward_blas", dout, N, M);
+    Tensor dx = Tensor::from_shape(x_.shape());
+    detail::gemm_parallel(false, true, N, D, M, 1.0, dout.data(), M, w_.data(), M, 0.0, dx.data(), D);
+    detail::gemm_parallel(true, false, D, M, N, 1.0, x_.data(), D, dout.data(), M, 0.0, dw_.data(), M);
+    db_.fill(0.0);
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t m = 0; m < M; ++m) db_(m) += dout(n, m);
+    return dx;
   }
   std::vector<ParamView> params() override {
     if (!bias_) return {view(name(), "w", w_, dw_)};
@@ -262,7 +344,8 @@ class Affine final : public Layer {
   Tensor1 b_;
   Tensor2 dw_;
   Tensor1 db_;
-  std::optional<AffineCache> cache_;
+  Tensor x_;            // the last forward pass's input
+  bool has_x_ = false;  // whether there was one
 };
 
 class Dropout final : public Layer {

@@ -1,0 +1,255 @@
+// Tests of the runtime's own fast paths (src/model/layers.cpp, src/conv_fast.cpp, src/pool_fast.cpp): the layer
+// objects keep their input instead of a cache, threshold ReLU in place, write gradients into their own arrays
+// and share the work among the cores. Each is compared with the naive layer functions (solutions/) on several
+// shapes, forward and backward, including the first layer's backward pass without dx.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+
+#include "cnnlab/affine.hpp"
+#include "cnnlab/conv.hpp"
+#include "cnnlab/conv_fast.hpp"
+#include "cnnlab/model.hpp"
+#include "cnnlab/pool.hpp"
+#include "cnnlab/relu.hpp"
+#include "cnnlab/softmax.hpp"
+#include "support/testing.hpp"
+
+using namespace cnn;
+
+namespace {
+
+// Copies @p values into the parameter called @p name of @p layer.
+template <class T>
+void set_param(Layer& layer, const std::string& name, const T& values) {
+  for (auto& p : layer.params())
+    if (p.name == name) {
+      REQUIRE(p.value.size() == values.size());
+      std::copy(values.begin(), values.end(), p.value.begin());
+      return;
+    }
+  FAIL("no parameter " << name);
+}
+
+// The gradient of the parameter called @p name of @p layer, in the shape of @p like.
+template <class T>
+T grad_of(Layer& layer, const std::string& name, const T& like) {
+  for (auto& p : layer.params())
+    if (p.name == name) {
+      T g = T::from_shape(like.shape());
+      REQUIRE(p.grad.size() == g.size());
+      std::copy(p.grad.begin(), p.grad.end(), g.begin());
+      return g;
+    }
+  FAIL("no parameter " << name);
+  return like;
+}
+
+struct ConvCase {
+  std::array<std::size_t, 4> x_shape;  // N, C, H, W
+  std::size_t F, size;
+  ConvParam param;
+};
+
+// LeNet's two convolutions at a small batch, and odd shapes: strides, no padding, 1x1 filters.
+const std::vector<ConvCase> conv_cases = {
+    {{3, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}}, {{3, 6, 14, 14}, 16, 5, {.stride = 1, .pad = 0}},
+    {{2, 3, 7, 9}, 4, 3, {.stride = 2, .pad = 1}},    {{2, 5, 6, 6}, 3, 1, {.stride = 1, .pad = 0}},
+    {{1, 2, 5, 5}, 2, 5, {.stride = 1, .pad = 0}},    {{4, 3, 8, 8}, 5, 2, {.stride = 2, .pad = 0}},
+};
+
+}  // namespace
+
+TEST_CASE("conv_forward_fast and conv_backward_fast agree with the naive pair, with and without dx",
+          "[runtime][conv][naive]") {
+  const detail::ConvTuning defaults = detail::set_conv_tuning({});
+  struct Restore {
+    detail::ConvTuning t;
+    ~Restore() { detail::set_conv_tuning(t); }
+  } restore{defaults};
+  const std::size_t never = std::size_t(-1);
+  // The default plan (examples in parallel for these sizes), then one example after another in chunks.
+  for (const detail::ConvTuning& tuning : {detail::ConvTuning{}, detail::ConvTuning{.chunk_bytes = 1, .parallel_below_madds = 0},
+                                          detail::ConvTuning{.chunk_bytes = never, .parallel_below_madds = 0}}) {
+    detail::set_conv_tuning(tuning);
+    Rng rng(31);
+    for (const ConvCase& c : conv_cases) {
+      INFO("x " << shape_str(c.x_shape) << ", " << c.F << " filters of " << c.size << ", stride " << c.param.stride
+                << ", pad " << c.param.pad << ", chunk bytes " << tuning.chunk_bytes);
+      const Tensor4 x = randn<Tensor4>(c.x_shape, rng);
+      const Tensor4 w = randn<Tensor4>({c.F, c.x_shape[1], c.size, c.size}, rng);
+      const Tensor1 b = randn<Tensor1>({c.F}, rng);
+      const auto naive = conv_forward_naive(x, w, b, c.param);
+      const Tensor4 out = detail::conv_forward_fast(x, w, b, c.param);
+      REQUIRE_CLOSE(compare("out", out, naive.out));
+      const Tensor4 dout = randn<Tensor4>(naive.out.shape(), rng);
+      const auto g = conv_backward_naive(dout, naive.cache);
+      Tensor4 dx, dw;
+      Tensor1 db;
+      detail::conv_backward_fast(dout, x, w, c.param, dw, db, &dx);
+      REQUIRE_CLOSE(compare("dx", dx, g.dx));
+      REQUIRE_CLOSE(compare("dw", dw, g.dw));
+      REQUIRE_CLOSE(compare("db", db, g.db));
+      Tensor4 dw2 = randn<Tensor4>(w.shape(), rng);  // overwritten, not added to
+      Tensor1 db2;
+      detail::conv_backward_fast(dout, x, w, c.param, dw2, db2, nullptr);
+      REQUIRE_CLOSE(compare("dw without dx", dw2, g.dw));
+      REQUIRE_CLOSE(compare("db without dx", db2, g.db));
+    }
+  }
+}
+
+TEST_CASE("the runtime's conv layer agrees with the naive pair, and backward_params gives the same gradients",
+          "[runtime][conv][naive]") {
+  Rng rng(32);
+  for (const ConvCase& c : conv_cases) {
+    INFO("x " << shape_str(c.x_shape) << ", " << c.F << " filters of " << c.size);
+    auto layer = make_conv("conv", c.x_shape[1], c.F, c.size, c.param);
+    const Tensor4 x = randn<Tensor4>(c.x_shape, rng);
+    const Tensor4 w = randn<Tensor4>({c.F, c.x_shape[1], c.size, c.size}, rng);
+    const Tensor1 b = randn<Tensor1>({c.F}, rng);
+    set_param(*layer, "conv.w", w);
+    set_param(*layer, "conv.b", b);
+    const auto naive = conv_forward_naive(x, w, b, c.param);
+    REQUIRE_CLOSE(compare("out", layer->forward(Tensor(x), Mode::train), naive.out));
+    const Tensor4 dout = randn<Tensor4>(naive.out.shape(), rng);
+    const auto g = conv_backward_naive(dout, naive.cache);
+    REQUIRE_CLOSE(compare("dx", layer->backward(Tensor(dout)), g.dx));
+    REQUIRE_CLOSE(compare("dw", grad_of(*layer, "conv.w", w), g.dw));
+    REQUIRE_CLOSE(compare("db", grad_of(*layer, "conv.b", b), g.db));
+    layer->backward_params(Tensor(dout));
+    REQUIRE_CLOSE(compare("dw (backward_params)", grad_of(*layer, "conv.w", w), g.dw));
+    REQUIRE_CLOSE(compare("db (backward_params)", grad_of(*layer, "conv.b", b), g.db));
+  }
+}
+
+TEST_CASE("the runtime's in-place ReLU gives exactly relu_forward and relu_backward", "[runtime][relu][naive]") {
+  Rng rng(33);
+  // Small arrays run on one thread, large ones (from 2^15 entries) on every core.
+  for (const std::vector<std::size_t>& shape : {std::vector<std::size_t>{3, 4}, std::vector<std::size_t>{2, 3, 5, 7},
+                                               std::vector<std::size_t>{4, 6, 40, 41}}) {
+    INFO("shape " << shape_str(shape));
+    Tensor x = randn<Tensor>(shape, rng);
+    x.data()[0] = 0.0;
+    x.data()[1] = -0.0;
+    x.data()[2] = std::numeric_limits<double>::quiet_NaN();
+    x.data()[3] = std::numeric_limits<double>::infinity();
+    const Tensor dout = randn<Tensor>(shape, rng);
+    const auto naive = relu_forward(x);
+    auto layer = make_relu("relu");
+    const Tensor out = layer->forward(Tensor(x), Mode::train);
+    REQUIRE(out.shape() == naive.out.shape());
+    for (std::size_t i = 0; i < out.size(); ++i) {  // bit for bit, the sign of zero included
+      REQUIRE(out.data()[i] == naive.out.data()[i]);
+      REQUIRE(std::signbit(out.data()[i]) == std::signbit(naive.out.data()[i]));
+    }
+    const Tensor dx = layer->backward(Tensor(dout));
+    const Tensor expected = relu_backward(dout, naive.cache).dx;
+    for (std::size_t i = 0; i < dx.size(); ++i) REQUIRE(dx.data()[i] == expected.data()[i]);
+  }
+  auto layer = make_relu("relu");
+  REQUIRE_THROWS_AS(layer->backward(Tensor(xt::zeros<double>({2, 2}))), value_error);
+  layer->forward(Tensor(xt::zeros<double>({2, 3})), Mode::train);
+  REQUIRE_THROWS_AS(layer->backward(Tensor(xt::zeros<double>({3, 2}))), shape_error);
+}
+
+TEST_CASE("the runtime's affine layer agrees with affine_forward and affine_backward", "[runtime][affine][naive]") {
+  Rng rng(34);
+  // (N, input shape, M): products below and above the size at which the rows are shared among the cores.
+  struct Case {
+    std::vector<std::size_t> x_shape;
+    std::size_t M;
+  };
+  for (const Case& c : {Case{{2, 3}, 4}, Case{{5, 2, 3, 2}, 7}, Case{{64, 16, 5, 5}, 120}, Case{{64, 120}, 84},
+                        Case{{33, 301}, 101}}) {
+    INFO("x " << shape_str(c.x_shape) << ", M " << c.M);
+    std::size_t D = 1;
+    for (std::size_t k = 1; k < c.x_shape.size(); ++k) D *= c.x_shape[k];
+    const Tensor x = randn<Tensor>(c.x_shape, rng);
+    const Tensor2 w = randn<Tensor2>({D, c.M}, rng);
+    const Tensor1 b = randn<Tensor1>({c.M}, rng);
+    auto layer = make_affine("fc", D, c.M);
+    set_param(*layer, "fc.w", w);
+    set_param(*layer, "fc.b", b);
+    const auto naive = affine_forward(x, w, b);
+    REQUIRE_CLOSE(compare("out", layer->forward(Tensor(x), Mode::train), naive.out));
+    const Tensor2 dout = randn<Tensor2>({c.x_shape[0], c.M}, rng);
+    const auto g = affine_backward(dout, naive.cache);
+    REQUIRE_CLOSE(compare("dx", layer->backward(Tensor(dout)), g.dx));
+    REQUIRE_CLOSE(compare("dw", grad_of(*layer, "fc.w", w), g.dw));
+    REQUIRE_CLOSE(compare("db", grad_of(*layer, "fc.b", b), g.db));
+  }
+}
+
+TEST_CASE("gemm_parallel agrees with gemm for every transpose, small and large", "[runtime][gemm]") {
+  Rng rng(35);
+  for (const bool ta : {false, true})
+    for (const bool tb : {false, true})
+      for (const auto [m, n, k] : {std::array<std::size_t, 3>{3, 4, 5}, std::array<std::size_t, 3>{64, 120, 400},
+                                   std::array<std::size_t, 3>{401, 120, 64}, std::array<std::size_t, 3>{1, 700, 600}}) {
+        INFO("transpose A " << ta << ", transpose B " << tb << ", m " << m << ", n " << n << ", k " << k);
+        const Tensor2 a = ta ? randn<Tensor2>({k, m}, rng) : randn<Tensor2>({m, k}, rng);
+        const Tensor2 b = tb ? randn<Tensor2>({n, k}, rng) : randn<Tensor2>({k, n}, rng);
+        const Tensor2 c0 = randn<Tensor2>({m, n}, rng);
+        Tensor2 expected = c0, actual = c0;
+        detail::gemm(ta, tb, m, n, k, 0.5, a.data(), a.shape(1), b.data(), b.shape(1), 2.0, expected.data(), n);
+        detail::gemm_parallel(ta, tb, m, n, k, 0.5, a.data(), a.shape(1), b.data(), b.shape(1), 2.0, actual.data(),
+                              n);
+        REQUIRE_CLOSE(compare("C", actual, expected, {1e-12, 1e-12}));
+      }
+}
+
+TEST_CASE("fast pooling shared among the cores agrees with the naive loops", "[runtime][pool][naive]") {
+  Rng rng(36);
+  // Inputs of at least 2^15 entries are pooled on every core; the first shape is small, for the one-thread path.
+  for (const std::array<std::size_t, 4> shape : {std::array<std::size_t, 4>{2, 3, 4, 6}, std::array<std::size_t, 4>{8, 6, 28, 28},
+                                                 std::array<std::size_t, 4>{5, 7, 30, 24}}) {
+    for (const std::size_t S : {2, 3}) {
+      if (shape[2] % S != 0 || shape[3] % S != 0) continue;
+      INFO("x " << shape_str(shape) << ", window and stride " << S);
+      const PoolParam param{S, S, S};
+      const Tensor4 x = randn<Tensor4>(shape, rng);
+      const auto naive_max = max_pool_forward_naive(x, param);
+      const auto fast_max = max_pool_forward_fast(x, param);
+      REQUIRE_CLOSE(compare("max out", fast_max.out, naive_max.out));
+      const Tensor4 dout = randn<Tensor4>(naive_max.out.shape(), rng);
+      REQUIRE_CLOSE(compare("max dx", max_pool_backward_fast(dout, fast_max.cache).dx,
+                            max_pool_backward_naive(dout, naive_max.cache).dx));
+      const auto naive_avg = avg_pool_forward_naive(x, param);
+      const auto fast_avg = avg_pool_forward_fast(x, param);
+      REQUIRE_CLOSE(compare("avg out", fast_avg.out, naive_avg.out));
+      REQUIRE_CLOSE(compare("avg dx", avg_pool_backward_fast(dout, fast_avg.cache).dx,
+                            avg_pool_backward_naive(dout, naive_avg.cache).dx));
+    }
+  }
+}
+
+TEST_CASE("loss_and_gradients skips the first layer's dx but leaves the same gradients as backward",
+          "[runtime][model]") {
+  Rng rng(37);
+  auto make = [] {
+    Model m;
+    m.add(make_conv("conv1", 2, 3, 3, {.stride = 1, .pad = 1}))
+        .add(make_relu("relu1"))
+        .add(make_max_pool("pool1", 2, 2))
+        .add(make_flatten("flatten"))
+        .add(make_affine("fc2", 3 * 4 * 4, 5))
+        .add(make_scores("prob"));
+    Rng init(38);
+    m.initialize(init);
+    return m;
+  };
+  Model a = make(), b = make();
+  const Tensor4 x = randn<Tensor4>({4, 2, 8, 8}, rng);
+  const Labels y = testing::labels({0, 4, 2, 1});
+  const double loss = a.loss_and_gradients(x, y);
+  const LossResult r = softmax_loss(take_rank<2>(b.forward(Tensor(x), Mode::train), "test"), y);
+  b.backward(Tensor(r.dx));
+  REQUIRE(loss == r.loss);
+  const auto pa = a.params(), pb = b.params();
+  REQUIRE(pa.size() == pb.size());
+  for (std::size_t i = 0; i < pa.size(); ++i) {
+    INFO(pa[i].name);
+    REQUIRE(std::equal(pa[i].grad.begin(), pa[i].grad.end(), pb[i].grad.begin(), pb[i].grad.end()));
+  }
+}
