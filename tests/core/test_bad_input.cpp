@@ -454,6 +454,10 @@ TEST_CASE("the runtime's layer objects refuse an input of the wrong rank, naming
                    forward([] { return make_dropout("drop1", 1.5, 1); }, rank2)});
   table.push_back({"conv stride 0", "conv_forward_im2col", Kind::value, {"stride S must be at least 1, got 0"},
                    forward([] { return make_conv("conv1", 3, 4, 3, {0, 1}); }, Tensor(zeros4(1, 3, 5, 5)))});
+  table.push_back({"max pool pad", "make_max_pool", Kind::value, {"padding P = 2 is more than half the window F = 3"},
+                   [] { make_max_pool("pool1", 3, 1, 2); }});
+  table.push_back({"avg pool pad", "make_avg_pool", Kind::value, {"padding P = 1 is more than half the window F = 1"},
+                   [] { make_avg_pool("pool2", 1, 1, 1); }});
   table.push_back({"backward first", "Layer::backward", Kind::value, {"fc1: backward called before any forward pass"},
                    [] { make_affine("fc1", 3, 2)->backward(Tensor(zeros2(2, 2))); }});
   table.push_back({"conv backward rank", "conv1", Kind::shape, {"expected an input of rank 4, got shape (2, 3)"}, [] {
