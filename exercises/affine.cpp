@@ -25,6 +25,7 @@ AffineForward affine_forward(const Tensor& x, const Tensor2& w, const Tensor1& b
 AffineGrads affine_backward(const Tensor2& dout, const AffineCache& cache) {
   const Tensor& x = cache.x;
   const Tensor2& w = cache.w;
+  check_affine_inputs("affine_backward", x, w, cache.b);  // a cache built by hand may not fit together
   const std::size_t N = x.shape(0), D = w.shape(0), M = w.shape(1);
   check_affine_dout("affine_backward", dout, N, M);
   // Exercise: dx_rows = dout wᵀ (then reshape to x's shape), dw = x_rowsᵀ dout, db = sum of dout over n.

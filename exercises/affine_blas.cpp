@@ -27,6 +27,7 @@ AffineForward affine_forward_blas(const Tensor& x, const Tensor2& w, const Tenso
 AffineGrads affine_backward_blas(const Tensor2& dout, const AffineCache& cache) {
   const Tensor& x = cache.x;
   const Tensor2& w = cache.w;
+  check_affine_inputs("affine_backward_blas", x, w, cache.b);  // a cache built by hand may not fit together
   const std::size_t N = x.shape(0), D = w.shape(0), M = w.shape(1);
   check_affine_dout("affine_backward_blas", dout, N, M);
   // Exercise: dx_rows (N, D) = dout (N, M) times w transposed; dw (D, M) = x_rows transposed times dout;

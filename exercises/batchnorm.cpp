@@ -8,49 +8,16 @@
 
 #include <cmath>
 #include <cstddef>
-#include <sstream>
 #include <string>
 #include <vector>
 #include <utility>
 
+#include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
 
 namespace cnn {
 
 namespace {
-
-// A number as a message shows it: 1e-05, 0.9, -1.5.
-std::string num(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
-// The checks both forward passes make. `rows` is the number of values per feature (N, or N*H*W for spatial),
-// `D` the number of features, `axis` how a message names them ("D = 5 features" or "C = 3 channels").
-void check_forward_args(const char* function, std::size_t rows, const char* rows_name, std::size_t D,
-                        const std::string& axis, const Tensor1& gamma, const Tensor1& beta,
-                        const BatchNormParam& param, const BatchNormState& state) {
-  if (rows == 0) throw shape_error(function, std::string("x is empty: ") + rows_name + " = 0");
-  if (param.mode == Mode::train && rows < 2)
-    throw shape_error(function, std::string("train mode needs ") + rows_name +
-                                    " >= 2 values per feature to measure a variance, got " + rows_name + " = 1");
-  const auto check_size = [&](const char* name, const Tensor1& t) {
-    if (t.size() != D)
-      throw shape_error(function, "x has " + axis + " but " + name + " has " + std::to_string(t.size()) + " entries");
-  };
-  check_size("gamma", gamma);
-  check_size("beta", beta);
-  check_size("state.running_mean", state.running_mean);
-  check_size("state.running_var", state.running_var);
-  if (!(param.eps > 0.0)) throw value_error(function, "eps must be > 0, got " + num(param.eps));
-  if (!(param.momentum >= 0.0 && param.momentum <= 1.0))
-    throw value_error(function, "momentum must be in [0, 1], got " + num(param.momentum));
-  for (std::size_t d = 0; d < D; ++d)
-    if (!(state.running_var(d) >= 0.0))
-      throw value_error(function, "state.running_var[" + std::to_string(d) + "] = " + num(state.running_var(d)) +
-                                      " is not a variance: expected >= 0");
-}
 
 // The checks both backward passes make.
 void check_backward_args(const char* function, const Tensor2& dout, const BatchNormCache& cache) {
@@ -61,6 +28,13 @@ void check_backward_args(const char* function, const Tensor2& dout, const BatchN
   if (dout.shape(0) != N || dout.shape(1) != D)
     throw shape_error(function, "dout must be (N, D) = (" + std::to_string(N) + ", " + std::to_string(D) + "), got " +
                                     shape_str(dout.shape()));
+  // A cache built by hand (or taken apart) must still fit together: the loops read all of it.
+  check_same_shape(function, "cache.xhat", cache.xhat, "cache.x", cache.x);
+  for (const auto& [name, t] : {std::pair<const char*, const Tensor1*>{"cache.mean", &cache.mean},
+                                {"cache.var", &cache.var}, {"cache.gamma", &cache.gamma}})
+    if (t->size() != D)
+      throw shape_error(function, "cache.x has D = " + std::to_string(D) + " features but " + name + " has " +
+                                      std::to_string(t->size()) + " entries");
 }
 
 }  // namespace
@@ -68,8 +42,7 @@ void check_backward_args(const char* function, const Tensor2& dout, const BatchN
 BatchNormForward batchnorm_forward(const Tensor2& x, const Tensor1& gamma, const Tensor1& beta,
                                    const BatchNormParam& param, BatchNormState& state) {
   const std::size_t N = x.shape(0), D = x.shape(1);
-  check_forward_args("batchnorm_forward", N, "N", D, "D = " + std::to_string(D) + " features", gamma, beta, param,
-                     state);
+  check_batchnorm_forward("batchnorm_forward", N, "N", D, "D", gamma, beta, param, state);
   const double eps = param.eps, m = param.momentum;
   // Exercise: in train mode, mean(d) and the biased var(d) of column d over the N examples, then
   // running = m * running + (1 - m) * batch for both statistics; in test mode, the running statistics instead
@@ -111,8 +84,7 @@ BatchNormGrads batchnorm_backward_alt(const Tensor2& dout, const BatchNormCache&
 SpatialBatchNormForward spatial_batchnorm_forward(const Tensor4& x, const Tensor1& gamma, const Tensor1& beta,
                                                   const BatchNormParam& param, BatchNormState& state) {
   const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
-  check_forward_args("spatial_batchnorm_forward", N * H * W, "N*H*W", C, "C = " + std::to_string(C) + " channels",
-                     gamma, beta, param, state);
+  check_batchnorm_forward("spatial_batchnorm_forward", N * H * W, "N*H*W", C, "C", gamma, beta, param, state);
   // Exercise: lay x out as rows (N*H*W, C): rows((n*H + i)*W + j, c) = x(n, c, i, j), one row per pixel
   // of every example; call batchnorm_forward on the rows (it keeps the statistics per column, i.e. per
   // channel); lay its output back out as (N, C, H, W). Keep its cache and x's shape.
@@ -129,6 +101,11 @@ SpatialBatchNormGrads spatial_batchnorm_backward(const Tensor4& dout, const Spat
   if (cache.rows.mode != Mode::train)
     throw value_error("spatial_batchnorm_backward",
                       "the cache comes from a test-mode forward pass; backward needs a train-mode one");
+  if (cache.rows.x.shape(0) != N * H * W || cache.rows.x.shape(1) != C)
+    throw shape_error("spatial_batchnorm_backward", "the cache's rows must be (N*H*W, C) = (" +
+                                                        std::to_string(N * H * W) + ", " + std::to_string(C) +
+                                                        ") for x of shape " + shape_str(cache.x_shape) + ", got " +
+                                                        shape_str(cache.rows.x.shape()));
   // Exercise: lay dout out as rows (N*H*W, C) the way the forward pass laid out x, call
   // batchnorm_backward_alt with the cached rows, and lay dx back out as (N, C, H, W).
   // BEGIN EXERCISE spatial_batchnorm_backward

@@ -56,6 +56,7 @@ LrnForward lrn_forward(const Tensor4& x, const LrnParam& param) {
 
 LrnGrads lrn_backward(const Tensor4& dout, const LrnCache& cache) {
   check_same_shape("lrn_backward", "dout", dout, "x", cache.x);
+  check_same_shape("lrn_backward", "cache.scale", cache.scale, "cache.x", cache.x);
   const Tensor4& x = cache.x;
   const Tensor4& scale = cache.scale;
   const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "cnnlab/checks.hpp"  // num_str
 #include "cnnlab/errors.hpp"
 
 namespace cnn {
@@ -17,19 +18,19 @@ void check_step(const char* function, std::span<double> w, std::span<const doubl
     throw shape_error(function, "w has " + std::to_string(w.size()) + " entries but dw has " +
                                     std::to_string(dw.size()));
   if (!(learning_rate >= 0.0) || !std::isfinite(learning_rate))
-    throw value_error(function, "learning_rate must be finite and >= 0, got " + std::to_string(learning_rate));
+    throw value_error(function, "learning_rate must be finite and >= 0, got " + num_str(learning_rate));
   if (!(weight_decay >= 0.0) || !std::isfinite(weight_decay))
-    throw value_error(function, "weight_decay must be finite and >= 0, got " + std::to_string(weight_decay));
+    throw value_error(function, "weight_decay must be finite and >= 0, got " + num_str(weight_decay));
 }
 
 void check_unit(const char* function, const char* name, double value) {
   if (!(value >= 0.0 && value < 1.0))
-    throw value_error(function, std::string(name) + " must be in [0, 1), got " + std::to_string(value));
+    throw value_error(function, std::string(name) + " must be in [0, 1), got " + num_str(value));
 }
 
 void check_positive(const char* function, const char* name, double value) {
   if (!(value > 0.0))
-    throw value_error(function, std::string(name) + " must be > 0, got " + std::to_string(value));
+    throw value_error(function, std::string(name) + " must be > 0, got " + num_str(value));
 }
 
 // A rule's state starts empty and becomes zeros of w's size; a state of another size belongs to another w.

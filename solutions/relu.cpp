@@ -13,7 +13,7 @@ ReluForward relu_forward(const Tensor& x) {
   // Exercise: out_i = max(0, x_i) for every entry i (a range-for over the tensor visits every entry).
   // BEGIN SOLUTION relu_forward
   Tensor out = x;
-  for (double& v : out) v = v > 0.0 ? v : 0.0;
+  for (double& v : out) v = v <= 0.0 ? 0.0 : v;  // not `v > 0.0 ? v : 0.0`, which would turn a NaN into 0
   return {std::move(out), ReluCache{x}};
   // END SOLUTION
 }
@@ -29,7 +29,7 @@ ReluGrads relu_backward(const Tensor& dout, const ReluCache& cache) {
   double* dxs = dx.data();
   for (std::size_t i = 0; i < x.size(); ++i) {
     const double d = ds[i];  // read before the test: the compiler then picks d or 0 without a jump, which
-    dxs[i] = xs[i] > 0.0 ? d : 0.0;  // matters when the signs are random (five times faster here)
+    dxs[i] = xs[i] <= 0.0 ? 0.0 : d;  // matters when the signs are random (five times faster here); a NaN x passes d
   }
   return {std::move(dx)};
   // END SOLUTION

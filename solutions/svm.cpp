@@ -18,7 +18,7 @@ LossResult svm_loss(const Tensor2& x, const Labels& y) {
     for (std::size_t k = 0; k < K; ++k) {
       if (k == y(n)) continue;
       const double margin = x(n, k) - x(n, y(n)) + delta;
-      if (margin > 0.0) {
+      if (!(margin <= 0.0)) {  // active, or NaN: a NaN score then reaches the loss instead of vanishing
         r.loss += margin * inv_N;
         r.dx(n, k) += inv_N;
         r.dx(n, y(n)) -= inv_N;

@@ -1,10 +1,10 @@
 #include "cnnlab/batchnorm_fast.hpp"
 
 #include <cmath>
-#include <initializer_list>
 #include <string>
 #include <utility>
 
+#include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
 
 namespace cnn {
@@ -14,15 +14,7 @@ SpatialBatchNormFastForward spatial_batchnorm_forward_fast(const Tensor4& x, con
   const char* fn = "spatial_batchnorm_forward_fast";
   const std::size_t N = x.shape(0), C = x.shape(1), P = x.shape(2) * x.shape(3);  // P: pixels per plane
   const std::size_t M = N * P;
-  if (M == 0 || C == 0) throw shape_error(fn, "x must not be empty, got shape " + shape_str(x.shape()));
-  for (const Tensor1* t : std::initializer_list<const Tensor1*>{&gamma, &beta, &state.running_mean, &state.running_var})
-    if (t->size() != C)
-      throw shape_error(fn, "gamma, beta and the running statistics need C = " + std::to_string(C) +
-                                " entries, got one with " + std::to_string(t->size()));
-  if (!(param.eps > 0.0)) throw value_error(fn, "eps must be > 0");
-  if (!(param.momentum >= 0.0 && param.momentum <= 1.0)) throw value_error(fn, "momentum must be in [0, 1]");
-  if (param.mode == Mode::train && M < 2)
-    throw shape_error(fn, "train mode needs at least 2 values per channel (N*H*W >= 2), got 1");
+  check_batchnorm_forward(fn, M, "N*H*W", C, "C", gamma, beta, param, state);
 
   Tensor1 mean = Tensor1::from_shape({C}), var = Tensor1::from_shape({C});
   const double* xs = x.data();
@@ -75,6 +67,10 @@ SpatialBatchNormGrads spatial_batchnorm_backward_fast(const Tensor4& dout, const
   if (cache.mode != Mode::train)
     throw value_error(fn, "the cache comes from a test-mode forward pass; backward needs a train-mode one");
   const std::size_t N = xhat.shape(0), C = xhat.shape(1), P = xhat.shape(2) * xhat.shape(3);
+  if (cache.inv_std.size() != C || cache.gamma.size() != C)
+    throw shape_error(fn, "the cache has C = " + std::to_string(C) + " channels but inv_std has " +
+                              std::to_string(cache.inv_std.size()) + " entries and gamma " +
+                              std::to_string(cache.gamma.size()));
   const double M = static_cast<double>(N * P);
   SpatialBatchNormGrads g{Tensor4::from_shape(xhat.shape()), Tensor1::from_shape({C}), Tensor1::from_shape({C})};
   const double* d = dout.data();

@@ -2,6 +2,7 @@
 #include "cnnlab/relu.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include "cnnlab/errors.hpp"
 #include "reference/first_layers.hpp"
@@ -46,4 +47,21 @@ TEST_CASE("relu refuses a scalar and a dout of another shape", "[relu][errors]")
   const auto [out, cache] = relu_forward(Tensor{1.0, 2.0});
   REQUIRE_THROWS_MATCHES(relu_backward(Tensor{1.0, 2.0, 3.0}, cache), shape_error,
                          Catch::Matchers::Message("relu_backward: dout has shape (3) but x has shape (2); they must match"));
+}
+
+TEST_CASE("relu_forward keeps +inf, zeroes -inf, and gives NaN (the reference) or 0 for a NaN", "[relu][non_finite]") {
+  // Which of the two a NaN becomes depends on how the threshold is written: `x <= 0 ? 0 : x` keeps it (the
+  // reference, so that a NaN reaches the loss and the solver stops), `x > 0 ? x : 0` hides it. Both are
+  // accepted here; tests/core/test_non_finite.cpp pins the reference's choice (docs/checks.md).
+  const double inf = std::numeric_limits<double>::infinity();
+  const Tensor x = {std::numeric_limits<double>::quiet_NaN(), inf, -inf, 1.5};
+  const auto [out, cache] = relu_forward(x);
+  REQUIRE((std::isnan(out(0)) || out(0) == 0.0));
+  REQUIRE(out(1) == inf);
+  REQUIRE(out(2) == 0.0);
+  REQUIRE(out(3) == 1.5);
+  const auto [dx] = relu_backward(Tensor{2.0, 2.0, 2.0, 2.0}, cache);
+  REQUIRE((dx(0) == 2.0 || dx(0) == 0.0));
+  REQUIRE(dx(1) == 2.0);
+  REQUIRE(dx(2) == 0.0);
 }

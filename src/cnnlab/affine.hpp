@@ -48,7 +48,8 @@ AffineForward affine_forward(const Tensor& x, const Tensor2& w, const Tensor1& b
 /// @param dout   upstream gradient, shape (N, M)
 /// @param cache  from affine_forward
 /// @return       dx (shape of x), dw (D, M), db (M)
-/// @throws cnn::shape_error when dout is not (N, M)
+/// @throws cnn::shape_error when dout is not (N, M), or when the cache's x, w and b do not fit together (as
+///         affine_forward checks them)
 AffineGrads affine_backward(const Tensor2& dout, const AffineCache& cache);
 
 /// @brief Affine layer, forward pass, as one matrix product by BLAS: @f$ y = \tilde x\, w + \mathbf{1} b^\top @f$.
@@ -65,7 +66,7 @@ AffineForward affine_forward_blas(const Tensor& x, const Tensor2& w, const Tenso
 /// @param dout   upstream gradient, shape (N, M)
 /// @param cache  from affine_forward or affine_forward_blas
 /// @return       dx (shape of x), dw (D, M), db (M)
-/// @throws cnn::shape_error when dout is not (N, M)
+/// @throws cnn::shape_error when dout is not (N, M), or when the cache's x, w and b do not fit together
 AffineGrads affine_backward_blas(const Tensor2& dout, const AffineCache& cache);
 
 }  // namespace cnn

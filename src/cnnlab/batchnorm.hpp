@@ -87,9 +87,10 @@ struct BatchNormGrads {
 /// @param param  mode, eps, momentum
 /// @param state  running mean and variance, each shape (D); updated in train mode (see batchnorm_state)
 /// @return       y of shape (N, D) and the cache for the backward passes
-/// @throws cnn::shape_error when gamma, beta or a running statistic does not have D entries, when N is 0, or
-///         when N is 1 in train mode
-/// @throws cnn::value_error when eps <= 0 or momentum is outside [0, 1] (or either is NaN)
+/// @throws cnn::shape_error when gamma, beta or a running statistic does not have D entries, when N or D is 0,
+///         or when N is 1 in train mode
+/// @throws cnn::value_error when eps <= 0 or momentum is outside [0, 1] (or either is NaN), or when a running
+///         variance is negative (or NaN)
 BatchNormForward batchnorm_forward(const Tensor2& x, const Tensor1& gamma, const Tensor1& beta,
                                    const BatchNormParam& param, BatchNormState& state);
 
@@ -107,7 +108,7 @@ BatchNormForward batchnorm_forward(const Tensor2& x, const Tensor1& gamma, const
 /// @param dout   upstream gradient @f$\bar y@f$, shape (N, D)
 /// @param cache  from a train-mode batchnorm_forward
 /// @return       dx (N, D), dgamma (D), dbeta (D)
-/// @throws cnn::shape_error when dout is not (N, D)
+/// @throws cnn::shape_error when dout is not (N, D), or when the cache's parts do not fit together
 /// @throws cnn::value_error when the cache comes from a test-mode forward pass (not supported: there the layer
 ///         is a fixed affine map per feature)
 BatchNormGrads batchnorm_backward(const Tensor2& dout, const BatchNormCache& cache);
@@ -122,7 +123,7 @@ BatchNormGrads batchnorm_backward(const Tensor2& dout, const BatchNormCache& cac
 /// @param dout   upstream gradient @f$\bar y@f$, shape (N, D)
 /// @param cache  from a train-mode batchnorm_forward
 /// @return       dx (N, D), dgamma (D), dbeta (D)
-/// @throws cnn::shape_error when dout is not (N, D)
+/// @throws cnn::shape_error when dout is not (N, D), or when the cache's parts do not fit together
 /// @throws cnn::value_error when the cache comes from a test-mode forward pass
 BatchNormGrads batchnorm_backward_alt(const Tensor2& dout, const BatchNormCache& cache);
 
@@ -157,9 +158,9 @@ struct SpatialBatchNormGrads {
 /// @param param  mode, eps, momentum (as for batchnorm_forward)
 /// @param state  running mean and variance, each shape (C); updated in train mode
 /// @return       y of shape (N, C, H, W) and the cache for spatial_batchnorm_backward
-/// @throws cnn::shape_error when gamma, beta or a running statistic does not have C entries, when x is empty,
-///         or when N*H*W is 1 in train mode
-/// @throws cnn::value_error when eps <= 0 or momentum is outside [0, 1]
+/// @throws cnn::shape_error when gamma, beta or a running statistic does not have C entries, when x is empty
+///         (N*H*W = 0 or C = 0), or when N*H*W is 1 in train mode
+/// @throws cnn::value_error when eps <= 0, momentum is outside [0, 1] or a running variance is negative (or NaN)
 SpatialBatchNormForward spatial_batchnorm_forward(const Tensor4& x, const Tensor1& gamma, const Tensor1& beta,
                                                   const BatchNormParam& param, BatchNormState& state);
 
@@ -168,7 +169,8 @@ SpatialBatchNormForward spatial_batchnorm_forward(const Tensor4& x, const Tensor
 /// @param dout   upstream gradient, shape (N, C, H, W)
 /// @param cache  from a train-mode spatial_batchnorm_forward
 /// @return       dx (N, C, H, W), dgamma (C), dbeta (C)
-/// @throws cnn::shape_error when dout does not have the input's shape
+/// @throws cnn::shape_error when dout does not have the input's shape, or when the cache's rows are not
+///         (N*H*W, C)
 /// @throws cnn::value_error when the cache comes from a test-mode forward pass
 SpatialBatchNormGrads spatial_batchnorm_backward(const Tensor4& dout, const SpatialBatchNormCache& cache);
 

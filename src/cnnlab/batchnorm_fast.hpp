@@ -37,9 +37,9 @@ struct SpatialBatchNormFastForward {
 /// @param param  mode, eps, momentum
 /// @param state  running mean and variance, each shape (C); updated in train mode
 /// @return       y and the cache for spatial_batchnorm_backward_fast
-/// @throws cnn::shape_error when gamma, beta or a running statistic does not have C entries, when x is empty,
-///         or when N*H*W is 1 in train mode
-/// @throws cnn::value_error when eps <= 0 or momentum is outside [0, 1]
+/// @throws cnn::shape_error when gamma, beta or a running statistic does not have C entries, when x is empty
+///         (N*H*W = 0 or C = 0), or when N*H*W is 1 in train mode
+/// @throws cnn::value_error when eps <= 0, momentum is outside [0, 1] or a running variance is negative (or NaN)
 SpatialBatchNormFastForward spatial_batchnorm_forward_fast(const Tensor4& x, const Tensor1& gamma, const Tensor1& beta,
                                                            const BatchNormParam& param, BatchNormState& state);
 
@@ -48,7 +48,8 @@ SpatialBatchNormFastForward spatial_batchnorm_forward_fast(const Tensor4& x, con
 /// @param dout   upstream gradient, shape (N, C, H, W)
 /// @param cache  from a train-mode spatial_batchnorm_forward_fast
 /// @return       dx (N, C, H, W), dgamma (C), dbeta (C)
-/// @throws cnn::shape_error when dout does not have the input's shape
+/// @throws cnn::shape_error when dout does not have the input's shape, or when the cache's inv_std or gamma
+///         does not have C entries
 /// @throws cnn::value_error when the cache comes from a test-mode forward pass
 SpatialBatchNormGrads spatial_batchnorm_backward_fast(const Tensor4& dout, const SpatialBatchNormFastCache& cache);
 

@@ -2,7 +2,8 @@
 /// @brief The exceptions cnnlab throws, and the helpers that phrase their messages.
 ///
 /// Every message names the function that refused, what it expected and what it got, for example
-/// `affine_forward: x flattens to D = 120 but w has 100 rows`.
+/// `affine_forward: x flattens to D = 120 but w has 100 rows`. The page @ref checks lists what every function
+/// refuses.
 #pragma once
 
 #include <stdexcept>

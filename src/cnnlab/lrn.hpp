@@ -63,7 +63,7 @@ LrnForward lrn_forward(const Tensor4& x, const LrnParam& param);
 /// @param dout   upstream gradient @f$\bar y@f$, shape (N, C, H, W)
 /// @param cache  from lrn_forward
 /// @return       dx, shape (N, C, H, W)
-/// @throws cnn::shape_error when dout does not have the shape of x
+/// @throws cnn::shape_error when dout, or the cache's scale, does not have the shape of x
 LrnGrads lrn_backward(const Tensor4& dout, const LrnCache& cache);
 
 }  // namespace cnn

@@ -86,9 +86,11 @@ std::unique_ptr<Layer> make_conv(std::string name, std::size_t C, std::size_t K,
 std::unique_ptr<Layer> make_relu(std::string name);
 /// @brief Max pooling with a window of @p size x @p size at @p stride (the fast version); @p pad surrounds the
 /// input with -infinity first.
+/// @throws cnn::value_error when @p pad is more than half of @p size (a window could lie entirely in the padding)
 std::unique_ptr<Layer> make_max_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad = 0);
 /// @brief Average pooling with a window of @p size x @p size at @p stride (the fast version); @p pad surrounds
 /// the input with zeros first, which count in the divisor (PyTorch's default).
+/// @throws cnn::value_error when @p pad is more than half of @p size
 std::unique_ptr<Layer> make_avg_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad = 0);
 /// @brief A fully connected layer from D inputs (the input flattened) to M outputs (the BLAS version).
 std::unique_ptr<Layer> make_affine(std::string name, std::size_t D, std::size_t M, Init init = Init::he,

@@ -102,6 +102,9 @@ struct PoolGrads {
 /// @brief Max pooling, forward pass, written as the textbook loops: every output is the largest entry of
 /// its window,
 /// @f[ y_{n,c,i,j} = \max_{0 \le p < HH,\; 0 \le q < WW} x_{n,\,c,\,iS+p,\,jS+q}. @f]
+/// Each window's maximum starts from its first entry and is replaced only by a strictly larger one, so a NaN
+/// survives when it is the first entry of its window and is skipped elsewhere; the fast version does the same
+/// (see @ref checks).
 /// @param x      input, shape (N, C, H, W)
 /// @param param  window HH x WW and stride S
 /// @return       y of shape (N, C, Hout, Wout), Hout = 1 + (H - HH) / S and Wout = 1 + (W - WW) / S

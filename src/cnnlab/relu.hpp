@@ -26,6 +26,9 @@ struct ReluGrads {
 };
 
 /// @brief ReLU, forward pass: @f$ y_i = \max(0, x_i) @f$ for every entry.
+///
+/// A NaN stays NaN (the reference tests `x <= 0`, which is false for NaN; `x > 0 ? x : 0` would turn it into 0 and
+/// hide it). See @ref checks.
 /// @param x  input, any shape (rank at least 1)
 /// @return   y of the same shape and the cache for relu_backward
 /// @throws cnn::shape_error when x is a scalar (rank 0)
@@ -34,6 +37,7 @@ ReluForward relu_forward(const Tensor& x);
 /// @brief ReLU, backward pass: the upstream gradient passes where the input was positive.
 /// @f[ \frac{\partial L}{\partial x_i} = \bar y_i \, [x_i > 0] @f]
 /// At @f$x_i = 0@f$ ReLU has no derivative; this uses 0 there (the slope from the left), as most libraries do.
+/// Where @f$x_i@f$ is NaN the forward pass let it through, and the gradient passes too (as in PyTorch).
 /// @param dout   upstream gradient, shape of x
 /// @param cache  from relu_forward
 /// @return       dx, shape of x

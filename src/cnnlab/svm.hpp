@@ -14,7 +14,8 @@ namespace cnn {
 /// @f[ L = \frac{1}{N} \sum_n \sum_{k \ne y_n} \max(0,\; x_{n,k} - x_{n,y_n} + \Delta), @f]
 /// @f[ \frac{\partial L}{\partial x_{n,k}} = \frac{1}{N} [\,x_{n,k} - x_{n,y_n} + \Delta > 0\,] \ (k \ne y_n),
 ///     \qquad \frac{\partial L}{\partial x_{n,y_n}} = -\sum_{k \ne y_n} \frac{\partial L}{\partial x_{n,k}}. @f]
-/// A margin of exactly 0 is a kink; it counts as inactive here.
+/// A margin of exactly 0 is a kink; it counts as inactive here. A NaN margin counts as active, so that a NaN score
+/// gives a NaN loss rather than vanishing (see @ref checks).
 /// @param x  class scores, shape (N, K)
 /// @param y  labels, shape (N), each in [0, K)
 /// @return   the loss and dx of shape (N, K)

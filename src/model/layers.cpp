@@ -421,6 +421,14 @@ class BatchNorm final : public Layer {
   std::optional<std::conditional_t<Spatial, SpatialBatchNormFastCache, BatchNormCache>> cache_;
 };
 
+// The pooling layers pad themselves; as the architecture specs (src/arch.cpp), they refuse a padding under which a
+// window could lie entirely in the padding (a max of -infinity, an average of zeros).
+void check_pool_pad(const char* function, std::size_t size, std::size_t pad) {
+  if (2 * pad > size)
+    throw value_error(function, "padding P = " + std::to_string(pad) + " is more than half the window F = " +
+                                    std::to_string(size) + "; a window could lie entirely in the padding");
+}
+
 }  // namespace
 
 std::unique_ptr<Layer> make_conv(std::string name, std::size_t C, std::size_t K, std::size_t F, ConvParam param, Init init,
@@ -429,9 +437,11 @@ std::unique_ptr<Layer> make_conv(std::string name, std::size_t C, std::size_t K,
 }
 std::unique_ptr<Layer> make_relu(std::string name) { return std::make_unique<Relu>(std::move(name)); }
 std::unique_ptr<Layer> make_max_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad) {
+  check_pool_pad("make_max_pool", size, pad);
   return std::make_unique<Pool<true>>(std::move(name), size, stride, pad);
 }
 std::unique_ptr<Layer> make_avg_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad) {
+  check_pool_pad("make_avg_pool", size, pad);
   return std::make_unique<Pool<false>>(std::move(name), size, stride, pad);
 }
 std::unique_ptr<Layer> make_lrn(std::string name, LrnParam param) { return std::make_unique<Lrn>(std::move(name), param); }
