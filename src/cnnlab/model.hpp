@@ -80,6 +80,7 @@ class Layer {
 
 /// @brief A convolution, K filters of F x F over C input channels (conv_forward_im2col and its backward);
 /// without @p bias, b stays 0 and is not a parameter.
+/// @throws cnn::value_error naming make_conv and the layer when C, K, F or the stride is 0
 std::unique_ptr<Layer> make_conv(std::string name, std::size_t C, std::size_t K, std::size_t F, ConvParam param,
                                  Init init = Init::he, bool bias = true);
 /// @brief ReLU.
@@ -104,6 +105,7 @@ std::unique_ptr<Layer> make_flatten(std::string name);
 /// @brief The network's final softmax, which the loss applies: passes scores through unchanged.
 std::unique_ptr<Layer> make_scores(std::string name);
 /// @brief Inverted dropout with probability @p p_drop of zeroing a unit, masks drawn from @p seed.
+/// @throws cnn::value_error naming make_dropout and the layer when p_drop is outside [0, 1)
 std::unique_ptr<Layer> make_dropout(std::string name, double p_drop, std::uint64_t seed);
 /// @brief Spatial batch normalization over C channels (gamma 1, beta 0, running statistics owned by the layer).
 std::unique_ptr<Layer> make_spatial_batchnorm(std::string name, std::size_t C, double momentum = 0.9);

@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 #include <optional>
+#include <sstream>
 
 #include "cnnlab/affine.hpp"
 #include "cnnlab/batchnorm.hpp"
@@ -47,11 +48,12 @@ std::vector<ParamView> running(const std::string& layer, BatchNormState& s) {
   return {buffer("running_mean", s.running_mean), buffer("running_var", s.running_var)};
 }
 
-// v_i = max(0, v_i) (+0 for NaN and -0, as relu_forward), and mask_i = 1 where v_i was > 0, else 0.
+// v_i = v_i <= 0 ? +0 : v_i, and mask_i = 0 where v_i was <= 0, else 1: as relu_forward and relu_backward,
+// a NaN passes (its mask is 1) and -0 becomes +0.
 void threshold(double* __restrict v, std::uint8_t* __restrict mask, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const double x = v[i];
-    const bool on = x > 0.0;
+    const bool on = !(x <= 0.0);
     // v_i = on ? x : 0.0 as a bit mask: the compiler would otherwise branch, and the signs are random
     std::uint64_t bits;
     std::memcpy(&bits, &x, sizeof bits);
@@ -433,6 +435,11 @@ void check_pool_pad(const char* function, std::size_t size, std::size_t pad) {
 
 std::unique_ptr<Layer> make_conv(std::string name, std::size_t C, std::size_t K, std::size_t F, ConvParam param, Init init,
                                  bool bias) {
+  // Refused here, naming the layer's maker, rather than at the first forward pass.
+  if (C == 0 || K == 0 || F == 0)
+    throw value_error("make_conv", name + ": channels C, filters K and size F must be at least 1, got C = " +
+                                       std::to_string(C) + ", K = " + std::to_string(K) + ", F = " + std::to_string(F));
+  if (param.stride == 0) throw value_error("make_conv", name + ": stride S must be at least 1, got 0");
   return std::make_unique<Conv>(std::move(name), C, K, F, param, init, bias);
 }
 std::unique_ptr<Layer> make_relu(std::string name) { return std::make_unique<Relu>(std::move(name)); }
@@ -452,6 +459,11 @@ std::unique_ptr<Layer> make_affine(std::string name, std::size_t D, std::size_t 
   return std::make_unique<Affine>(std::move(name), D, M, init, bias);
 }
 std::unique_ptr<Layer> make_dropout(std::string name, double p_drop, std::uint64_t seed) {
+  if (!(p_drop >= 0.0 && p_drop < 1.0)) {
+    std::ostringstream os;
+    os << name << ": p_drop is the probability of zeroing a unit and must be in [0, 1), got " << p_drop;
+    throw value_error("make_dropout", os.str());
+  }
   return std::make_unique<Dropout>(std::move(name), p_drop, seed);
 }
 std::unique_ptr<Layer> make_spatial_batchnorm(std::string name, std::size_t C, double momentum) {

@@ -450,10 +450,13 @@ TEST_CASE("the runtime's layer objects refuse an input of the wrong rank, naming
                    forward([] { return make_affine("fc1", 3, 2); }, Tensor{1.0, 2.0, 3.0})});
   table.push_back({"relu rank 0", "relu_forward", Kind::shape, {"scalar"},
                    forward([] { return make_relu("relu1"); }, Tensor(1.0))});
-  table.push_back({"dropout p", "dropout_forward", Kind::value, {"got 1.5"},
-                   forward([] { return make_dropout("drop1", 1.5, 1); }, rank2)});
-  table.push_back({"conv stride 0", "conv_forward_im2col", Kind::value, {"stride S must be at least 1, got 0"},
-                   forward([] { return make_conv("conv1", 3, 4, 3, {0, 1}); }, Tensor(zeros4(1, 3, 5, 5)))});
+  // Hyperparameters are refused when the layer is made, naming its maker and the layer.
+  table.push_back({"dropout p", "make_dropout", Kind::value, {"drop1: p_drop", "got 1.5"},
+                   [] { make_dropout("drop1", 1.5, 1); }});
+  table.push_back({"conv stride 0", "make_conv", Kind::value, {"conv1: stride S must be at least 1, got 0"},
+                   [] { make_conv("conv1", 3, 4, 3, {0, 1}); }});
+  table.push_back({"conv no filters", "make_conv", Kind::value, {"conv1:", "K = 0"},
+                   [] { make_conv("conv1", 3, 0, 3, {1, 1}); }});
   table.push_back({"max pool pad", "make_max_pool", Kind::value, {"padding P = 2 is more than half the window F = 3"},
                    [] { make_max_pool("pool1", 3, 1, 2); }});
   table.push_back({"avg pool pad", "make_avg_pool", Kind::value, {"padding P = 1 is more than half the window F = 1"},
