@@ -201,7 +201,7 @@ class Writer {
 
 class Reader {
  public:
-  Reader(const std::vector<char>& bytes, std::string path) : b_(bytes), path_(std::move(path)) {}
+  Reader(std::span<const std::uint8_t> bytes, std::string path) : b_(bytes), path_(std::move(path)) {}
   template <class T>
   T get() {
     need(sizeof(T));
@@ -221,7 +221,7 @@ class Reader {
   std::string get_string() {
     const auto n = get<std::uint32_t>();
     need(n);
-    std::string s(b_.data() + at_, n);
+    std::string s(reinterpret_cast<const char*>(b_.data()) + at_, n);
     at_ += n;
     return s;
   }
@@ -234,7 +234,7 @@ class Reader {
   void need(std::size_t n) const {
     if (n > b_.size() - at_) fail("truncated at byte " + std::to_string(at_));
   }
-  const std::vector<char>& b_;
+  std::span<const std::uint8_t> b_;
   std::string path_;
   std::size_t at_ = 0;
 };
@@ -296,7 +296,11 @@ void Solver::save_checkpoint(const std::string& path) const {
 void Solver::load_checkpoint(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw io_error("Solver::load_checkpoint", path + ": cannot open");
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  load_checkpoint_bytes(bytes, path);
+}
+
+void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const std::string& path) {
   Reader r(bytes, path);
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     r.fail("not a cnnlab checkpoint (wrong magic)");
