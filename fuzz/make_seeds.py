@@ -75,7 +75,7 @@ def doubles(v):
 def checkpoint(rule, states_per_param, t):
     params = [("fc1.w", (4, 3)), ("fc1.b", (3,)), ("bn1.gamma", (3,)), ("bn1.beta", (3,))]
     buffers = [("bn1.running_mean", (3,)), ("bn1.running_var", (3,))]
-    out = b"CNNLABCK" + struct.pack("<IQQdI", 1, 2, 2, 0.01, rule)
+    out = b"CNNLABCK" + struct.pack("<IQQdI", 1, 1, 2, 0.01, rule)  # 1 epoch of 2 steps done
     for arrays in (params, buffers):
         out += struct.pack("<Q", len(arrays))
         for name, shape in arrays:
@@ -100,6 +100,13 @@ put("checkpoint", "adam.ckpt", checkpoint(5, 2, 7))
 put("checkpoint", "adadelta.ckpt", checkpoint(6, 2, 0))
 put("checkpoint", "truncated.ckpt", sgd[:-9])
 put("checkpoint", "wrong_magic.ckpt", b"CNNLABCX" + sgd[8:])
+# Best values larger than the parameter: train() copied them past its end (heap-buffer-overflow), made by hand.
+put("checkpoint", "crash-best-values-overflow", sgd[:-8 - sum(8 + 8 * n for n in (12, 3, 3, 3, 3, 3))] +
+    struct.pack("<Q", 6) + doubles([1.0] * 40) + b"".join(doubles([0.0] * 3) for _ in range(5)))
+# What fuzz_checkpoint found: a huge number of best-value arrays (std::length_error escaped the reader). The
+# fuzzer's own input for it was lost; this one does the same. (crash-shape-rank-allocation is the fuzzer's.)
+put("checkpoint", "crash-best-count-allocation", sgd[:-8 - sum(8 + 8 * n for n in (12, 3, 3, 3, 3, 3))] +
+    struct.pack("<Q", 1 << 61))
 
 # --- cnncalc command lines, one argument per line --------------------------------------------------------------
 for name, args in {
