@@ -21,8 +21,6 @@
 #include <sstream>
 #include <string>
 #include <unistd.h>
-#include <xtensor/xadapt.hpp>
-#include <xtensor/xnpy.hpp>
 #include <xtensor/xview.hpp>
 
 #include "cnnlab/arch.hpp"
@@ -30,6 +28,8 @@
 #include "cnnlab/files.hpp"
 #include "cnnlab/image.hpp"
 #include "cnnlab/model.hpp"
+#include "cnnlab/npy.hpp"
+#include "cnnlab/params_npy.hpp"
 #include "cnnlab/solver.hpp"
 #include "cnnlab/zoo.hpp"
 
@@ -54,6 +54,7 @@ struct Options {
   std::uint64_t seed = 1;
   std::string checkpoint;
   bool resume = false;
+  std::string load_params;
 };
 
 const char* kUsage =
@@ -63,7 +64,8 @@ const char* kUsage =
     "  --data DIR        folder with the IDX files (default /usr/share/datasets/fashion-mnist,\n"
     "                    from the Debian package dataset-fashion-mnist)\n"
     "  --model NAME      lenet5-fashion (default) or fashion-bn (small, with batch normalization)\n"
-    "  --epochs N        passes over the training set (default 1)\n"
+    "  --epochs N        passes over the training set (default 1); 0 with --load-params or --resume\n"
+    "                    only evaluates\n"
     "  --batch N         images per step (default 64)\n"
     "  --lr X            learning rate (default 0.02)\n"
     "  --lr-decay X      learning rate multiplied by X after every epoch (default 1)\n"
@@ -76,6 +78,8 @@ const char* kUsage =
     "  --out DIR         where pictures, history.csv and parameters (.npy) go (default out/train)\n"
     "  --checkpoint F    save a checkpoint to F after every epoch\n"
     "  --resume          continue from --checkpoint F instead of starting afresh\n"
+    "  --load-params DIR start from the parameters in DIR/<name>.npy, as --out writes them\n"
+    "                    (train --epochs 0 --load-params out/train: the test accuracy of a saved model)\n"
     "  --help            this message\n"
     "\n"
     "Examples (measured on a 2-core machine, seed 1):\n"
@@ -127,9 +131,11 @@ Options parse(int argc, char** argv) {
     else if (a == "--seed") o.seed = parse_number<std::uint64_t>(a, value());
     else if (a == "--checkpoint") o.checkpoint = value();
     else if (a == "--resume") o.resume = true;
+    else if (a == "--load-params") o.load_params = value();
     else usage_error("unknown option \"" + a + "\"");
   }
-  if (o.epochs == 0) usage_error("--epochs must be at least 1");
+  if (o.epochs == 0 && o.load_params.empty() && !o.resume)
+    usage_error("--epochs 0 only evaluates: it needs --load-params DIR or --resume");
   if (o.batch == 0) usage_error("--batch must be at least 1");
   if (o.resume && o.checkpoint.empty()) usage_error("--resume needs --checkpoint F");
   auto str = [](double v) {
@@ -147,6 +153,8 @@ Options parse(int argc, char** argv) {
   } catch (const cnn::value_error& e) {
     usage_error(e.what());
   }
+  if (o.resume && !o.load_params.empty())
+    usage_error("--load-params and --resume both set the parameters: give one of them");
   return o;
 }
 
@@ -242,6 +250,10 @@ int main(int argc, char** argv) {
     const arch::Architecture net = zoo::model(opt.model);
     const arch::Shape input{train.channels, train.height, train.width};
     Model model = build_model(net, input, opt.seed);
+    if (!opt.load_params.empty()) {
+      load_params_npy(model, opt.load_params);
+      std::cout << "parameters: loaded from " << opt.load_params << "\n";
+    }
     std::cout << "model: " << net.title << ", " << arch::with_commas(model.num_params()) << " parameters\n";
     for (const auto& l : model.layers()) std::cout << "  " << std::left << std::setw(10) << l->name() << l->describe() << "\n";
 
@@ -261,7 +273,8 @@ int main(int argc, char** argv) {
       solver.load_checkpoint(opt.checkpoint);
       std::cout << "resumed from " << opt.checkpoint << " after epoch " << solver.epochs_done() << "\n";
     }
-    std::cout << "training: " << opt.rule << ", learning rate " << opt.lr << ", batch " << opt.batch << ", "
+    if (opt.epochs > 0)
+      std::cout << "training: " << opt.rule << ", learning rate " << opt.lr << ", batch " << opt.batch << ", "
               << opt.epochs << " epoch(s), seed " << opt.seed << "\n";
     ProgressBar bar(opt.epochs);
     try {
@@ -279,6 +292,12 @@ int main(int argc, char** argv) {
                 << "%, validation accuracy " << 100 * h.val_acc[e] << "%, " << std::setprecision(1)
                 << h.epoch_seconds[e] << " s\n";
     if (h.best_epoch) std::cout << "kept the parameters of epoch " << h.best_epoch << " (best validation accuracy)\n";
+    if (opt.epochs == 0) {
+      // Evaluation only: nothing was trained, so nothing is written (--out keeps what an earlier run left there).
+      std::cout << "test accuracy: " << std::fixed << std::setprecision(2) << 100.0 * accuracy(model, test, cfg.norm)
+                << "%\n";
+      return 0;
+    }
 
     // Pictures and parameters.
     fs::create_directories(opt.out);
@@ -312,14 +331,7 @@ int main(int argc, char** argv) {
               line_plot({Curve{h.train_acc, 40, 90, 200}, Curve{h.val_acc, 230, 130, 0}}, 0.5, 1.0));
     written.push_back("loss.png (smoothed loss per step)");
     written.push_back("accuracy.png (blue: training, orange: validation, per epoch)");
-    for (auto& p : model.params()) {
-      std::vector<double> values(p.value.begin(), p.value.end());
-      xt::dump_npy((out / (p.name + ".npy")).string(), xt::adapt(values, p.shape));
-    }
-    for (auto& b : model.buffers()) {
-      std::vector<double> values(b.value.begin(), b.value.end());
-      xt::dump_npy((out / (b.name + ".npy")).string(), xt::adapt(values, b.shape));
-    }
+    save_params_npy(model, out.string());
     written.push_back("<layer>.<param>.npy (parameters, for NumPy or PyTorch: tools/to_torch.py)");
 
     // Every test image's scores, for tools/to_torch.py to compare with PyTorch's.
@@ -332,7 +344,8 @@ int main(int argc, char** argv) {
         const Tensor2 s = model.scores(batch_images(test, idx, cfg.norm));
         std::copy(s.begin(), s.end(), all.data() + start * test.classes);
       }
-      xt::dump_npy((out / "test_scores.npy").string(), all);
+      const std::vector<std::size_t> shape(all.shape().begin(), all.shape().end());
+      save_npy((out / "test_scores.npy").string(), shape, std::span<const double>(all.data(), all.size()));
       written.push_back("test_scores.npy (scores of every test image)");
     }
     const double acc = accuracy(model, test, cfg.norm);

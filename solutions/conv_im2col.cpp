@@ -34,7 +34,8 @@ ConvForward conv_forward_im2col(const Tensor4& x, const Tensor4& w, const Tensor
   const detail::ConvPlan plan = detail::conv_plan(shape, param);
   if (plan.examples_in_parallel) {
     // Small products (LeNet): the examples are shared out among the cores, one example at a time per core.
-    detail::parallel_for(N, [&](std::size_t n0, std::size_t n1) {
+    // (F = F: clang before 16 cannot capture a structured binding implicitly.)
+    detail::parallel_for(N, [&, F = F](std::size_t n0, std::size_t n1) {
       double* cols = detail::thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
       for (std::size_t n = n0; n < n1; ++n) {
         detail::im2col_chunk(x, n, n + 1, shape, param, cols);
@@ -90,7 +91,7 @@ ConvGrads conv_backward_im2col(const Tensor4& dout, const ConvCache& cache) {
     // Each core takes a part of the minibatch and sums its own dw; the parts are added up at the end, in order.
     const std::size_t parts = detail::parallel_threads();
     std::vector<double> dw_parts(parts * F * K, 0.0);
-    detail::parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
+    detail::parallel_for(parts, [&, N = N, F = F](std::size_t p0, std::size_t p1) {
       double* cols = detail::thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
       for (std::size_t part = p0; part < p1; ++part)
         for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {

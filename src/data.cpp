@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -26,33 +27,57 @@ std::uint32_t big_endian_u32(std::span<const std::uint8_t> b, std::size_t at) {
 
 }  // namespace
 
+std::vector<std::uint8_t> gunzip_if_gzipped(std::span<const std::uint8_t> bytes, const std::string& name,
+                                            std::size_t max_bytes) {
+  const char* fn = "gunzip_if_gzipped";
+  auto gzip_at = [&](std::size_t at) { return bytes.size() - at >= 2 && bytes[at] == 0x1f && bytes[at + 1] == 0x8b; };
+  auto too_large = [&]() { return io_error(fn, name + ": inflates to more than " + std::to_string(max_bytes) + " bytes"); };
+  if (!gzip_at(0)) {
+    if (bytes.size() > max_bytes) throw too_large();
+    return {bytes.begin(), bytes.end()};
+  }
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw io_error(fn, name + ": zlib cannot start inflating");
+  std::unique_ptr<z_stream, int (*)(z_stream*)> guard(&zs, inflateEnd);
+  std::vector<std::uint8_t> out, chunk(1 << 16);
+  std::size_t fed = 0;  // bytes handed to zlib so far
+  for (;;) {
+    if (zs.avail_in == 0 && fed < bytes.size()) {
+      const std::size_t give = std::min<std::size_t>(bytes.size() - fed, std::size_t{1} << 30);
+      zs.next_in = const_cast<Bytef*>(bytes.data() + fed);  // zlib's API is not const, it only reads
+      zs.avail_in = static_cast<uInt>(give);
+      fed += give;
+    }
+    zs.next_out = chunk.data();
+    zs.avail_out = static_cast<uInt>(chunk.size());
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    const std::size_t got = chunk.size() - zs.avail_out;
+    if (got > max_bytes - out.size()) throw too_large();
+    out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+    if (rc == Z_STREAM_END) {
+      // Another gzip member may follow (as `cat a.gz b.gz` makes); anything else after the last one is ignored.
+      if (!gzip_at(fed - zs.avail_in)) break;
+      if (inflateReset(&zs) != Z_OK) throw io_error(fn, name + ": zlib cannot restart inflating");
+      continue;
+    }
+    if (rc == Z_BUF_ERROR)  // no progress possible: every byte was fed and the stream has not ended
+      throw io_error(fn, name + ": corrupt or truncated gzip data (the stream ends after " +
+                             std::to_string(bytes.size()) + " bytes without its trailer)");
+    if (rc != Z_OK)
+      throw io_error(fn, name + ": corrupt gzip data (" + std::string(zs.msg ? zs.msg : "unknown zlib error") + ")");
+  }
+  return out;
+}
+
 std::vector<std::uint8_t> read_maybe_gzipped(const std::string& path, std::size_t max_bytes) {
   const char* fn = "read_maybe_gzipped";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) throw io_error(fn, path + ": no such file");
-  // gzopen reads plain files as they are and gzipped files inflated: one path for both.
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> f(gzopen(path.c_str(), "rb"), gzclose);
-  if (!f) throw io_error(fn, path + ": cannot open");
-  std::vector<std::uint8_t> out;
-  std::vector<std::uint8_t> chunk(1 << 20);
-  for (;;) {
-    const int got = gzread(f.get(), chunk.data(), static_cast<unsigned>(chunk.size()));
-    if (got < 0) {
-      int code = 0;
-      const char* msg = gzerror(f.get(), &code);
-      throw io_error(fn, path + ": corrupt gzip data (" + std::string(msg ? msg : "unknown zlib error") + ")");
-    }
-    if (got == 0) break;
-    if (out.size() + static_cast<std::size_t>(got) > max_bytes)
-      throw io_error(fn, path + ": inflates to more than " + std::to_string(max_bytes) + " bytes");
-    out.insert(out.end(), chunk.begin(), chunk.begin() + got);
-  }
-  // gzread stops quietly at a gzip stream cut short; gzerror tells.
-  int code = 0;
-  const char* msg = gzerror(f.get(), &code);
-  if (code != Z_OK && code != Z_STREAM_END)
-    throw io_error(fn, path + ": corrupt or truncated gzip data (" + std::string(msg ? msg : "") + ")");
-  return out;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error(fn, path + ": cannot open");
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw io_error(fn, path + ": read error");
+  return gunzip_if_gzipped(bytes, path, max_bytes);
 }
 
 IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& name) {
@@ -129,8 +154,8 @@ Dataset load_fashion_mnist(const std::string& dir, const std::string& split) {
   return d;
 }
 
-Dataset read_cifar10(const std::vector<std::string>& paths) {
-  const char* fn = "read_cifar10";
+Dataset parse_cifar10(std::span<const std::uint8_t> bytes, const std::string& name) {
+  const char* fn = "parse_cifar10";
   constexpr std::size_t kRecord = 1 + 3 * 32 * 32;
   Dataset d;
   d.channels = 3;
@@ -138,22 +163,36 @@ Dataset read_cifar10(const std::vector<std::string>& paths) {
   d.width = 32;
   d.classes = 10;
   d.class_names = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
-  if (paths.empty()) throw value_error(fn, "no files given");
-  for (const auto& path : paths) {
-    const auto bytes = read_maybe_gzipped(path);
-    if (bytes.empty() || bytes.size() % kRecord != 0)
-      throw io_error(fn, path + ": " + std::to_string(bytes.size()) + " bytes is not a whole number of " +
-                             std::to_string(kRecord) + "-byte CIFAR-10 records");
-    for (std::size_t at = 0; at < bytes.size(); at += kRecord) {
-      if (bytes[at] >= 10)
-        throw io_error(fn, path + ": label " + std::to_string(bytes[at]) + " in record " +
-                               std::to_string(at / kRecord) + " is not below 10");
-      d.labels.push_back(bytes[at]);
-      d.images.insert(d.images.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at + 1),
-                      bytes.begin() + static_cast<std::ptrdiff_t>(at + kRecord));
-    }
+  if (bytes.empty() || bytes.size() % kRecord != 0)
+    throw io_error(fn, name + ": " + std::to_string(bytes.size()) + " bytes is not a whole number of " +
+                           std::to_string(kRecord) + "-byte CIFAR-10 records");
+  d.count = bytes.size() / kRecord;
+  d.labels.reserve(d.count);
+  d.images.reserve(d.count * (kRecord - 1));
+  for (std::size_t at = 0; at < bytes.size(); at += kRecord) {
+    if (bytes[at] >= 10)
+      throw io_error(fn, name + ": label " + std::to_string(bytes[at]) + " in record " + std::to_string(at / kRecord) +
+                             " is not below 10");
+    d.labels.push_back(bytes[at]);
+    d.images.insert(d.images.end(), bytes.begin() + static_cast<std::ptrdiff_t>(at + 1),
+                    bytes.begin() + static_cast<std::ptrdiff_t>(at + kRecord));
   }
-  d.count = d.labels.size();
+  return d;
+}
+
+Dataset read_cifar10(const std::vector<std::string>& paths) {
+  if (paths.empty()) throw value_error("read_cifar10", "no files given");
+  Dataset d;
+  for (const auto& path : paths) {
+    Dataset part = parse_cifar10(read_maybe_gzipped(path), path);
+    if (d.count == 0) {
+      d = std::move(part);
+      continue;
+    }
+    d.count += part.count;
+    d.labels.insert(d.labels.end(), part.labels.begin(), part.labels.end());
+    d.images.insert(d.images.end(), part.images.begin(), part.images.end());
+  }
   return d;
 }
 

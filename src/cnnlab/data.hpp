@@ -58,6 +58,17 @@ Labels batch_labels(const Dataset& data, std::span<const std::size_t> indices);
 /// @throws cnn::io_error naming the file: missing, unreadable, corrupt or truncated gzip, too large
 std::vector<std::uint8_t> read_maybe_gzipped(const std::string& path, std::size_t max_bytes = std::size_t{1} << 30);
 
+/// @brief Inflates gzip bytes in memory, or returns them as they are when they do not start with the gzip magic
+/// bytes (1f 8b); what read_maybe_gzipped does after reading the file. Several gzip members in a row are
+/// inflated one after the other; bytes after the last member that do not start another are ignored (as gzip
+/// and zlib's gzread do).
+/// @param bytes     the file's bytes
+/// @param name      the file name used in messages
+/// @param max_bytes refuse to inflate more than this
+/// @throws cnn::io_error naming the file: corrupt or truncated gzip data, too large
+std::vector<std::uint8_t> gunzip_if_gzipped(std::span<const std::uint8_t> bytes, const std::string& name,
+                                            std::size_t max_bytes = std::size_t{1} << 30);
+
 /// @brief Parses an IDX file's bytes (magic 0x00000803 images or 0x00000801 labels, unsigned bytes,
 /// big-endian sizes) into its dimensions and data.
 struct IdxArray {
@@ -81,8 +92,15 @@ Dataset read_idx(const std::string& images_path, const std::string& labels_path,
 /// @throws cnn::io_error when the files are missing, with how to install the Debian package
 Dataset load_fashion_mnist(const std::string& dir, const std::string& split);
 
+/// @brief Parses the bytes of one CIFAR-10 binary batch (records of 1 label byte and 3072 bytes of 32x32 R, G, B
+/// planes); @p name is the file name used in messages.
+/// @throws cnn::io_error when the bytes are empty or not a whole number of 3073-byte records, or a label is not
+///         below 10
+Dataset parse_cifar10(std::span<const std::uint8_t> bytes, const std::string& name);
+
 /// @brief Reads CIFAR-10 binary batches (each record: 1 label byte, then 3072 bytes of 32x32 R, G, B planes).
-/// @throws cnn::io_error when a file is missing, empty, or not a whole number of 3073-byte records
+/// @throws cnn::io_error when a file is missing, empty, or not a whole number of 3073-byte records (see
+///         parse_cifar10)
 Dataset read_cifar10(const std::vector<std::string>& paths);
 
 /// @brief Splits off the last @p n_val images as a validation set; returns {train, validation}.

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <variant>
 #include <vector>
@@ -101,6 +102,12 @@ class Solver {
   /// @brief Restores what save_checkpoint wrote; training then resumes after the saved epoch.
   /// @throws cnn::io_error for a file that is missing, truncated, of another format or of another model
   void load_checkpoint(const std::string& path);
+  /// @brief As load_checkpoint, from a checkpoint file's bytes already in memory (what load_checkpoint does after
+  /// reading the file; the fuzz target calls it directly).
+  /// @param bytes the file's bytes
+  /// @param path  the file name used in messages
+  /// @throws cnn::io_error for bytes that are truncated, of another format or of another model
+  void load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const std::string& path);
 
  private:
   Model& model_;

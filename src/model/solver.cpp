@@ -230,7 +230,7 @@ class Writer {
 
 class Reader {
  public:
-  Reader(const std::vector<char>& bytes, std::string path) : b_(bytes), path_(std::move(path)) {}
+  Reader(std::span<const std::uint8_t> bytes, std::string path) : b_(bytes), path_(std::move(path)) {}
   template <class T>
   T get() {
     need(sizeof(T));
@@ -250,7 +250,7 @@ class Reader {
   std::string get_string() {
     const auto n = get<std::uint32_t>();
     need(n);
-    std::string s(b_.data() + at_, n);
+    std::string s(reinterpret_cast<const char*>(b_.data()) + at_, n);
     at_ += n;
     return s;
   }
@@ -258,12 +258,13 @@ class Reader {
     throw io_error("Solver::load_checkpoint", path_ + ": " + what);
   }
   bool at_end() const { return at_ == b_.size(); }
+  std::size_t left() const { return b_.size() - at_; }
 
  private:
   void need(std::size_t n) const {
     if (n > b_.size() - at_) fail("truncated at byte " + std::to_string(at_));
   }
-  const std::vector<char>& b_;
+  std::span<const std::uint8_t> b_;
   std::string path_;
   std::size_t at_ = 0;
 };
@@ -314,7 +315,11 @@ void Solver::save_checkpoint(const std::string& path) const {
 void Solver::load_checkpoint(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw io_error("Solver::load_checkpoint", path + ": cannot open");
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  load_checkpoint_bytes(bytes, path);
+}
+
+void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const std::string& path) {
   Reader r(bytes, path);
   if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
     r.fail("not a cnnlab checkpoint (wrong magic)");
@@ -333,7 +338,10 @@ void Solver::load_checkpoint(const std::string& path) {
     for (const auto& e : expect) {
       const std::string name = r.get_string();
       if (name != e.name) r.fail("array \"" + name + "\" where this model has \"" + e.name + "\"");
-      std::vector<std::size_t> shape(r.get<std::uint32_t>());
+      // The rank comes from the file: it must be checked against the bytes left before anything is allocated.
+      const auto rank = r.get<std::uint32_t>();
+      if (rank > r.left() / sizeof(std::uint64_t)) r.fail(name + ": truncated (a shape of " + std::to_string(rank) + " dimensions)");
+      std::vector<std::size_t> shape(rank);
       for (auto& d : shape) d = r.get<std::uint64_t>();
       if (shape != e.shape) r.fail(name + " has shape " + shape_str(shape) + ", this model's is " + shape_str(e.shape));
       values.push_back(r.get_doubles());
@@ -364,9 +372,38 @@ void Solver::load_checkpoint(const std::string& path) {
   h.epoch_seconds = r.get_doubles();
   h.best_epoch = r.get<std::uint64_t>();
   h.best_val_acc = r.get<double>();
-  std::vector<std::vector<double>> best(r.get<std::uint64_t>());
-  for (auto& v : best) v = r.get_doubles();
+  // The history must be what train() makes: one entry per epoch (write_history and the plots index them
+  // together), one loss per step.
+  if (h.train_acc.size() != epochs || h.val_acc.size() != epochs || h.epoch_seconds.size() != epochs)
+    r.fail("corrupt history: " + std::to_string(h.train_acc.size()) + " training accuracies, " +
+           std::to_string(h.val_acc.size()) + " validation accuracies and " + std::to_string(h.epoch_seconds.size()) +
+           " epoch times for " + std::to_string(epochs) + " epochs");
+  if (h.loss.size() != steps)
+    r.fail("corrupt history: " + std::to_string(h.loss.size()) + " losses for " + std::to_string(steps) + " steps");
+  if (h.best_epoch > epochs)
+    r.fail("corrupt history: best epoch " + std::to_string(h.best_epoch) + " of " + std::to_string(epochs));
+  // The best values: none (no validation set, or no epoch yet), or one array per parameter and buffer, which
+  // train() copies back into the model. The count comes from the file: checked before anything is allocated.
+  const auto n_best = r.get<std::uint64_t>();
+  if (n_best != 0 && n_best != params.size() + buffers.size())
+    r.fail("holds " + std::to_string(n_best) + " arrays of best values, expected 0 or " +
+           std::to_string(params.size() + buffers.size()) + " (one per parameter and buffer)");
+  std::vector<std::vector<double>> best(n_best);
+  for (std::size_t k = 0; k < best.size(); ++k) {
+    best[k] = r.get_doubles();
+    const ParamView& a = k < params.size() ? params[k] : buffers[k - params.size()];
+    if (best[k].size() != a.value.size())
+      r.fail("best values of " + a.name + ": " + std::to_string(best[k].size()) + " values, expected " +
+             std::to_string(a.value.size()));
+  }
   if (!r.at_end()) r.fail("has bytes after the end of the checkpoint");
+  // Last check before anything changes: each rule keeps as many state vectors as its kind says.
+  for (std::size_t i = 0; i < rules_.size(); ++i)
+    std::visit(
+        [&](auto& c) {
+          if (state_of(c).size() != states[i].size()) r.fail("optimizer state does not match the update rule");
+        },
+        rules_[i]);
 
   for (std::size_t i = 0; i < params.size(); ++i) std::copy(pv[i].begin(), pv[i].end(), params[i].value.begin());
   for (std::size_t i = 0; i < buffers.size(); ++i) std::copy(bv[i].begin(), bv[i].end(), buffers[i].value.begin());
@@ -374,7 +411,6 @@ void Solver::load_checkpoint(const std::string& path) {
     std::visit(
         [&](auto& c) {
           const auto state = state_of(c);
-          if (state.size() != states[i].size()) r.fail("optimizer state does not match the update rule");
           for (std::size_t k = 0; k < state.size(); ++k) *state[k] = states[i][k];
           if constexpr (requires { c.t; }) c.t = ts[i];
         },

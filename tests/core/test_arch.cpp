@@ -19,12 +19,6 @@ using Catch::Matchers::Message;
 
 namespace {
 
-// Every plain layer inside a stats tree, in forward order.
-void leaves(const LayerStats& s, std::vector<const LayerStats*>& out) {
-  if (s.parts.empty()) out.push_back(&s);
-  for (const auto& p : s.parts) leaves(p, out);
-}
-
 std::vector<std::string> split(const std::string& line, char sep) {
   std::vector<std::string> cells;
   std::string cell;
