@@ -300,7 +300,7 @@ Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, 
   // out[n] (F, HWo) = b 1ᵀ + w_row (F, K) times the (K, HWo) columns of example n, as in conv_forward_im2col.
   const ConvPlan plan = conv_plan(shape, param);
   if (plan.examples_in_parallel) {
-    parallel_for(N, [&](std::size_t n0, std::size_t n1) {
+    parallel_for(N, [&, F = F](std::size_t n0, std::size_t n1) {
       double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
       for (std::size_t n = n0; n < n1; ++n) {
         im2col_chunk(x, n, n + 1, shape, param, cols);
@@ -348,7 +348,7 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
     // parts are added up at the end, in order, so the result does not depend on which thread ran which part.
     const std::size_t parts = parallel_threads();
     std::vector<double> dwt_parts(parts * K * F, 0.0);
-    parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
+    parallel_for(parts, [&, N = N, F = F](std::size_t p0, std::size_t p1) {
       double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
       for (std::size_t part = p0; part < p1; ++part)
         for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {

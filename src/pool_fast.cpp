@@ -166,7 +166,7 @@ MaxPoolFastForward max_pool_forward_fast(const Tensor4& x, const PoolParam& para
 
   if (pool_windows_tile(H, W, param)) {
     std::uint32_t* at = argmax.data();
-    over_rows(N * C * Hout, S * W, [&](std::size_t r0, std::size_t r1) {
+    over_rows(N * C * Hout, S * W, [&, Hout = Hout](std::size_t r0, std::size_t r1) {
       if (S == 2)
         max_tiled<2>(x.data(), out, at, r0, r1, Hout, W, S);
       else
@@ -203,7 +203,7 @@ PoolGrads max_pool_backward_fast(const Tensor4& dout, const MaxPoolFastCache& ca
 
   if (pool_windows_tile(H, W, cache.param)) {
     PoolGrads grads{Tensor4::from_shape(cache.x_shape)};  // every entry is written below
-    over_rows(N * C * Hout, S * W, [&](std::size_t r0, std::size_t r1) {
+    over_rows(N * C * Hout, S * W, [&, Hout = Hout](std::size_t r0, std::size_t r1) {
       max_tiled_backward(dout.data(), cache.argmax.data(), grads.dx.data(), r0, r1, Hout, W, S);
     });
     return grads;

@@ -132,7 +132,11 @@ TEST_CASE("convolutions and im2col refuse mismatched filters, zero strides and w
   const std::vector<std::tuple<std::string, Fwd, std::string, Bwd>> pairs = {
       {"conv_forward_naive", &conv_forward_naive, "conv_backward_naive", &conv_backward_naive},
       {"conv_forward_im2col", &conv_forward_im2col, "conv_backward_im2col", &conv_backward_im2col}};
-  for (const auto& [fn, fwd, bn, bwd] : pairs) {
+  for (const auto& pair : pairs) {
+    // (named copies, not a structured binding: clang before 16 cannot capture bindings in the lambdas below)
+    const auto& [fn, fwd_ptr, bn, bwd_ptr] = pair;
+    const Fwd fwd = fwd_ptr;
+    const Bwd bwd = bwd_ptr;
     table.push_back({fn + " depth", fn, Kind::shape, {"x has C = 3 channels but the filters w have depth 2"},
                      [=] { fwd(x, zeros4(4, 2, 3, 3), b, {}); }});
     table.push_back({fn + " bias", fn, Kind::shape, {"w has F = 4 filters but b has 3 entries"},
@@ -267,12 +271,12 @@ TEST_CASE("batch normalization refuses empty inputs, one value per feature in tr
     table.push_back({fn + " one value", fn, Kind::shape, {"train mode needs " + rows + " >= 2", "got " + rows + " = 1"},
                      call(zeros4(1, 3, 1, 1), g3, train)});
     table.push_back({fn + " gamma", fn, Kind::shape, {"x has " + letter + " = 3", "but gamma has 2 entries"},
-                     [=] {
+                     [=, f = f] {
                        BatchNormState s = batchnorm_state(3);
                        f(zeros4(4, 3, 1, 1), g2, train, s);
                      }});
     table.push_back({fn + " state", fn, Kind::shape, {"state.running_mean has 2 entries"},
-                     [=] {
+                     [=, f = f] {
                        BatchNormState s = batchnorm_state(2);
                        f(zeros4(4, 3, 1, 1), g3, train, s);
                      }});
