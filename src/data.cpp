@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cnnlab/errors.hpp"
+#include "cnnlab/files.hpp"
 
 namespace cnn {
 
@@ -71,12 +72,7 @@ std::vector<std::uint8_t> gunzip_if_gzipped(std::span<const std::uint8_t> bytes,
 
 std::vector<std::uint8_t> read_maybe_gzipped(const std::string& path, std::size_t max_bytes) {
   const char* fn = "read_maybe_gzipped";
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(fn, path + ": no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error(fn, path + ": cannot open");
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw io_error(fn, path + ": read error");
+  const std::vector<std::uint8_t> bytes = read_file(path, fn);
   return gunzip_if_gzipped(bytes, path, max_bytes);
 }
 

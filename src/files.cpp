@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -51,6 +52,16 @@ void write_file_atomically(const std::string& path, std::string_view function,
   std::filesystem::rename(tmp, path, ec);
   if (ec) fail("cannot replace the file with " + tmp + " (" + ec.message() + ")");
   sync_to_disk(std::filesystem::absolute(path).parent_path().string());  // best effort: not every file system can
+}
+
+std::vector<std::uint8_t> read_file(const std::string& path, std::string_view function) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(function, path + ": no such file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io_error(function, path + ": cannot open");
+  std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw io_error(function, path + ": read error");
+  return bytes;
 }
 
 }  // namespace cnn

@@ -318,12 +318,7 @@ NpyArray parse_npy(std::span<const std::uint8_t> bytes, const std::string& name)
 
 NpyArray load_npy(const std::string& path) {
   const char* fn = "load_npy";
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) throw io_error(fn, path + ": no such file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error(fn, path + ": cannot open");
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw io_error(fn, path + ": read error");
+  const std::vector<std::uint8_t> bytes = read_file(path, fn);
   return parse_npy(bytes, path);
 }
 

@@ -1,12 +1,14 @@
 /// @file files.hpp
 /// @brief Writing a file so that nobody ever sees half of it: the one way cnnlab writes checkpoints,
-/// pictures, tables and parameters.
+/// pictures, tables and parameters; and reading one whole.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cnn {
 
@@ -21,5 +23,13 @@ namespace cnn {
 ///         (anything @p write throws is passed on, after the temporary file is removed)
 void write_file_atomically(const std::string& path, std::string_view function,
                            const std::function<void(std::ostream&)>& write);
+
+/// @brief Reads a whole file into memory: the one way cnnlab's readers get their bytes (they then parse a span,
+/// which is what the fuzz targets feed).
+/// @param path      the file to read
+/// @param function  the public function on whose behalf it is read, named in errors
+/// @throws cnn::io_error naming @p function and @p path when it is not a regular file ("no such file"), cannot
+///         be opened or fails while being read
+std::vector<std::uint8_t> read_file(const std::string& path, std::string_view function);
 
 }  // namespace cnn

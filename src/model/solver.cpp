@@ -313,9 +313,7 @@ void Solver::save_checkpoint(const std::string& path) const {
 }
 
 void Solver::load_checkpoint(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw io_error("Solver::load_checkpoint", path + ": cannot open");
-  const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<std::uint8_t> bytes = read_file(path, "Solver::load_checkpoint");
   load_checkpoint_bytes(bytes, path);
 }
 

@@ -72,3 +72,15 @@ TEST_CASE("a full disk is reported, not ignored, and the temporary file is remov
   REQUIRE_FALSE(std::filesystem::exists(path));
   REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
 }
+
+TEST_CASE("read_file reads every byte, and refuses a missing file or a folder naming the caller", "[files][errors]") {
+  const std::string path = temp_path("bytes.bin");
+  const std::string text("a\0b\xff\n", 5);
+  cnn::write_file_atomically(path, "test", [&](std::ostream& out) { out << text; });
+  const auto bytes = cnn::read_file(path, "test");
+  REQUIRE(std::string(bytes.begin(), bytes.end()) == text);
+  std::filesystem::remove(path);
+  REQUIRE_THROWS_WITH(cnn::read_file(path, "load_thing"), "load_thing: " + path + ": no such file");
+  REQUIRE_THROWS_WITH(cnn::read_file(std::filesystem::temp_directory_path().string(), "load_thing"),
+                      Contains("load_thing: ") && Contains(": no such file"));
+}
