@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <string>
 #include <utility>
 
@@ -16,24 +15,13 @@
 
 namespace cnn {
 
-namespace {
-
-// A number as a message shows it: 1e-05, 0.75, -1.
-std::string num(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
-
-}  // namespace
-
 LrnForward lrn_forward(const Tensor4& x, const LrnParam& param) {
   if (param.size == 0 || param.size % 2 == 0)
     throw value_error("lrn_forward", "size n must be odd so that the window is centred on its channel, got " +
                                          std::to_string(param.size));
-  if (!(param.k > 0.0)) throw value_error("lrn_forward", "k must be > 0, got " + num(param.k));
-  if (!(param.alpha >= 0.0)) throw value_error("lrn_forward", "alpha must be >= 0, got " + num(param.alpha));
-  if (!(param.beta >= 0.0)) throw value_error("lrn_forward", "beta must be >= 0, got " + num(param.beta));
+  if (!(param.k > 0.0)) throw value_error("lrn_forward", "k must be > 0, got " + num_str(param.k));
+  if (!(param.alpha >= 0.0)) throw value_error("lrn_forward", "alpha must be >= 0, got " + num_str(param.alpha));
+  if (!(param.beta >= 0.0)) throw value_error("lrn_forward", "beta must be >= 0, got " + num_str(param.beta));
   const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
   const std::size_t r = (param.size - 1) / 2;  // channels on each side of the centre
   const double k = param.k, alpha = param.alpha, beta = param.beta;

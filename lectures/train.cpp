@@ -24,6 +24,7 @@
 #include <xtensor/xview.hpp>
 
 #include "cnnlab/arch.hpp"
+#include "cnnlab/checks.hpp"
 #include "cnnlab/data.hpp"
 #include "cnnlab/files.hpp"
 #include "cnnlab/image.hpp"
@@ -138,15 +139,10 @@ Options parse(int argc, char** argv) {
     usage_error("--epochs 0 only evaluates: it needs --load-params DIR or --resume");
   if (o.batch == 0) usage_error("--batch must be at least 1");
   if (o.resume && o.checkpoint.empty()) usage_error("--resume needs --checkpoint F");
-  auto str = [](double v) {
-    std::ostringstream os;
-    os << v;
-    return os.str();
-  };
-  if (!(o.lr > 0)) usage_error("--lr must be above 0, got " + str(o.lr));
-  if (!(o.lr_decay > 0 && o.lr_decay <= 1)) usage_error("--lr-decay must be in (0, 1], got " + str(o.lr_decay));
-  if (!(o.momentum >= 0 && o.momentum < 1)) usage_error("--momentum must be in [0, 1), got " + str(o.momentum));
-  if (!(o.weight_decay >= 0)) usage_error("--weight-decay must be 0 or more, got " + str(o.weight_decay));
+  if (!(o.lr > 0)) usage_error("--lr must be above 0, got " + num_str(o.lr));
+  if (!(o.lr_decay > 0 && o.lr_decay <= 1)) usage_error("--lr-decay must be in (0, 1], got " + num_str(o.lr_decay));
+  if (!(o.momentum >= 0 && o.momentum < 1)) usage_error("--momentum must be in [0, 1), got " + num_str(o.momentum));
+  if (!(o.weight_decay >= 0)) usage_error("--weight-decay must be 0 or more, got " + num_str(o.weight_decay));
   try {  // names that the library would refuse later, after loading the data: refuse them now, as usage errors
     (void)parse_update_rule(o.rule);
     (void)zoo::model(o.model);

@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
 
 namespace cnn::arch {
@@ -15,11 +16,6 @@ namespace {
 
 std::string str(std::size_t n) { return std::to_string(n); }
 
-std::string num(double v) {
-  std::ostringstream os;
-  os << v;
-  return os.str();
-}
 
 // 1234567 bytes -> "1.2 MB" (powers of 1000, as the lecture's "93MB")
 std::string bytes_str(double bytes) {
@@ -161,7 +157,7 @@ LayerStats stats_of(const ReLU& r, const Shape& in) { return elementwise(r.name,
 LayerStats stats_of(const LRN& n, const Shape& in) {
   if (n.size == 0) throw value_error(who(n.name, "lrn"), "the number of channels n in the sum must be at least 1");
   LayerStats s = elementwise(n.name, "lrn", in, 2 * n.size + 3, false);
-  s.config = "n=" + str(n.size) + " alpha=" + num(n.alpha) + " beta=" + num(n.beta) + " k=" + num(n.k);
+  s.config = "n=" + str(n.size) + " alpha=" + num_str(n.alpha) + " beta=" + num_str(n.beta) + " k=" + num_str(n.k);
   return s;
 }
 
@@ -174,9 +170,9 @@ LayerStats stats_of(const BatchNorm& b, const Shape& in) {
 
 LayerStats stats_of(const Dropout& d, const Shape& in) {
   if (!(d.p >= 0.0 && d.p < 1.0))
-    throw value_error(who(d.name, "dropout"), "drop probability p must be in [0, 1), got " + num(d.p));
+    throw value_error(who(d.name, "dropout"), "drop probability p must be in [0, 1), got " + num_str(d.p));
   LayerStats s = elementwise(d.name, "dropout", in, 0, true);
-  s.config = "p=" + num(d.p);
+  s.config = "p=" + num_str(d.p);
   return s;
 }
 

@@ -312,25 +312,6 @@ TEST_CASE("im2col conv gives the same answer however the reference splits its wo
   }
 }
 
-TEST_CASE("gemm_one_core cuts a large product into pieces without changing it", "[conv][im2col][fast]") {
-  // C = alpha op(A) op(B) + beta C with products of 2^20 to 2^21 multiply-adds, which gemm_one_core cuts into
-  // pieces along the columns of C and along the sum; compared with one call of gemm.
-  Rng rng(5);
-  for (const bool ta : {false, true})
-    for (const bool tb : {false, true})
-      for (const auto [m, n, k] : {std::array<std::size_t, 3>{16, 300, 250}, std::array<std::size_t, 3>{7, 40, 5000}}) {
-        INFO("transpose A " << ta << ", transpose B " << tb << ", m " << m << ", n " << n << ", k " << k);
-        const Tensor2 a = ta ? randn<Tensor2>({k, m}, rng) : randn<Tensor2>({m, k}, rng);
-        const Tensor2 b = tb ? randn<Tensor2>({n, k}, rng) : randn<Tensor2>({k, n}, rng);
-        const Tensor2 c0 = randn<Tensor2>({m, n}, rng);
-        Tensor2 expected = c0, actual = c0;
-        detail::gemm(ta, tb, m, n, k, 0.5, a.data(), a.shape(1), b.data(), b.shape(1), 2.0, expected.data(), n);
-        detail::gemm_one_core(ta, tb, m, n, k, 0.5, a.data(), a.shape(1), b.data(), b.shape(1), 2.0, actual.data(),
-                              n);
-        REQUIRE_CLOSE(compare("C", actual, expected, {1e-12, 1e-12}));
-      }
-}
-
 TEST_CASE("conv_forward_naive refuses non-tiling strides, channel mismatches and wrong bias lengths",
           "[conv][naive][errors]") {
   check_bad_input(naive);

@@ -8,7 +8,6 @@
 #include <limits>
 #include <type_traits>
 #include <optional>
-#include <sstream>
 
 #include "cnnlab/affine.hpp"
 #include "cnnlab/batchnorm.hpp"
@@ -459,11 +458,9 @@ std::unique_ptr<Layer> make_affine(std::string name, std::size_t D, std::size_t 
   return std::make_unique<Affine>(std::move(name), D, M, init, bias);
 }
 std::unique_ptr<Layer> make_dropout(std::string name, double p_drop, std::uint64_t seed) {
-  if (!(p_drop >= 0.0 && p_drop < 1.0)) {
-    std::ostringstream os;
-    os << name << ": p_drop is the probability of zeroing a unit and must be in [0, 1), got " << p_drop;
-    throw value_error("make_dropout", os.str());
-  }
+  if (!(p_drop >= 0.0 && p_drop < 1.0))
+    throw value_error("make_dropout",
+                      name + ": p_drop is the probability of zeroing a unit and must be in [0, 1), got " + num_str(p_drop));
   return std::make_unique<Dropout>(std::move(name), p_drop, seed);
 }
 std::unique_ptr<Layer> make_spatial_batchnorm(std::string name, std::size_t C, double momentum) {

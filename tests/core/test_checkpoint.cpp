@@ -18,16 +18,13 @@
 #include "cnnlab/model.hpp"
 #include "cnnlab/zoo.hpp"
 #include "support/tiny.hpp"
+#include "support/scratch.hpp"
 
 using namespace cnn;
 using testing::noise_images;
 using testing::tiny_net;
 
 namespace {
-
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("cnnlab_" + std::to_string(::getpid()) + "_" + name)).string();
-}
 
 // Every parameter of the model set to the same value v.
 void fill_params(Model& model, double v) {
@@ -38,6 +35,7 @@ void fill_params(Model& model, double v) {
 
 TEST_CASE("a process killed in the middle of saving leaves the previous checkpoint loadable",
           "[checkpoint][errors]") {
+  const testing::Scratch scratch;
   // A child process saves LeNet-5 checkpoints (about 1 MB each) in a loop, every one with all parameters equal
   // to its number k; the parent kills it with SIGKILL at a random moment. Saving is nearly all the child does,
   // so most kills land inside a save, which leaves its temporary file behind. Whatever the moment, the
@@ -46,7 +44,7 @@ TEST_CASE("a process killed in the middle of saving leaves the previous checkpoi
   const Dataset none;
   SolverConfig cfg;
   cfg.batch_size = 4;
-  const std::string path = temp_path("killed.ckpt");
+  const std::string path = scratch.file("killed.ckpt");
   Rng rng(11);
   // Kill until three saves were caught half-written (about 40% of kills here), at most 60 times.
   int interrupted_saves = 0, trial = 0;
@@ -100,20 +98,18 @@ TEST_CASE("a process killed in the middle of saving leaves the previous checkpoi
   // Kills must have caught saves half-written; otherwise this test did not test anything.
   INFO("kills that landed inside a save: " << interrupted_saves << " of " << trial);
   CHECK(interrupted_saves == 3);
-  std::filesystem::remove(path);
-  std::filesystem::remove(path + ".tmp");
 }
 
 TEST_CASE("a non-finite loss stops training before the update, names the layer, and keeps the last checkpoint",
           "[checkpoint][solver][errors]") {
+  const testing::Scratch scratch;
   const Dataset data = noise_images(32, 2, 6, 6, 4, 19);
   const Dataset none;
   Model model = build_model(tiny_net(), 1);
   SolverConfig cfg;
   cfg.batch_size = 8;  // 4 steps per epoch
   cfg.epochs = 3;
-  cfg.checkpoint = temp_path("nonfinite.ckpt");
-  std::filesystem::remove(cfg.checkpoint);
+  cfg.checkpoint = scratch.file("nonfinite.ckpt");
   Solver solver(model, data, none, cfg);
 
   std::vector<std::vector<double>> after_epoch_1;
@@ -148,7 +144,6 @@ TEST_CASE("a non-finite loss stops training before the update, names the layer, 
   REQUIRE(params.size() == after_epoch_1.size());
   for (std::size_t i = 0; i < params.size(); ++i)
     REQUIRE(std::equal(params[i].value.begin(), params[i].value.end(), after_epoch_1[i].begin()));
-  std::filesystem::remove(cfg.checkpoint);
 }
 
 TEST_CASE("a loss that overflows in a layer's output names that layer", "[checkpoint][solver][errors]") {

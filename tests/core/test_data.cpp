@@ -12,22 +12,16 @@
 #include <vector>
 
 #include "cnnlab/errors.hpp"
+#include "support/scratch.hpp"
 
 using namespace cnn;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
+using testing::Scratch;
 
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-
-// A scratch folder per test run, removed at the end.
-struct Scratch {
-  fs::path dir;
-  Scratch() : dir(fs::temp_directory_path() / ("cnnlab_data_" + std::to_string(::getpid()))) { fs::create_directories(dir); }
-  ~Scratch() { fs::remove_all(dir); }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 void write_plain(const std::string& path, const Bytes& b) {
   std::ofstream out(path, std::ios::binary);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cnnlab/errors.hpp"
+#include "support/scratch.hpp"
 
 using Catch::Matchers::Contains;
 
@@ -23,24 +24,21 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-std::string temp_path(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("cnnlab_" + std::to_string(::getpid()) + "_" + name)).string();
-}
-
 }  // namespace
 
 TEST_CASE("write_file_atomically writes, then replaces, a file and leaves no temporary file", "[files]") {
-  const std::string path = temp_path("atomic.txt");
+  const testing::Scratch scratch;
+  const std::string path = scratch.file("atomic.txt");
   cnn::write_file_atomically(path, "test", [](std::ostream& out) { out << "first"; });
   REQUIRE(slurp(path) == "first");
   cnn::write_file_atomically(path, "test", [](std::ostream& out) { out << "second, longer"; });
   REQUIRE(slurp(path) == "second, longer");
   REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
-  std::filesystem::remove(path);
 }
 
 TEST_CASE("a writer that throws half-way leaves the previous file as it was", "[files][errors]") {
-  const std::string path = temp_path("atomic_throw.txt");
+  const testing::Scratch scratch;
+  const std::string path = scratch.file("atomic_throw.txt");
   cnn::write_file_atomically(path, "test", [](std::ostream& out) { out << "good"; });
   REQUIRE_THROWS_WITH(cnn::write_file_atomically(path, "test",
                                                  [](std::ostream& out) {
@@ -50,19 +48,20 @@ TEST_CASE("a writer that throws half-way leaves the previous file as it was", "[
                       "writer gave up");
   REQUIRE(slurp(path) == "good");
   REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
-  std::filesystem::remove(path);
 }
 
 TEST_CASE("a file in a missing folder is refused with the function and the path", "[files][errors]") {
-  const std::string path = temp_path("no_such_folder") + "/x.bin";
+  const testing::Scratch scratch;
+  const std::string path = scratch.file("no_such_folder/x.bin");
   REQUIRE_THROWS_AS(cnn::write_file_atomically(path, "save_thing", [](std::ostream& out) { out << 1; }), cnn::io_error);
   REQUIRE_THROWS_WITH(cnn::write_file_atomically(path, "save_thing", [](std::ostream& out) { out << 1; }),
                       Contains("save_thing: " + path + ": cannot create"));
 }
 
 TEST_CASE("a full disk is reported, not ignored, and the temporary file is removed", "[files][errors]") {
+  const testing::Scratch scratch;
   // A failed write (disk full, I/O error) sets the stream's badbit; this writer sets it itself.
-  const std::string path = temp_path("atomic_full.txt");
+  const std::string path = scratch.file("atomic_full.txt");
   REQUIRE_THROWS_WITH(cnn::write_file_atomically(path, "test",
                                                  [](std::ostream& out) {
                                                    out << "abc";
@@ -74,7 +73,8 @@ TEST_CASE("a full disk is reported, not ignored, and the temporary file is remov
 }
 
 TEST_CASE("read_file reads every byte, and refuses a missing file or a folder naming the caller", "[files][errors]") {
-  const std::string path = temp_path("bytes.bin");
+  const testing::Scratch scratch;
+  const std::string path = scratch.file("bytes.bin");
   const std::string text("a\0b\xff\n", 5);
   cnn::write_file_atomically(path, "test", [&](std::ostream& out) { out << text; });
   const auto bytes = cnn::read_file(path, "test");

@@ -15,8 +15,10 @@
 
 #include "cnnlab/data.hpp"
 #include "cnnlab/errors.hpp"
+#include "cnnlab/files.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/solver.hpp"
+#include "support/scratch.hpp"
 
 using namespace cnn;
 using Catch::Matchers::Contains;
@@ -125,12 +127,10 @@ struct Rig {
   }
 
   Bytes checkpoint() const {
-    const std::string path = (std::filesystem::temp_directory_path() / ("cnnlab_fuzzreg_" + std::to_string(::getpid()) + ".ckpt")).string();
+    const testing::Scratch scratch;
+    const std::string path = scratch.file("solver.ckpt");
     solver->save_checkpoint(path);
-    std::ifstream in(path, std::ios::binary);
-    Bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    std::filesystem::remove(path);
-    return b;
+    return cnn::read_file(path, "test");
   }
 
   std::vector<double> first_param() { return {model.params()[0].value.begin(), model.params()[0].value.end()}; }

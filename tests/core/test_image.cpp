@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "cnnlab/errors.hpp"
+#include "support/scratch.hpp"
 
 using namespace cnn;
 
@@ -56,11 +57,11 @@ TEST_CASE("encode_png writes a valid 3x2 RGB PNG: signature, IHDR, CRCs, and row
 }
 
 TEST_CASE("write_png leaves the file complete and no temporary behind, and refuses bad images", "[image][png]") {
-  const auto path = (std::filesystem::temp_directory_path() / "cnnlab_test.png").string();
+  const testing::Scratch scratch;
+  const auto path = scratch.file("image.png");
   write_png(path, Image::filled(4, 4, 1, 200));
   REQUIRE(std::filesystem::file_size(path) == encode_png(Image::filled(4, 4, 1, 200)).size());
   REQUIRE_FALSE(std::filesystem::exists(path + ".tmp"));
-  std::filesystem::remove(path);
   REQUIRE_THROWS_AS(encode_png(Image{2, 2, 2, std::vector<std::uint8_t>(8)}), value_error);
   REQUIRE_THROWS_AS(encode_png(Image{2, 2, 1, std::vector<std::uint8_t>(3)}), value_error);
   REQUIRE_THROWS_AS(write_png("/nonexistent-dir/x.png", Image::filled(2, 2, 1, 0)), io_error);

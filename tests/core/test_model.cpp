@@ -11,6 +11,7 @@
 #include "cnnlab/softmax.hpp"
 #include "cnnlab/solver.hpp"
 #include "cnnlab/zoo.hpp"
+#include "support/scratch.hpp"
 #include "support/testing.hpp"
 #include "support/tiny.hpp"
 
@@ -103,7 +104,8 @@ TEST_CASE("a checkpoint resumes training exactly where it stopped", "[model][sol
   const Dataset data = noise_images(64, 1, 8, 8, 4, 13);
   arch::Architecture net = tiny_net();
   net.input = {1, 8, 8};
-  const std::string path = (std::filesystem::temp_directory_path() / "cnnlab_test.ckpt").string();
+  const testing::Scratch scratch;
+  const std::string path = scratch.file("solver.ckpt");
   SolverConfig cfg;
   cfg.rule = UpdateRule::adam;
   cfg.learning_rate = 1e-3;
@@ -131,14 +133,14 @@ TEST_CASE("a checkpoint resumes training exactly where it stopped", "[model][sol
   auto a = straight.params(), b = resumed.params();
   for (std::size_t i = 0; i < a.size(); ++i)
     REQUIRE(std::equal(a[i].value.begin(), a[i].value.end(), b[i].value.begin()));
-  std::filesystem::remove(path);
 }
 
 TEST_CASE("a checkpoint of another model or a truncated one is refused and changes nothing", "[model][checkpoint][errors]") {
   const Dataset data = noise_images(32, 1, 8, 8, 4, 17);
   arch::Architecture net = tiny_net();
   net.input = {1, 8, 8};
-  const std::string path = (std::filesystem::temp_directory_path() / "cnnlab_test2.ckpt").string();
+  const testing::Scratch scratch;
+  const std::string path = scratch.file("solver2.ckpt");
   Model model = build_model(net, 1);
   SolverConfig cfg;
   cfg.batch_size = 16;
@@ -159,7 +161,6 @@ TEST_CASE("a checkpoint of another model or a truncated one is refused and chang
   Solver s3(m3, data, none, cfg);
   REQUIRE_THROWS_WITH(s3.load_checkpoint(path), Catch::Matchers::Contains("truncated"));
   REQUIRE(std::equal(before.begin(), before.end(), m3.params()[0].value.begin()));
-  std::filesystem::remove(path);
 }
 
 TEST_CASE("training stops on a non-finite loss, naming the step", "[model][solver][errors]") {

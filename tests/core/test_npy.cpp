@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "cnnlab/errors.hpp"
+#include "support/scratch.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/params_npy.hpp"
 #include "cnnlab/random.hpp"
@@ -22,17 +23,11 @@
 using namespace cnn;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
+using testing::Scratch;
 
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-
-struct Scratch {
-  fs::path dir;
-  Scratch() : dir(fs::temp_directory_path() / ("cnnlab_npy_" + std::to_string(::getpid()))) { fs::create_directories(dir); }
-  ~Scratch() { fs::remove_all(dir); }
-  std::string file(const std::string& name) const { return (dir / name).string(); }
-};
 
 Bytes read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

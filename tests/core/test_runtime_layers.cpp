@@ -2,6 +2,7 @@
 // objects keep their input instead of a cache, threshold ReLU in place, write gradients into their own arrays
 // and share the work among the cores. Each is compared with the naive layer functions (solutions/) on several
 // shapes, forward and backward, including the first layer's backward pass without dx.
+#include <array>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <cmath>
@@ -182,22 +183,41 @@ TEST_CASE("the runtime's affine layer agrees with affine_forward and affine_back
   }
 }
 
-TEST_CASE("gemm_parallel agrees with gemm for every transpose, small and large", "[runtime][gemm]") {
-  Rng rng(35);
+namespace {
+
+using Gemm = void (*)(bool, bool, std::size_t, std::size_t, std::size_t, double, const double*, std::size_t,
+                      const double*, std::size_t, double, double*, std::size_t);
+
+// C = alpha op(A) op(B) + beta C by @p gemm_variant against one call of detail::gemm, for every transpose and
+// each (m, n, k) of @p shapes.
+void check_against_gemm(Gemm gemm_variant, const std::vector<std::array<std::size_t, 3>>& shapes, Rng& rng) {
   for (const bool ta : {false, true})
     for (const bool tb : {false, true})
-      for (const auto [m, n, k] : {std::array<std::size_t, 3>{3, 4, 5}, std::array<std::size_t, 3>{64, 120, 400},
-                                   std::array<std::size_t, 3>{401, 120, 64}, std::array<std::size_t, 3>{1, 700, 600}}) {
+      for (const auto& mnk : shapes) {
+        const std::size_t m = mnk[0], n = mnk[1], k = mnk[2];
         INFO("transpose A " << ta << ", transpose B " << tb << ", m " << m << ", n " << n << ", k " << k);
         const Tensor2 a = ta ? randn<Tensor2>({k, m}, rng) : randn<Tensor2>({m, k}, rng);
         const Tensor2 b = tb ? randn<Tensor2>({n, k}, rng) : randn<Tensor2>({k, n}, rng);
         const Tensor2 c0 = randn<Tensor2>({m, n}, rng);
         Tensor2 expected = c0, actual = c0;
         detail::gemm(ta, tb, m, n, k, 0.5, a.data(), a.shape(1), b.data(), b.shape(1), 2.0, expected.data(), n);
-        detail::gemm_parallel(ta, tb, m, n, k, 0.5, a.data(), a.shape(1), b.data(), b.shape(1), 2.0, actual.data(),
-                              n);
+        gemm_variant(ta, tb, m, n, k, 0.5, a.data(), a.shape(1), b.data(), b.shape(1), 2.0, actual.data(), n);
         REQUIRE_CLOSE(compare("C", actual, expected, {1e-12, 1e-12}));
       }
+}
+
+}  // namespace
+
+TEST_CASE("gemm_parallel agrees with gemm for every transpose, small and large", "[runtime][gemm]") {
+  Rng rng(35);
+  check_against_gemm(&detail::gemm_parallel, {{3, 4, 5}, {64, 120, 400}, {401, 120, 64}, {1, 700, 600}}, rng);
+}
+
+TEST_CASE("gemm_one_core cuts a large product into pieces without changing it", "[runtime][gemm]") {
+  // Products of 2^20 to 2^21 multiply-adds, which gemm_one_core cuts into pieces along the columns of C and
+  // along the sum.
+  Rng rng(5);
+  check_against_gemm(&detail::gemm_one_core, {{16, 300, 250}, {7, 40, 5000}}, rng);
 }
 
 TEST_CASE("fast pooling shared among the cores agrees with the naive loops", "[runtime][pool][naive]") {
