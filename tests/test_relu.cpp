@@ -21,6 +21,15 @@ TEST_CASE("relu_forward and relu_backward match NumPy on a linspace input", "[re
   REQUIRE_CLOSE(compare("dx", dx, from_values(ref::relu_dx, {3, 4})));
 }
 
+TEST_CASE("relu_forward by hand: negatives and 0 become 0, positives pass unchanged, any rank",
+          "[relu][known][fn:relu_forward]") {
+  // max(0, x) entry by entry, worked out by hand on a (2, 1, 3) input
+  const Tensor x = {{{-1.5, 0.0, 2.25}}, {{4.0, -0.001, 1e-9}}};
+  const auto [out, cache] = relu_forward(x);
+  REQUIRE_CLOSE(compare("out", out, Tensor{{{0.0, 0.0, 2.25}}, {{4.0, 0.0, 1e-9}}}));
+  REQUIRE_CLOSE(compare("the cache keeps x", cache.x, x));
+}
+
 TEST_CASE("relu by hand, including the kink at 0 where the gradient is taken as 0", "[relu][known][fn:relu_forward][fn:relu_backward]") {
   const Tensor x = {-2.0, 0.0, 3.0};
   const auto [out, cache] = relu_forward(x);

@@ -9,9 +9,9 @@ namespace exgen {
 namespace {
 
 const char* const kHeader[] = {
-    "// cnnlab exercise file, generated from %SOLUTION% by tools/exgen (./lab exercises).",
-    "// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against",
-    "// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>",
+    "// cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).",
+    "// Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).",
+    "// Then: ./lab check <topic>   (the topics are listed by ./lab progress)",
 };
 
 std::vector<std::string> split_lines(const std::string& text) {
@@ -139,12 +139,7 @@ std::string make_exercise(const std::string& solution_text, const std::string& s
                           const std::string& exercise_file) {
   const Parsed p = parse(solution_text, solution_file, Kind::solution);
   std::vector<std::string> out;
-  for (const char* h : kHeader) {
-    std::string line = h;
-    const auto at = line.find("%SOLUTION%");
-    if (at != std::string::npos) line.replace(at, 10, solution_file);
-    out.push_back(line);
-  }
+  for (const char* h : kHeader) out.push_back(h);
   std::size_t next = 0;
   for (std::size_t i = 0; i < p.lines.size(); ++i) {
     if (next < p.regions.size() && i + 1 == p.regions[next].begin_line) {
@@ -185,6 +180,39 @@ std::vector<RegionStatus> progress(const std::string& exercise_text, const std::
     out.push_back({r.name, r.begin_line, !stub});
   }
   return out;
+}
+
+std::string solve(const std::string& exercise_text, const std::string& exercise_file, const std::string& solution_text,
+                  const std::string& solution_file, const std::vector<std::string>& functions) {
+  const Parsed ex = parse(exercise_text, exercise_file, Kind::exercise);
+  const Parsed sol = parse(solution_text, solution_file, Kind::solution);
+  auto wanted = [&](const std::string& name) {
+    return functions.empty() || std::find(functions.begin(), functions.end(), name) != functions.end();
+  };
+  std::vector<std::string> out;
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < ex.lines.size(); ++i) {
+    if (next < ex.regions.size() && i + 1 == ex.regions[next].begin_line) {
+      const Region& r = ex.regions[next++];
+      const auto s = std::find_if(sol.regions.begin(), sol.regions.end(), [&](const Region& x) { return x.name == r.name; });
+      out.push_back(ex.lines[i]);
+      if (s != sol.regions.end() && wanted(r.name)) {
+        bool in_hint = false;
+        for (const std::string& line : s->body) {
+          const std::string t = trim(line);
+          in_hint = starts_with(t, "// HINT ") || (in_hint && starts_with(t, "//   "));
+          if (!in_hint) out.push_back(line);
+        }
+      } else {
+        out.insert(out.end(), r.body.begin(), r.body.end());
+      }
+      i = r.end_line - 1;
+      out.push_back(ex.lines[i]);
+    } else {
+      out.push_back(ex.lines[i]);
+    }
+  }
+  return join_lines(out);
 }
 
 std::vector<Hint> hints(const std::string& solution_text, const std::string& solution_file) {
