@@ -481,10 +481,11 @@ DiagnosisContext dropout_context(double p_drop) {
   return c;
 }
 
-DiagnosisContext layer_context(std::string docs, FlatArray dout) {
+DiagnosisContext layer_context(std::string docs, FlatArray dout, FlatArray x) {
   DiagnosisContext c;
   c.docs = std::move(docs);
   c.dout = std::move(dout);
+  c.x = std::move(x);
   return c;
 }
 

@@ -118,7 +118,8 @@ TEST_CASE("max_pool_backward_naive matches PyTorch and sends a tie's gradient to
     INFO("case: " << rc.name);
     const MaxPoolCache cache{reference_input(rc.input, rc.x_shape), {rc.height, rc.width, rc.stride}};
     const Tensor4 dx = max_pool_backward_naive(reference_dout(rc.out_shape), cache).dx;
-    REQUIRE_CLOSE(compare("dx", dx, ref_tensor(rc.max_dx, rc.x_shape), torch_tol));
+    REQUIRE_CLOSE(compare("dx", dx, ref_tensor(rc.max_dx, rc.x_shape), torch_tol,
+                          max_pool_backward_context(cache.x, cache.param, reference_dout(rc.out_shape))));
   }
 }
 
@@ -243,7 +244,8 @@ TEST_CASE("max_pool_backward_naive matches numerical gradients (no ties)", "[poo
     const Tensor4 dout = randn<Tensor4>(out.shape(), rng);
     const Tensor4 dx = max_pool_backward_naive(dout, cache).dx;
     REQUIRE_GRADIENT_OK(check_gradient("dx of max_pool_backward_naive, " + describe(cache.x.shape(), param),
-                                       [&] { return max_pool_forward_naive(x, param).out; }, x, dout, dx));
+                                       [&] { return max_pool_forward_naive(x, param).out; }, x, dout, dx,
+                                       {.context = max_pool_backward_context(x, param, dout)}));
   }
 }
 

@@ -118,8 +118,9 @@ DiagnosisContext batchnorm_backward_context(const Tensor2& dout, const BatchNorm
 /// @brief Dropout with drop probability @p p_drop: names the factors 1 - p_drop, 1 / (1 - p_drop), ...
 DiagnosisContext dropout_context(double p_drop);
 
-/// @brief A layer whose docs are @p docs (e.g. `"The affine layer"`) and whose upstream gradient is @p dout
-/// (for a gradient summed over the wrong axis); @p dout may be empty.
-DiagnosisContext layer_context(std::string docs, FlatArray dout = {});
+/// @brief A layer whose docs are @p docs (e.g. `"The affine layer"`), whose upstream gradient is @p dout (for a
+/// gradient summed over the wrong axis) and whose input is @p x (its first axis names the factor N); both may be
+/// left empty.
+DiagnosisContext layer_context(std::string docs, FlatArray dout = {}, FlatArray x = {});
 
 }  // namespace cnn
