@@ -359,6 +359,19 @@ DiagnosisContext conv_forward_context(const Tensor4& x, const Tensor4& w, const 
   c.docs = "\"The convolution layer\", section \"Spatial arithmetic\"";
   c.x = FlatArray::of(x);
   c.conv_out = ConvGeometry{x.shape(2), x.shape(3), w.shape(2), w.shape(3), param.stride, param.pad};
+  if (param.pad > 0) {
+    // x read at (i S + p, j S + q) without the shift by P: as if all the padding were at the bottom and right
+    const std::size_t P = param.pad;
+    Tensor4 low = xt::zeros<double>({x.shape(0), x.shape(1), x.shape(2) + 2 * P, x.shape(3) + 2 * P});
+    xt::view(low, xt::all(), xt::all(), xt::range(0, x.shape(2)), xt::range(0, x.shape(3))) = x;
+    try {
+      c.known.push_back({"reads x at (i S + p, j S + q) as if it were padded at the bottom and right only: the "
+                         "padding is ignored in the index, the padded input is x shifted by P",
+                         FlatArray::of(detail::conv_forward_fast(low, w, b, {.stride = param.stride, .pad = 0})), ""});
+    } catch (const error&) {
+      // a geometry the layer refuses: no candidate
+    }
+  }
   if (param.stride > 1) {
     try {
       const Tensor4 y1 = detail::conv_forward_fast(x, w, b, {.stride = 1, .pad = param.pad});

@@ -74,7 +74,7 @@ double softmax_loss_unshifted(const Tensor2& x, const Labels& y) {
 
 // Convolution forward that leaves at the bias every output whose window reaches into the padding (or that
 // forgets the stride in its indices).
-enum class ConvBug { skips_padding, ignores_stride };
+enum class ConvBug { skips_padding, unshifted, ignores_stride };
 Tensor4 conv_forward_wrong(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param, ConvBug bug) {
   const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
   const std::size_t F = w.shape(0), HH = w.shape(2), WW = w.shape(3), S = param.stride, P = param.pad;
@@ -92,7 +92,11 @@ Tensor4 conv_forward_wrong(const Tensor4& x, const Tensor4& w, const Tensor1& b,
             for (std::size_t p = 0; p < HH; ++p)
               for (std::size_t q = 0; q < WW; ++q) {
                 const std::size_t h = i * step + p, v = j * step + q;  // in padded coordinates
-                if (h >= P && h < H + P && v >= P && v < W + P) y(n, f, i, j) += w(f, c, p, q) * x(n, c, h - P, v - P);
+                if (bug == ConvBug::unshifted) {  // x read without the shift by P, out-of-range entries skipped
+                  if (h < H && v < W) y(n, f, i, j) += w(f, c, p, q) * x(n, c, h, v);
+                } else if (h >= P && h < H + P && v >= P && v < W + P) {
+                  y(n, f, i, j) += w(f, c, p, q) * x(n, c, h - P, v - P);
+                }
               }
         }
   return y;
@@ -204,6 +208,18 @@ TEST_CASE("conv forward that ignores the padding differs only on the padded bord
   REQUIRE_THAT(d, Contains("only at outputs whose window overlaps the zero padding (160 of those 160 differ; the "
                            "128 inside agree)") &&
                       Contains("section \"Spatial arithmetic\""));
+}
+
+TEST_CASE("conv forward that reads x without the shift by the padding", "[diagnose][conv]") {
+  Rng rng(15);
+  const Tensor4 x = randn<Tensor4>({2, 3, 5, 5}, rng);
+  const Tensor4 w = randn<Tensor4>({2, 3, 3, 3}, rng);
+  const Tensor1 b = randn<Tensor1>({2}, rng);
+  const ConvParam param{.stride = 2, .pad = 1};
+  const auto d = diagnosis_of(compare("out", conv_forward_wrong(x, w, b, param, ConvBug::unshifted),
+                                      conv_forward_naive(x, w, b, param).out, exact,
+                                      conv_forward_context(x, w, b, param)));
+  REQUIRE_THAT(d, Contains("your out reads x at (i S + p, j S + q) as if it were padded at the bottom and right only"));
 }
 
 TEST_CASE("conv forward that ignores the stride matches the stride-1 output at (i, j)", "[diagnose][conv]") {
