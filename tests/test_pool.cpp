@@ -191,7 +191,8 @@ TEST_CASE("max pooling by hand: the gradient goes to the first maximum of a tied
 
   const auto [out, cache] = max_pool_forward_naive(x, {});
   REQUIRE(out(0, 0, 0, 0) == 3.0);
-  REQUIRE_CLOSE(compare("naive dx", max_pool_backward_naive(dout, cache).dx, expected, {0.0, 0.0}));
+  REQUIRE_CLOSE(compare("naive dx", max_pool_backward_naive(dout, cache).dx, expected, {0.0, 0.0},
+                        max_pool_backward_context(x, {}, dout)));
   const auto [out_fast, cache_fast] = max_pool_forward_fast(x, {});
   REQUIRE_CLOSE(compare("fast dx", max_pool_backward_fast(dout, cache_fast).dx, expected, {0.0, 0.0}));
 }
@@ -305,7 +306,8 @@ TEST_CASE("a tie in a max-pool window is reported by the gradient checker as a k
   const auto [out, cache] = max_pool_forward_naive(x, {});
   const Tensor4 dx = max_pool_backward_naive(dout, cache).dx;
   const GradCheck gc = check_gradient("dx of max_pool_backward_naive at a tie",
-                                      [&] { return max_pool_forward_naive(x, {}).out; }, x, dout, dx);
+                                      [&] { return max_pool_forward_naive(x, {}).out; }, x, dout, dx,
+                                      {.context = max_pool_backward_context(x, {}, dout)});
   INFO(gc.report());
   REQUIRE(gc.passed());
   REQUIRE(gc.kinks.size() == 2);
