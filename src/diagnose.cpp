@@ -14,22 +14,25 @@
 #include "cnnlab/pool.hpp"
 
 namespace cnn {
-namespace {
 
-const std::string general_docs = "\"Gradient checking\", section \"Diagnoses\"";
-const std::string reading_docs = "\"Gradient checking\", section \"Reading a failure\"";
-
-std::size_t count(const std::vector<std::size_t>& shape) {
-  return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
-}
-
-std::vector<std::size_t> unravel(std::size_t flat, const std::vector<std::size_t>& shape) {
+std::vector<std::size_t> detail::unravel(std::size_t flat, const std::vector<std::size_t>& shape) {
   std::vector<std::size_t> index(shape.size());
   for (std::size_t k = shape.size(); k-- > 0;) {
     index[k] = flat % shape[k];
     flat /= shape[k];
   }
   return index;
+}
+
+namespace {
+
+using detail::unravel;
+
+const std::string general_docs = "\"Gradient checking\", section \"Diagnoses\"";
+const std::string reading_docs = "\"Gradient checking\", section \"Reading a failure\"";
+
+std::size_t count(const std::vector<std::size_t>& shape) {
+  return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
 }
 
 // A value as a message shows it: NaN and inf spelled so whatever their sign bit.

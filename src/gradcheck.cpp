@@ -20,15 +20,6 @@ double rel_error(double a, double b) {
 namespace detail {
 namespace {
 
-std::vector<std::size_t> unravel(std::size_t flat, const std::vector<std::size_t>& shape) {
-  std::vector<std::size_t> index(shape.size());
-  for (std::size_t k = shape.size(); k-- > 0;) {
-    index[k] = flat % shape[k];
-    flat /= shape[k];
-  }
-  return index;
-}
-
 // sum_j dout_j (a_j - b_j): differencing entry by entry before summing keeps the cancellation small.
 double weighted_difference(const std::vector<double>& a, const std::vector<double>& b, const std::vector<double>& dout) {
   double s = 0.0;

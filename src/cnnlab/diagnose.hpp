@@ -123,4 +123,9 @@ DiagnosisContext dropout_context(double p_drop);
 /// left empty.
 DiagnosisContext layer_context(std::string docs, FlatArray dout = {}, FlatArray x = {});
 
+namespace detail {
+/// The multi-index of entry @p flat of a row-major array of shape @p shape.
+std::vector<std::size_t> unravel(std::size_t flat, const std::vector<std::size_t>& shape);
+}  // namespace detail
+
 }  // namespace cnn

@@ -4,6 +4,7 @@
 // fits". The diagnosis lines are printed (run with -s to see them all).
 #include "cnnlab/diagnose.hpp"
 
+#include <array>
 #include <cmath>
 #include <iostream>
 
@@ -102,6 +103,18 @@ Tensor4 conv_forward_wrong(const Tensor4& x, const Tensor4& w, const Tensor1& b,
   return y;
 }
 
+// The diagnosis of a wrong convolution forward pass, compared with the reference on random x (x_shape), F 3x3
+// filters and biases.
+std::string conv_forward_diagnosis(const std::array<std::size_t, 4>& x_shape, std::size_t F, const ConvParam& param,
+                                   ConvBug bug) {
+  Rng rng(3);
+  const Tensor4 x = randn<Tensor4>(x_shape, rng);
+  const Tensor4 w = randn<Tensor4>({F, x_shape[1], 3, 3}, rng);
+  const Tensor1 b = randn<Tensor1>({F}, rng);
+  return diagnosis_of(compare("out", conv_forward_wrong(x, w, b, param, bug), conv_forward_naive(x, w, b, param).out,
+                              exact, conv_forward_context(x, w, b, param)));
+}
+
 // dw of a convolution from one example's sums only: example 0 (the loop over n is missing), or the last one
 // (`=` where `+=` belongs).
 Tensor4 conv_dw_one_example(const Tensor4& dout, const ConvCache& cache, std::size_t n) {
@@ -197,40 +210,19 @@ TEST_CASE("softmax without the max shift overflows: the diagnosis says so", "[di
 }
 
 TEST_CASE("conv forward that ignores the padding differs only on the padded border", "[diagnose][conv]") {
-  Rng rng(3);
-  const Tensor4 x = randn<Tensor4>({2, 3, 6, 6}, rng);
-  const Tensor4 w = randn<Tensor4>({4, 3, 3, 3}, rng);
-  const Tensor1 b = randn<Tensor1>({4}, rng);
-  const ConvParam param{.stride = 1, .pad = 1};
-  const auto d = diagnosis_of(compare("out", conv_forward_wrong(x, w, b, param, ConvBug::skips_padding),
-                                      conv_forward_naive(x, w, b, param).out, exact,
-                                      conv_forward_context(x, w, b, param)));
+  const auto d = conv_forward_diagnosis({2, 3, 6, 6}, 4, {.stride = 1, .pad = 1}, ConvBug::skips_padding);
   REQUIRE_THAT(d, Contains("only at outputs whose window overlaps the zero padding (160 of those 160 differ; the "
                            "128 inside agree)") &&
                       Contains("section \"Spatial arithmetic\""));
 }
 
 TEST_CASE("conv forward that reads x without the shift by the padding", "[diagnose][conv]") {
-  Rng rng(15);
-  const Tensor4 x = randn<Tensor4>({2, 3, 5, 5}, rng);
-  const Tensor4 w = randn<Tensor4>({2, 3, 3, 3}, rng);
-  const Tensor1 b = randn<Tensor1>({2}, rng);
-  const ConvParam param{.stride = 2, .pad = 1};
-  const auto d = diagnosis_of(compare("out", conv_forward_wrong(x, w, b, param, ConvBug::unshifted),
-                                      conv_forward_naive(x, w, b, param).out, exact,
-                                      conv_forward_context(x, w, b, param)));
+  const auto d = conv_forward_diagnosis({2, 3, 5, 5}, 2, {.stride = 2, .pad = 1}, ConvBug::unshifted);
   REQUIRE_THAT(d, Contains("your out reads x at (i S + p, j S + q) as if it were padded at the bottom and right only"));
 }
 
 TEST_CASE("conv forward that ignores the stride matches the stride-1 output at (i, j)", "[diagnose][conv]") {
-  Rng rng(4);
-  const Tensor4 x = randn<Tensor4>({2, 3, 7, 7}, rng);
-  const Tensor4 w = randn<Tensor4>({2, 3, 3, 3}, rng);
-  const Tensor1 b = randn<Tensor1>({2}, rng);
-  const ConvParam param{.stride = 2, .pad = 1};
-  const auto d = diagnosis_of(compare("out", conv_forward_wrong(x, w, b, param, ConvBug::ignores_stride),
-                                      conv_forward_naive(x, w, b, param).out, exact,
-                                      conv_forward_context(x, w, b, param)));
+  const auto d = conv_forward_diagnosis({2, 3, 7, 7}, 2, {.stride = 2, .pad = 1}, ConvBug::ignores_stride);
   REQUIRE_THAT(d, Contains("your out holds at (i, j) the stride-1 output at (i, j)"));
 }
 
