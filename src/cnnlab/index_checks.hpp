@@ -17,4 +17,5 @@ namespace cnn::detail {
 }  // namespace cnn::detail
 
 #undef XTENSOR_THROW
+/// xtensor's way to report a failed check, redirected to cnn::detail::index_check_failed.
 #define XTENSOR_THROW(exception, msg) ::cnn::detail::index_check_failed(msg)
