@@ -28,14 +28,18 @@ std::uint32_t big_endian_u32(std::span<const std::uint8_t> b, std::size_t at) {
 
 }  // namespace
 
-std::vector<std::uint8_t> gunzip_if_gzipped(std::span<const std::uint8_t> bytes, const std::string& name,
-                                            std::size_t max_bytes) {
+namespace {
+
+// gunzip_if_gzipped's work; with `stop_at`, only the first stop_at bytes or so are inflated (an IDX header, to
+// check it before inflating a whole file).
+std::vector<std::uint8_t> inflate_bytes(std::span<const std::uint8_t> bytes, const std::string& name,
+                                        std::size_t max_bytes, std::size_t stop_at) {
   const char* fn = "gunzip_if_gzipped";
   auto gzip_at = [&](std::size_t at) { return bytes.size() - at >= 2 && bytes[at] == 0x1f && bytes[at + 1] == 0x8b; };
   auto too_large = [&]() { return io_error(fn, name + ": inflates to more than " + std::to_string(max_bytes) + " bytes"); };
   if (!gzip_at(0)) {
     if (bytes.size() > max_bytes) throw too_large();
-    return {bytes.begin(), bytes.end()};
+    return {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(std::min(bytes.size(), stop_at))};
   }
   z_stream zs{};
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw io_error(fn, name + ": zlib cannot start inflating");
@@ -49,7 +53,7 @@ std::vector<std::uint8_t> gunzip_if_gzipped(std::span<const std::uint8_t> bytes,
     const std::size_t n = bytes.size();
     const std::size_t isize = std::size_t{bytes[n - 4]} | std::size_t{bytes[n - 3]} << 8 |
                               std::size_t{bytes[n - 2]} << 16 | std::size_t{bytes[n - 1]} << 24;
-    if (isize <= max_bytes && isize / 1032 <= n) out.reserve(isize);  // deflate inflates at most 1032:1
+    if (isize <= max_bytes && isize / 1032 <= n) out.reserve(std::min(isize, stop_at));  // deflate: at most 1032:1
   }
   std::size_t fed = 0;  // bytes handed to zlib so far
   for (;;) {
@@ -67,6 +71,7 @@ std::vector<std::uint8_t> gunzip_if_gzipped(std::span<const std::uint8_t> bytes,
     if (out.size() + got > out.capacity())
       out.reserve(std::min(max_bytes, std::max(out.size() + got, out.capacity() + out.capacity() / 2)));
     out.insert(out.end(), chunk.begin(), chunk.begin() + static_cast<std::ptrdiff_t>(got));
+    if (out.size() >= stop_at) break;
     if (rc == Z_STREAM_END) {
       // Another gzip member may follow (as `cat a.gz b.gz` makes); anything else after the last one is ignored.
       if (!gzip_at(fed - zs.avail_in)) break;
@@ -80,6 +85,13 @@ std::vector<std::uint8_t> gunzip_if_gzipped(std::span<const std::uint8_t> bytes,
       throw io_error(fn, name + ": corrupt gzip data (" + std::string(zs.msg ? zs.msg : "unknown zlib error") + ")");
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> gunzip_if_gzipped(std::span<const std::uint8_t> bytes, const std::string& name,
+                                            std::size_t max_bytes) {
+  return inflate_bytes(bytes, name, max_bytes, SIZE_MAX);
 }
 
 std::vector<std::uint8_t> read_maybe_gzipped(const std::string& path, std::size_t max_bytes) {
@@ -147,7 +159,17 @@ IdxArray parse_idx(std::vector<std::uint8_t>&& bytes, const std::string& name) {
 Dataset read_idx(const std::string& images_path, const std::string& labels_path, std::size_t classes) {
   const char* fn = "read_idx";
   IdxArray labels = parse_idx(read_maybe_gzipped(labels_path), labels_path);
-  IdxArray images = parse_idx(read_maybe_gzipped(images_path), images_path);
+  // The number of images from the header alone, before the whole file is inflated: a small gzip file can
+  // promise a gigabyte, and a count that disagrees with the labels' is refused at once.
+  const std::vector<std::uint8_t> packed = read_file(images_path, "read_maybe_gzipped");
+  if (const auto head = inflate_bytes(packed, images_path, SIZE_MAX, 8); head.size() >= 8 && head[0] == 0 && head[1] == 0 &&
+                                                                        head[2] == 0x08 && head[3] == 3 && labels.dims.size() == 1) {
+    const std::size_t n = big_endian_u32(head, 4);
+    if (n != labels.dims[0])
+      throw io_error(fn, images_path + " holds " + std::to_string(n) + " images but " + labels_path + " holds " +
+                             std::to_string(labels.dims[0]) + " labels");
+  }
+  IdxArray images = parse_idx(gunzip_if_gzipped(packed, images_path), images_path);
   if (images.dims.size() != 3)
     throw io_error(fn, images_path + ": images must have 3 dimensions (N, H, W), found " + shape_str(images.dims));
   if (labels.dims.size() != 1)

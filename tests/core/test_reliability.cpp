@@ -521,4 +521,13 @@ TEST_CASE("case 12: reading a gzipped IDX file takes at most about twice the dat
   if (before < 0 || peak < 0) SUCCEED("no /proc/self/status here");
   else
     REQUIRE(static_cast<double>(peak - before) <= 1.5 * data_kb);
+
+  // Labels that disagree with the images' count are refused from the images' header, before the 78 MB are
+  // inflated (a 1 MB file promising 1 GB used to be inflated whole, then refused).
+  write_bytes(s.file("labels-idx1-ubyte"), idx_bytes({10}));
+  { std::ofstream("/proc/self/clear_refs") << "5"; }
+  const long before2 = status_kb("VmRSS:");
+  REQUIRE_THROWS_WITH(read_idx(path, s.file("labels-idx1-ubyte")), Contains("holds 100000 images but") && Contains("holds 10 labels"));
+  const long peak2 = status_kb("VmHWM:");
+  if (before2 >= 0 && peak2 >= 0) REQUIRE(static_cast<double>(peak2 - before2) < 0.1 * data_kb);
 }
