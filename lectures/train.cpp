@@ -262,18 +262,18 @@ Hyperparameters choose_hyperparameters(const Options& opt, const std::optional<C
     return Setting<T>{theirs, "checkpoint"};
   };
   const CheckpointInfo c = saved.value_or(CheckpointInfo{});
-  static const char* const kRules[] = {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adadelta"};
-  Hyperparameters h{pick("--rule", opt.rule, std::string(kRules[static_cast<int>(c.rule)])),
+  const std::string saved_rule = rule_name(c.rule);
+  Hyperparameters h{pick("--rule", opt.rule, saved_rule),
                     pick("--lr", opt.lr, c.learning_rate),
                     pick("--lr-decay", opt.lr_decay, c.lr_decay),
                     pick("--momentum", opt.momentum, c.momentum),
                     pick("--weight-decay", opt.weight_decay, c.weight_decay),
                     pick("--batch", opt.batch, c.batch_size),
                     pick("--seed", opt.seed, c.seed)};
-  if (saved && h.rule.value != kRules[static_cast<int>(c.rule)])
-    throw value_error("--rule", opt.checkpoint + " was trained with " + kRules[static_cast<int>(c.rule)] +
-                                    " and holds that rule's state: resume with --rule " + kRules[static_cast<int>(c.rule)] +
-                                    " (or leave --rule out), or start afresh without --resume");
+  if (saved && h.rule.value != saved_rule)
+    throw value_error("--rule", opt.checkpoint + " was trained with " + saved_rule + " and holds that rule's state: " +
+                                    "resume with --rule " + saved_rule + " (or leave --rule out), or start afresh " +
+                                    "without --resume");
   return h;
 }
 

@@ -23,6 +23,8 @@ enum class UpdateRule { sgd, momentum, nesterov, adagrad, rmsprop, adam, adadelt
 /// @brief Parses "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam" or "adadelta".
 /// @throws cnn::value_error for any other name, listing the valid ones
 UpdateRule parse_update_rule(const std::string& name);
+/// @brief The name parse_update_rule reads: rule_name(UpdateRule::adam) is "adam".
+std::string rule_name(UpdateRule rule);
 
 /// @brief How to train.
 struct SolverConfig {

@@ -29,6 +29,19 @@ UpdateRule parse_update_rule(const std::string& name) {
                                              "\"; expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adadelta");
 }
 
+std::string rule_name(UpdateRule rule) {
+  switch (rule) {
+    case UpdateRule::sgd: return "sgd";
+    case UpdateRule::momentum: return "momentum";
+    case UpdateRule::nesterov: return "nesterov";
+    case UpdateRule::adagrad: return "adagrad";
+    case UpdateRule::rmsprop: return "rmsprop";
+    case UpdateRule::adam: return "adam";
+    case UpdateRule::adadelta: return "adadelta";
+  }
+  return "unknown";
+}
+
 double accuracy(Model& model, const Dataset& data, const Normalization& norm, std::size_t max_images,
                 std::size_t batch) {
   const std::size_t n = max_images == 0 ? data.count : std::min(max_images, data.count);
