@@ -2,30 +2,39 @@
 // beside cnnlab's" rows, number formats, and the command line (none of them takes arguments but --help).
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cnnlab/arch.hpp"
+#include "cnnlab/cli.hpp"
 #include "cnnlab/errors.hpp"
 
 namespace walkthrough {
 
 // Every walkthrough prints what it shows and takes no arguments: --help (or -h) prints what the program
-// shows and exits 0; anything else is a usage error, exit status 2, as for the other programs.
+// shows and exits 0; anything else is a usage error, exit status 2, as for the other programs (the shared
+// parser of src/cnnlab/cli.hpp). An exception that escapes main() ends the program with its message and
+// status 1, not an abort.
 inline void no_arguments(int argc, char** argv, std::string_view about) {
   const std::string name = argc > 0 ? std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1) : "walkthrough";
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (a == "--help" || a == "-h") {
+  cnn::cli::exit_cleanly_on_uncaught(name);
+  const std::string usage = "usage: " + name + " [--help]\n";
+  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  try {
+    const cnn::cli::Parsed p = cnn::cli::parse(args, {});
+    if (p.help) {
       std::cout << "usage: " << name << "\n" << about << "\n";
-      std::exit(0);
+      std::exit(cnn::cli::exit_ok);
     }
-    std::cerr << name << ": unknown argument '" << a << "'\nusage: " << name << " [--help]\n";
-    std::exit(2);
+    if (!p.positional.empty()) throw cnn::cli::usage_error("unknown argument '" + p.positional.front() + "'");
+  } catch (const cnn::cli::usage_error&) {
+    std::exit(cnn::cli::report(name, std::current_exception(), usage, "", std::cerr));
   }
 }
 
