@@ -28,6 +28,7 @@
 #include "cnnlab/data.hpp"
 #include "cnnlab/files.hpp"
 #include "cnnlab/image.hpp"
+#include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/npy.hpp"
 #include "cnnlab/params_npy.hpp"
@@ -44,6 +45,7 @@ struct Options {
   std::string model = "lenet5-fashion";
   std::string out = "out/train";
   std::string rule = "momentum";
+  std::string layers = "reference";
   std::size_t epochs = 1;
   std::size_t batch = 64;
   std::size_t val = 5000;
@@ -71,6 +73,8 @@ const char* kUsage =
     "  --lr X            learning rate (default 0.02)\n"
     "  --lr-decay X      learning rate multiplied by X after every epoch (default 1)\n"
     "  --rule NAME       sgd, momentum (default), nesterov, adagrad, rmsprop, adam, adadelta\n"
+    "  --layers SET      reference (default: the library's layers) or mine (your exercises/: affine,\n"
+    "                    ReLU, softmax loss, im2col convolution, pooling, batch norm, dropout, the rule)\n"
     "  --momentum X      momentum, or Adam's beta1 (default 0.9)\n"
     "  --weight-decay X  L2 weight decay (default 0)\n"
     "  --val N           training images kept for validation (default 5000)\n"
@@ -121,6 +125,7 @@ Options parse(int argc, char** argv) {
     else if (a == "--model") o.model = value();
     else if (a == "--out") o.out = value();
     else if (a == "--rule") o.rule = value();
+    else if (a == "--layers") o.layers = value();
     else if (a == "--epochs") o.epochs = parse_number<std::size_t>(a, value());
     else if (a == "--batch") o.batch = parse_number<std::size_t>(a, value());
     else if (a == "--val") o.val = parse_number<std::size_t>(a, value());
@@ -146,6 +151,7 @@ Options parse(int argc, char** argv) {
   try {  // names that the library would refuse later, after loading the data: refuse them now, as usage errors
     (void)parse_update_rule(o.rule);
     (void)zoo::model(o.model);
+    (void)parse_layer_set(o.layers);
   } catch (const cnn::value_error& e) {
     usage_error(e.what());
   }
@@ -234,6 +240,8 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   const Options opt = parse(argc, argv);
+  // With --layers mine, every exercise the run calls must be written: say which are not before loading data.
+  if (opt.layers == "mine") require_exercises("train --layers mine", exercises_for_training(zoo::model(opt.model), opt.rule));
   try {
     std::cout << "cnnlab: training " << opt.model << " on " << opt.data << "\n";
     const Dataset full = load_fashion_mnist(opt.data, "train");
@@ -245,12 +253,13 @@ int main(int argc, char** argv) {
 
     const arch::Architecture net = zoo::model(opt.model);
     const arch::Shape input{train.channels, train.height, train.width};
-    Model model = build_model(net, input, opt.seed);
+    Model model = build_model(net, input, opt.seed, parse_layer_set(opt.layers));
     if (!opt.load_params.empty()) {
       load_params_npy(model, opt.load_params);
       std::cout << "parameters: loaded from " << opt.load_params << "\n";
     }
-    std::cout << "model: " << net.title << ", " << arch::with_commas(model.num_params()) << " parameters\n";
+    std::cout << "model: " << net.title << ", " << arch::with_commas(model.num_params()) << " parameters, "
+              << (opt.layers == "mine" ? "your layers (exercises/)" : "the library's layers") << "\n";
     for (const auto& l : model.layers()) std::cout << "  " << std::left << std::setw(10) << l->name() << l->describe() << "\n";
 
     SolverConfig cfg;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cnnlab/conv.hpp"
+#include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
 
 namespace cnn {
@@ -36,12 +37,12 @@ bool same_shape(const Tensor& t, const arch::Shape& s, std::size_t batch) {
 }  // namespace
 
 RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input, std::size_t batch, std::uint64_t seed,
-                        std::size_t naive_budget) {
+                        std::size_t naive_budget, const LayerSet& set) {
   RunReport report;
   report.input = input;
   report.batch = batch;
   const arch::NetworkStats stats = arch::analyze(net, input);
-  Model model = build_model(net, input, seed);
+  Model model = build_model(net, input, seed, set);
   report.parameters = model.num_params();
   Rng rng(seed + 1);
   Tensor a = randn<Tensor4>({batch, input.c, input.h, input.w}, rng);
@@ -51,7 +52,8 @@ RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input,
     const auto& s = stats.layers[k];
     RunRow row;
     row.name = layer.name();
-    if (const auto* c = std::get_if<arch::Conv>(&net.layers[k]); c && c->groups == 1 && s.mult_adds * batch <= naive_budget) {
+    const auto* c = std::get_if<arch::Conv>(&net.layers[k]);
+    if (set.layers && c && c->groups == 1 && s.mult_adds * batch <= naive_budget) {
       // Time both implementations on this layer's input and weights.
       auto params = layer.params();
       Tensor4 w = Tensor4::from_shape({params[0].shape[0], params[0].shape[1], params[0].shape[2], params[0].shape[3]});
@@ -59,10 +61,10 @@ RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input,
       const Tensor1 b = xt::zeros<double>({w.shape(0)});
       const Tensor4 x4 = take_rank<4>(Tensor(a), "run_and_check");
       auto t0 = std::chrono::steady_clock::now();
-      const auto naive = conv_forward_naive(x4, w, b, ConvParam{c->stride, c->pad});
+      const auto naive = set.layers->conv_forward_naive(x4, w, b, ConvParam{c->stride, c->pad});
       row.naive_ms = ms_since(t0);
       t0 = std::chrono::steady_clock::now();
-      const auto fast = conv_forward_im2col(x4, w, b, ConvParam{c->stride, c->pad});
+      const auto fast = set.layers->conv_forward(x4, w, b, ConvParam{c->stride, c->pad});
       row.im2col_ms = ms_since(t0);
     }
     const auto t0 = std::chrono::steady_clock::now();
