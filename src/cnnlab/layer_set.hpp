@@ -2,8 +2,8 @@
 /// @brief Which code a network runs: the library's own layers (`reference`, the default) or the exercise
 /// functions through their public contract (`mine`, `train --layers mine`). Page: @ref training.
 ///
-/// A model built with my_layers() makes every layer that is an exercise (affine, ReLU, convolution by im2col,
-/// max and average pooling, batch normalization, dropout, LRN, global average pooling) call the functions of
+/// A model built with my_layers() makes every layer that is an exercise (affine by BLAS, ReLU, convolution by
+/// im2col, max and average pooling, batch normalization, dropout, LRN, global average pooling) call the functions of
 /// the exercises' headers, takes its loss from softmax_loss and its updates from the rule's function of
 /// optim.hpp. Which bodies those are is decided when the program is linked: the student's exercises/
 /// (cnnlab_exercises) or the reference bodies (cnnlab_solutions). The reference runtime (reference_layers())
@@ -45,7 +45,7 @@ struct TrainingFunctions {
 /// @brief The forward and backward passes of the layers that are exercises, with the signatures of their
 /// headers: the layer objects of the `mine` set call through these.
 struct LayerFunctions {
-  AffineForward (*affine_forward)(const Tensor&, const Tensor2&, const Tensor1&);                ///< fully connected
+  AffineForward (*affine_forward)(const Tensor&, const Tensor2&, const Tensor1&);                ///< fully connected (BLAS version)
   AffineGrads (*affine_backward)(const Tensor2&, const AffineCache&);                            ///< its backward pass
   ReluForward (*relu_forward)(const Tensor&);                                                    ///< ReLU
   ReluGrads (*relu_backward)(const Tensor&, const ReluCache&);                                   ///< its backward pass

@@ -18,8 +18,11 @@ namespace cnn {
 
 namespace {
 
+// The fastest exercise of each layer: affine by BLAS and convolution by im2col (a network spends its time
+// there; the textbook versions would make `train --layers mine` several times slower than the library), the
+// naive pooling (its only exercise).
 const LayerFunctions kExerciseLayers{
-    &affine_forward,           &affine_backward,           &relu_forward,
+    &affine_forward_blas,      &affine_backward_blas,      &relu_forward,
     &relu_backward,            &conv_forward_im2col,       &conv_backward_im2col,
     &conv_forward_naive,       &max_pool_forward_naive,    &max_pool_backward_naive,
     &avg_pool_forward_naive,   &avg_pool_backward_naive,   &global_avg_pool_forward,
@@ -149,7 +152,7 @@ void add_layer_needs(const std::vector<arch::Layer>& layers, bool flat, std::vec
         add({"avg_pool_forward_naive", "avg_pool_backward_naive"});
     } else if (std::holds_alternative<arch::FullyConnected>(spec)) {
       flat = true;
-      add({"affine_forward", "affine_backward"});
+      add({"affine_forward_blas", "affine_backward_blas"});
     } else if (std::holds_alternative<arch::ReLU>(spec)) {
       add({"relu_forward", "relu_backward"});
     } else if (std::holds_alternative<arch::LRN>(spec)) {

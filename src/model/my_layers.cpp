@@ -4,6 +4,7 @@
 // Parameters, their names and their initial values are the library layers' (src/model/layer_parts.hpp).
 #include <optional>
 
+#include "cnnlab/blas_threads.hpp"
 #include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
 #include "layer_parts.hpp"
@@ -17,12 +18,15 @@ class MyConv final : public ConvParams {
   MyConv(const LayerFunctions& f, std::string name, std::size_t C, std::size_t K, std::size_t F, ConvParam param,
          Init init, bool bias)
       : ConvParams(std::move(name), C, K, F, param, init, bias), f_(f) {}
+  // The exercises call BLAS themselves (im2col's product, affine's): on this thread (blas_threads.hpp).
   Tensor forward(Tensor x, Mode) override {
+    const BlasOnOneThread one_thread;
     auto r = f_.conv_forward(take_rank<4>(std::move(x), name()), w_, b_, param_);
     cache_ = std::move(r.cache);
     return give_any(std::move(r.out));
   }
   Tensor backward(Tensor dout) override {
+    const BlasOnOneThread one_thread;
     auto g = f_.conv_backward(take_rank<4>(std::move(dout), name()), require_cache(cache_, name()));
     dw_ = std::move(g.dw);
     if (bias_) db_ = std::move(g.db);  // without a bias, b stays 0 and db is not a parameter's gradient
@@ -39,11 +43,13 @@ class MyAffine final : public AffineParams {
   MyAffine(const LayerFunctions& f, std::string name, std::size_t D, std::size_t M, Init init, bool bias)
       : AffineParams(std::move(name), D, M, init, bias), f_(f) {}
   Tensor forward(Tensor x, Mode) override {
+    const BlasOnOneThread one_thread;
     auto r = f_.affine_forward(x, w_, b_);
     cache_ = std::move(r.cache);
     return give_any(std::move(r.out));
   }
   Tensor backward(Tensor dout) override {
+    const BlasOnOneThread one_thread;
     auto g = f_.affine_backward(take_rank<2>(std::move(dout), name()), require_cache(cache_, name()));
     dw_ = std::move(g.dw);
     if (bias_) db_ = std::move(g.db);
