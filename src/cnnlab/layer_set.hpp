@@ -104,6 +104,10 @@ struct MissingExercise {
 /// layers, LRN).
 const std::vector<std::string>& exercise_order();
 
+/// @brief The exercise functions that a forward and a backward pass of @p net with my_layers() call, directly
+/// or through another exercise, in exercise_order().
+std::vector<std::string> exercises_for_network(const arch::Architecture& net);
+
 /// @brief The exercise functions that training @p net with my_layers() and the update rule @p rule calls,
 /// directly or through another exercise (conv_forward_im2col calls im2col), in exercise_order().
 /// @param rule the update rule's name as parse_update_rule takes it ("momentum", "adam", ...)

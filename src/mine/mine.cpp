@@ -215,13 +215,27 @@ const std::vector<std::string>& exercise_order() {
   return names;
 }
 
-std::vector<std::string> exercises_for_training(const arch::Architecture& net, const std::string& rule) {
-  std::vector<std::string> needed{"softmax_loss", rule_function(parse_update_rule(rule))};
-  add_layer_needs(net.layers, false, needed);
+namespace {
+
+std::vector<std::string> in_exercise_order(const std::vector<std::string>& needed) {
   std::vector<std::string> ordered;
   for (const auto& name : exercise_order())
     if (std::find(needed.begin(), needed.end(), name) != needed.end()) ordered.push_back(name);
   return ordered;
+}
+
+}  // namespace
+
+std::vector<std::string> exercises_for_network(const arch::Architecture& net) {
+  std::vector<std::string> needed;
+  add_layer_needs(net.layers, false, needed);
+  return in_exercise_order(needed);
+}
+
+std::vector<std::string> exercises_for_training(const arch::Architecture& net, const std::string& rule) {
+  std::vector<std::string> needed{"softmax_loss", rule_function(parse_update_rule(rule))};
+  add_layer_needs(net.layers, false, needed);
+  return in_exercise_order(needed);
 }
 
 std::vector<MissingExercise> missing_exercises(const std::vector<std::string>& functions) {

@@ -1,5 +1,6 @@
 #include "cnnlab/run_check.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -94,9 +95,11 @@ RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input,
 
 std::string RunReport::table() const {
   std::ostringstream os;
+  const bool timed = std::any_of(rows.begin(), rows.end(), [](const RunRow& r) { return r.naive_ms >= 0; });
   os << std::left << std::setw(16) << "layer" << std::setw(22) << "output in the run" << std::setw(14) << "calculator"
-     << std::setw(6) << "same" << std::right << std::setw(11) << "fwd ms" << std::setw(11) << "bwd ms" << std::setw(13)
-     << "naive ms" << std::setw(12) << "im2col ms" << "\n";
+     << std::setw(6) << "same" << std::right << std::setw(11) << "fwd ms" << std::setw(11) << "bwd ms";
+  if (timed) os << std::setw(13) << "naive ms" << std::setw(12) << "im2col ms";
+  os << "\n";
   os << std::fixed << std::setprecision(2);
   for (const auto& r : rows) {
     os << std::left << std::setw(16) << r.name << std::setw(22) << r.runtime_shape << std::setw(14) << r.calc_shape
