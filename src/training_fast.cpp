@@ -109,10 +109,10 @@ void rmsprop_fast(std::span<double> w, std::span<const double> dw, RmspropConfig
   check_fraction("rmsprop", "decay_rate", c.decay_rate);
   check_epsilon("rmsprop", c.epsilon);
   double* cache = state("rmsprop", "cache", c.cache, w.size());
-  const double lr = c.learning_rate, rho = c.decay_rate, eps = c.epsilon, wd = c.weight_decay;
+  const double lr = c.learning_rate, rho = c.decay_rate, eps = c.epsilon, wd = c.weight_decay, fresh = 1.0 - rho;
   for (std::size_t i = 0; i < w.size(); ++i) {
     const double g = dw[i] + wd * w[i];
-    cache[i] = rho * cache[i] + (1.0 - rho) * g * g;
+    cache[i] = rho * cache[i] + fresh * g * g;
     w[i] -= lr * g / (std::sqrt(cache[i]) + eps);
   }
 }
@@ -129,10 +129,11 @@ void adam_fast(std::span<double> w, std::span<const double> dw, AdamConfig& c) {
   // the bias corrections 1 - beta^t, the same for every entry
   const double t = static_cast<double>(c.t);
   const double c1 = 1.0 - std::pow(b1, t), c2 = 1.0 - std::pow(b2, t);
+  const double fresh1 = 1.0 - b1, fresh2 = 1.0 - b2;
   for (std::size_t i = 0; i < w.size(); ++i) {
     const double g = dw[i] + wd * w[i];
-    m[i] = b1 * m[i] + (1.0 - b1) * g;
-    v[i] = b2 * v[i] + (1.0 - b2) * g * g;
+    m[i] = b1 * m[i] + fresh1 * g;
+    v[i] = b2 * v[i] + fresh2 * g * g;
     w[i] -= lr * (m[i] / c1) / (std::sqrt(v[i] / c2) + eps);
   }
 }
@@ -143,13 +144,13 @@ void adadelta_fast(std::span<double> w, std::span<const double> dw, AdadeltaConf
   check_epsilon("adadelta", c.epsilon);
   double* s = state("adadelta", "square_avg", c.square_avg, w.size());
   double* u = state("adadelta", "delta_avg", c.delta_avg, w.size());
-  const double lr = c.learning_rate, rho = c.rho, eps = c.epsilon, wd = c.weight_decay;
+  const double lr = c.learning_rate, rho = c.rho, eps = c.epsilon, wd = c.weight_decay, fresh = 1.0 - rho;
   for (std::size_t i = 0; i < w.size(); ++i) {
     const double g = dw[i] + wd * w[i];
-    s[i] = rho * s[i] + (1.0 - rho) * g * g;
-    const double delta = std::sqrt(u[i] + eps) / std::sqrt(s[i] + eps) * g;
-    u[i] = rho * u[i] + (1.0 - rho) * delta * delta;
-    w[i] -= lr * delta;
+    s[i] = rho * s[i] + fresh * g * g;                                // running mean of g^2
+    const double step = std::sqrt(u[i] + eps) / std::sqrt(s[i] + eps) * g;  // RMS of past steps / RMS of g, times g
+    u[i] = rho * u[i] + fresh * step * step;                          // running mean of step^2
+    w[i] -= lr * step;
   }
 }
 
