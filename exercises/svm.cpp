@@ -1,6 +1,6 @@
-// cnnlab exercise file, generated from solutions/svm.cpp by tools/exgen (./lab exercises).
-// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
-// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
+// cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
+// Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
+// Then: ./lab check <topic>   (the topics are listed by ./lab progress)
 // The multiclass SVM loss, written as the formula's loops (see src/cnnlab/svm.hpp for the contract).
 #include "cnnlab/svm.hpp"
 
@@ -12,8 +12,7 @@ LossResult svm_loss(const Tensor2& x, const Labels& y) {
   check_labels("svm_loss", x, y);
   const std::size_t N = x.shape(0), K = x.shape(1);
   const double delta = 1.0;  // the margin
-  // Exercise: for each row n and each wrong class k, margin = x(n, k) - x(n, y(n)) + delta; where it is
-  // positive, add it to the loss, and add +1 to dx(n, k) and -1 to dx(n, y(n)). Divide both by N.
+  // Exercise: the mean multiclass SVM (hinge) loss of scores x (N, K) for labels y, and dx = dloss/dx.
   // BEGIN EXERCISE svm_loss
   throw cnn::not_implemented("svm_loss", "exercises/svm.cpp");
   // END EXERCISE

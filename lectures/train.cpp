@@ -241,7 +241,7 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   const Options opt = parse(argc, argv);
   // With --layers mine, every exercise the run calls must be written: say which are not before loading data.
-  if (opt.layers == "mine") require_exercises("train --layers mine", exercises_for_training(zoo::model(opt.model), opt.rule));
+  if (opt.layers == "mine") stop_unless_written("train --layers mine", exercises_for_training(zoo::model(opt.model), opt.rule));
   try {
     std::cout << "cnnlab: training " << opt.model << " on " << opt.data << "\n";
     const Dataset full = load_fashion_mnist(opt.data, "train");

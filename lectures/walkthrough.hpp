@@ -53,7 +53,7 @@ inline cnn::LayerSet layers_argument(int argc, char** argv, const cnn::arch::Arc
   if (set == "reference") return cnn::reference_layers();
   std::vector<std::string> needs = cnn::exercises_for_network(net);
   needs.push_back("conv_forward_naive");
-  cnn::require_exercises(name + " --layers mine", needs);
+  cnn::stop_unless_written(name + " --layers mine", needs);
   return cnn::my_layers();
 }
 

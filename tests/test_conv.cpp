@@ -55,12 +55,13 @@ void check_course_forward(const ConvImpl& impl) {
   INFO("implementation: " << impl.name);
   const CourseExample ex;
   const Tensor4 out = impl.forward(ex.x, ex.w, ex.b, ex.param).out;
+  // All of it, from PyTorch (tests/reference/conv_torch.py); first, so that a failure gets a diagnosis.
+  REQUIRE_CLOSE(compare("out", out, from_values<Tensor4>(ref::conv_course_out, {2, 3, 2, 2}), {1e-10, 1e-12},
+                        conv_forward_context(ex.x, ex.w, ex.b, ex.param)));
   // The numbers published with the course's assignment (8 decimals).
   const Tensor2 published_00 = {{-0.08759809, -0.10987781}, {-0.18387192, -0.2109216}};
   REQUIRE_CLOSE(compare("out[0, 0]", xt::eval(xt::view(out, 0, 0)), published_00, {0.0, 1e-8}));
   REQUIRE_THAT(out(1, 2, 1, 1), Catch::Matchers::WithinAbs(2.38247847, 1e-8));
-  // All of it, from PyTorch (tests/reference/conv_torch.py).
-  REQUIRE_CLOSE(compare("out", out, from_values<Tensor4>(ref::conv_course_out, {2, 3, 2, 2})));
 }
 
 void check_course_backward(const ConvImpl& impl) {
@@ -68,9 +69,11 @@ void check_course_backward(const ConvImpl& impl) {
   const CourseExample ex;
   const auto [out, cache] = impl.forward(ex.x, ex.w, ex.b, ex.param);
   const auto [dx, dw, db] = impl.backward(ex.dout, cache);
-  REQUIRE_CLOSE(compare("dx", dx, from_values<Tensor4>(ref::conv_course_dx, {2, 3, 4, 4})));
-  REQUIRE_CLOSE(compare("dw", dw, from_values<Tensor4>(ref::conv_course_dw, {3, 3, 4, 4})));
-  REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::conv_course_db, {3})));
+  const auto context = [&](const char* tensor) { return conv_backward_context(tensor, ex.x, ex.w, ex.dout, ex.param); };
+  const Tolerance tol{1e-10, 1e-12};
+  REQUIRE_CLOSE(compare("dx", dx, from_values<Tensor4>(ref::conv_course_dx, {2, 3, 4, 4}), tol, context("dx")));
+  REQUIRE_CLOSE(compare("dw", dw, from_values<Tensor4>(ref::conv_course_dw, {3, 3, 4, 4}), tol, context("dw")));
+  REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::conv_course_db, {3}), tol, context("db")));
 }
 
 void check_torch_cases(const ConvImpl& impl) {
@@ -85,10 +88,12 @@ void check_torch_cases(const ConvImpl& impl) {
     const Tensor4 dout = pattern<Tensor4>({s[0], s[1], s[2], s[3]}, 41, 5);
     const auto [dx, dw, db] = impl.backward(dout, cache);
     REQUIRE(out.size() == c.out.size());
-    REQUIRE_CLOSE(compare("out", out, xt::adapt(c.out, out.shape())));
-    REQUIRE_CLOSE(compare("dx", dx, xt::adapt(c.dx, x.shape())));
-    REQUIRE_CLOSE(compare("dw", dw, xt::adapt(c.dw, w.shape())));
-    REQUIRE_CLOSE(compare("db", db, xt::adapt(c.db, b.shape())));
+    const auto context = [&](const char* tensor) { return conv_backward_context(tensor, x, w, dout, param); };
+    const Tolerance tol{1e-10, 1e-12};
+    REQUIRE_CLOSE(compare("out", out, xt::adapt(c.out, out.shape()), tol, conv_forward_context(x, w, b, param)));
+    REQUIRE_CLOSE(compare("dx", dx, xt::adapt(c.dx, x.shape()), tol, context("dx")));
+    REQUIRE_CLOSE(compare("dw", dw, xt::adapt(c.dw, w.shape()), tol, context("dw")));
+    REQUIRE_CLOSE(compare("db", db, xt::adapt(c.db, b.shape()), tol, context("db")));
   }
 }
 
@@ -135,9 +140,12 @@ void check_gradients(const ConvImpl& impl, const std::array<std::size_t, 4>& x_s
   const auto [dx, dw, db] = impl.backward(dout, cache);
   auto y = [&] { return impl.forward(x, w, b, param).out; };
   const std::string name = std::string(" of conv_backward_") + impl.name;
-  REQUIRE_GRADIENT_OK(check_gradient("dx" + name, y, x, dout, dx));
-  REQUIRE_GRADIENT_OK(check_gradient("dw" + name, y, w, dout, dw));
-  REQUIRE_GRADIENT_OK(check_gradient("db" + name, y, b, dout, db));
+  const auto context = [&](const char* tensor) {
+    return GradCheckOptions{.context = conv_backward_context(tensor, x, w, dout, param)};
+  };
+  REQUIRE_GRADIENT_OK(check_gradient("dx" + name, y, x, dout, dx, context("dx")));
+  REQUIRE_GRADIENT_OK(check_gradient("dw" + name, y, w, dout, dw, context("dw")));
+  REQUIRE_GRADIENT_OK(check_gradient("db" + name, y, b, dout, db, context("db")));
 }
 
 // A random configuration that tiles: sizes small enough for the naive loops, edge cases included.
@@ -226,54 +234,54 @@ void check_bad_dout(const ConvImpl& impl) {
 
 }  // namespace
 
-TEST_CASE("conv_forward_naive reproduces the course's published numbers and PyTorch", "[conv][naive][known]") {
+TEST_CASE("conv_forward_naive reproduces the course's published numbers and PyTorch", "[conv][naive][known][fn:conv_forward_naive]") {
   check_course_forward(naive);
 }
 
-TEST_CASE("conv_forward_im2col reproduces the course's published numbers and PyTorch", "[conv][im2col][known]") {
+TEST_CASE("conv_forward_im2col reproduces the course's published numbers and PyTorch", "[conv][im2col][known][fn:conv_forward_im2col]") {
   check_course_forward(im2col_impl);
 }
 
-TEST_CASE("conv_backward_naive matches PyTorch's autograd on the course's example", "[conv][naive][known]") {
+TEST_CASE("conv_backward_naive matches PyTorch's autograd on the course's example", "[conv][naive][known][fn:conv_backward_naive]") {
   check_course_backward(naive);
 }
 
-TEST_CASE("conv_backward_im2col matches PyTorch's autograd on the course's example", "[conv][im2col][known]") {
+TEST_CASE("conv_backward_im2col matches PyTorch's autograd on the course's example", "[conv][im2col][known][fn:conv_backward_im2col]") {
   check_course_backward(im2col_impl);
 }
 
 TEST_CASE("naive conv matches PyTorch on stride 2, padding, non-square, 1x1 and single-channel shapes",
-          "[conv][naive][known][torch]") {
+          "[conv][naive][known][torch][fn:conv_forward_naive][fn:conv_backward_naive]") {
   check_torch_cases(naive);
 }
 
 TEST_CASE("im2col conv matches PyTorch on stride 2, padding, non-square, 1x1 and single-channel shapes",
-          "[conv][im2col][known][torch]") {
+          "[conv][im2col][known][torch][fn:conv_forward_im2col][fn:conv_backward_im2col]") {
   check_torch_cases(im2col_impl);
 }
 
 TEST_CASE("conv_forward_naive finds a vertical edge with Sobel filters, as worked out by hand",
-          "[conv][naive][known]") {
+          "[conv][naive][known][fn:conv_forward_naive]") {
   check_sobel(naive);
 }
 
 TEST_CASE("conv_forward_im2col finds a vertical edge with Sobel filters, as worked out by hand",
-          "[conv][im2col][known]") {
+          "[conv][im2col][known][fn:conv_forward_im2col]") {
   check_sobel(im2col_impl);
 }
 
-TEST_CASE("conv_backward_naive matches numerical gradients for x, w and b", "[conv][naive][gradcheck]") {
+TEST_CASE("conv_backward_naive matches numerical gradients for x, w and b", "[conv][naive][gradcheck][fn:conv_backward_naive]") {
   check_gradients(naive, {2, 3, 5, 5}, {3, 3, 3, 3}, {.stride = 2, .pad = 1}, 231);
   check_gradients(naive, {1, 2, 6, 4}, {2, 2, 2, 3}, {.stride = 1, .pad = 1}, 7);
 }
 
-TEST_CASE("conv_backward_im2col matches numerical gradients for x, w and b", "[conv][im2col][gradcheck]") {
+TEST_CASE("conv_backward_im2col matches numerical gradients for x, w and b", "[conv][im2col][gradcheck][fn:conv_backward_im2col]") {
   check_gradients(im2col_impl, {2, 3, 5, 5}, {3, 3, 3, 3}, {.stride = 2, .pad = 1}, 231);
   check_gradients(im2col_impl, {1, 2, 6, 4}, {2, 2, 2, 3}, {.stride = 1, .pad = 1}, 7);
 }
 
 TEST_CASE("naive and im2col conv agree to 1e-10 on 50 random shapes, forward and backward",
-          "[conv][im2col][naive][property]") {
+          "[conv][im2col][naive][property][fn:conv_forward_im2col][fn:conv_backward_im2col]") {
   check_naive_against_im2col(random_configs(50, 2016), 1);
 }
 
@@ -313,19 +321,19 @@ TEST_CASE("im2col conv gives the same answer however the reference splits its wo
 }
 
 TEST_CASE("conv_forward_naive refuses non-tiling strides, channel mismatches and wrong bias lengths",
-          "[conv][naive][errors]") {
+          "[conv][naive][errors][fn:conv_forward_naive]") {
   check_bad_input(naive);
 }
 
 TEST_CASE("conv_forward_im2col refuses non-tiling strides, channel mismatches and wrong bias lengths",
-          "[conv][im2col][errors]") {
+          "[conv][im2col][errors][fn:conv_forward_im2col]") {
   check_bad_input(im2col_impl);
 }
 
-TEST_CASE("conv_backward_naive refuses an upstream gradient of the wrong shape", "[conv][naive][errors]") {
+TEST_CASE("conv_backward_naive refuses an upstream gradient of the wrong shape", "[conv][naive][errors][fn:conv_backward_naive]") {
   check_bad_dout(naive);
 }
 
-TEST_CASE("conv_backward_im2col refuses an upstream gradient of the wrong shape", "[conv][im2col][errors]") {
+TEST_CASE("conv_backward_im2col refuses an upstream gradient of the wrong shape", "[conv][im2col][errors][fn:conv_backward_im2col]") {
   check_bad_dout(im2col_impl);
 }

@@ -44,6 +44,13 @@ class io_error : public error {
   using error::error;
 };
 
+/// @brief An index outside its array. Thrown only in builds with index checks (the `student` and `bounds`
+/// presets), where the message also says where in exercises/ the index was used.
+class index_error : public error {
+ public:
+  using error::error;
+};
+
 /// @brief Thrown by an exercise stub that the student has not written yet.
 ///
 /// The message reads `not implemented: <function> (<file>)`; ctest reports a test that ends with it as
@@ -53,6 +60,13 @@ class not_implemented : public error {
   /// @param function the exercise function, e.g. `affine_forward`
   /// @param file     the file to edit, e.g. `exercises/affine.cpp`
   not_implemented(std::string_view function, std::string_view file);
+
+  /// @brief Several stubs at once, for a program that needs them all: the message reads
+  /// `not implemented: f (file:line), g (file:line); <note>`.
+  /// @param functions_and_files the list, already spelled "f (file:line), g (file:line)"
+  /// @param first_file          the file of the first of them
+  /// @param note                who needs them and what to do
+  not_implemented(std::string_view functions_and_files, std::string_view first_file, std::string_view note);
 
   /// @brief The file in which the stub lives.
   const std::string& file() const noexcept { return file_; }

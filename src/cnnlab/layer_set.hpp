@@ -2,8 +2,8 @@
 /// @brief Which code a network runs: the library's own layers (`reference`, the default) or the exercise
 /// functions through their public contract (`mine`, `train --layers mine`). Page: @ref training.
 ///
-/// A model built with my_layers() makes every layer that is an exercise (affine by BLAS, ReLU, convolution by
-/// im2col, max and average pooling, batch normalization, dropout, LRN, global average pooling) call the functions of
+/// A model built with my_layers() makes every layer that is an exercise (affine, by BLAS once that optional
+/// exercise is written, ReLU, convolution by im2col, max and average pooling, batch normalization, dropout, LRN, global average pooling) call the functions of
 /// the exercises' headers, takes its loss from softmax_loss and its updates from the rule's function of
 /// optim.hpp. Which bodies those are is decided when the program is linked: the student's exercises/
 /// (cnnlab_exercises) or the reference bodies (cnnlab_solutions). The reference runtime (reference_layers())
@@ -45,7 +45,7 @@ struct TrainingFunctions {
 /// @brief The forward and backward passes of the layers that are exercises, with the signatures of their
 /// headers: the layer objects of the `mine` set call through these.
 struct LayerFunctions {
-  AffineForward (*affine_forward)(const Tensor&, const Tensor2&, const Tensor1&);                ///< fully connected (BLAS version)
+  AffineForward (*affine_forward)(const Tensor&, const Tensor2&, const Tensor1&);                ///< fully connected
   AffineGrads (*affine_backward)(const Tensor2&, const AffineCache&);                            ///< its backward pass
   ReluForward (*relu_forward)(const Tensor&);                                                    ///< ReLU
   ReluGrads (*relu_backward)(const Tensor&, const ReluCache&);                                   ///< its backward pass
@@ -99,9 +99,8 @@ struct MissingExercise {
   std::string file;      ///< where to write it, e.g. "exercises/affine.cpp"
 };
 
-/// @brief Every exercise function, in the order the lectures and the course's assignment take them up
-/// (fully connected layers, update rules, batch normalization, dropout, convolution, pooling, the fast
-/// layers, LRN).
+/// @brief Every exercise function, in the order the lectures take them up (tests/course.txt, the order of
+/// `./lab progress`).
 const std::vector<std::string>& exercise_order();
 
 /// @brief The exercise functions that a forward and a backward pass of @p net with my_layers() call, directly
@@ -114,8 +113,8 @@ std::vector<std::string> exercises_for_network(const arch::Architecture& net);
 /// @throws cnn::value_error for an unknown rule
 std::vector<std::string> exercises_for_training(const arch::Architecture& net, const std::string& rule);
 
-/// @brief Which of @p functions are still stubs: each is called once on a small valid input, and a stub
-/// answers with cnn::not_implemented. Returned in exercise_order(), with the file to write.
+/// @brief Which of @p functions are still stubs (by the linked implementation's exercise table,
+/// exercise_table.hpp), in exercise_order(), with the file to write.
 /// @throws cnn::value_error for a name that is not an exercise function
 std::vector<MissingExercise> missing_exercises(const std::vector<std::string>& functions);
 
@@ -125,6 +124,6 @@ std::string missing_exercises_message(std::string_view program, const std::vecto
 
 /// @brief For a program that calls exercise functions: when some of @p functions are stubs, prints
 /// missing_exercises_message to stderr and exits with status 1, before the program does anything else.
-void require_exercises(std::string_view program, const std::vector<std::string>& functions);
+void stop_unless_written(std::string_view program, const std::vector<std::string>& functions);
 
 }  // namespace cnn

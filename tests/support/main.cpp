@@ -1,0 +1,193 @@
+// The main() of every cnnlab test program (instead of Catch2's own), for three things a student needs:
+//
+// - No signal handler that can hang. Catch2's POSIX signal handler formats its report with malloc, which
+//   deadlocks when an exercise has corrupted the heap; it is off (CATCH_CONFIG_NO_POSIX_SIGNALS). A crash is
+//   reported by a handler that only writes bytes: the signal, the test, and the raw call stack, which
+//   `./lab check` turns into file:line (tools/labreport).
+// - Tests of a function that is still a stub are skipped, not run. A test case names the exercise
+//   functions it grades with tags [fn:<function>]; when ctest runs one test case and one of them is a stub,
+//   this prints "not implemented: <function> (<file>)" (ctest's skip pattern) and exits. A test that would
+//   pass on an untouched stub (a shape check before the stub, say) then does not count as progress.
+// - Forward before backward: a test of a backward pass first runs, in a child process, the tests of its
+//   forward pass; when those fail it says "fix <forward> first" instead of reporting a gradient failure.
+// - `--cnnlab-list` prints every test case with its tags, one a line ("name<TAB>[tag][tag]"), which the
+//   build turns into ctest tests with labels (tests/support/discover.cmake).
+#define CATCH_CONFIG_RUNNER
+#define CATCH_CONFIG_NO_POSIX_SIGNALS
+#define CATCH_CONFIG_CONSOLE_WIDTH 200  // a gradient check's report line stays one line
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <execinfo.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cnnlab/exercise_table.hpp"
+
+namespace {
+
+// What a crash handler may touch: fixed buffers, filled before any test runs.
+char g_test_name[512] = "";
+
+void write_str(const char* s) {
+  std::size_t n = std::strlen(s);
+  while (n > 0) {
+    const ssize_t w = ::write(STDERR_FILENO, s, n);
+    if (w <= 0) return;
+    s += w;
+    n -= static_cast<std::size_t>(w);
+  }
+}
+
+extern "C" void on_crash(int sig) {
+  const char* what = sig == SIGSEGV ? "SIGSEGV (a memory access outside the program's memory)"
+                     : sig == SIGBUS ? "SIGBUS (a misaligned or unmapped memory access)"
+                     : sig == SIGFPE ? "SIGFPE (an integer division by zero)"
+                     : sig == SIGILL ? "SIGILL (an illegal instruction)"
+                                     : "SIGABRT (abort)";
+  write_str("\ncnnlab: the test crashed with ");
+  write_str(what);
+  if (g_test_name[0] != '\0') {
+    write_str(" in \"");
+    write_str(g_test_name);
+    write_str("\"");
+  }
+  write_str("\ncnnlab: call stack (./lab check prints it as file:line):\n");
+  void* frames[64];
+  const int n = ::backtrace(frames, 64);
+  ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
+  write_str("cnnlab: end of call stack\n");
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+void install_crash_handlers() {
+  void* warm[1];
+  ::backtrace(warm, 1);  // loads libgcc now: backtrace() may allocate on its first call, never in a handler
+  struct sigaction sa {};
+  sa.sa_handler = on_crash;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND;
+  for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) sigaction(sig, &sa, nullptr);
+}
+
+// The exercise functions a test case grades: its tags [fn:<function>].
+std::vector<std::string> graded_functions(const Catch::TestCaseInfo& info) {
+  std::vector<std::string> out;
+  for (const std::string& tag : info.tags)
+    if (tag.rfind("fn:", 0) == 0) out.push_back(tag.substr(3));
+  return out;
+}
+
+// The function a test grades: the last of its [fn:] tags in the order of the exercise table (file order,
+// which puts a forward pass before its backward pass); "" for a test of library code.
+std::string graded_function(const Catch::TestCaseInfo& info) {
+  const auto functions = graded_functions(info);
+  std::string last;
+  for (const cnn::ExerciseEntry& e : cnn::exercise_table())
+    if (std::find(functions.begin(), functions.end(), e.function) != functions.end()) last = e.function;
+  return last;
+}
+
+// The forward pass a backward function needs: "conv_backward_naive" -> "conv_forward_naive",
+// "batchnorm_backward_alt" -> "batchnorm_forward"; "" when there is none among the exercises.
+std::string forward_of(const std::string& function) {
+  std::string f = function;
+  const auto at = f.find("backward");
+  if (at == std::string::npos) return "";
+  f.replace(at, 8, "forward");
+  if (f.size() > 4 && f.compare(f.size() - 4, 4, "_alt") == 0) f.resize(f.size() - 4);
+  return cnn::find_exercise(f) != nullptr ? f : "";
+}
+
+// Forward before backward: before a test that grades a backward pass runs, the tests that grade its forward
+// pass run (in a child process of this program, quietly). When they fail, a gradient check would measure the
+// slope of another function than the layer's, so the test stops with "fix <forward> first".
+bool forward_fails(const char* self, const std::string& forward, const std::vector<Catch::TestCase>& all) {
+  std::string spec;
+  for (const auto& t : all) {
+    if (graded_function(t) != forward) continue;
+    std::string name = t.name;
+    std::string escaped;
+    for (char c : name) {
+      if (c == ',' || c == '[' || c == ']' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    spec += (spec.empty() ? "" : ",") + escaped;
+  }
+  if (spec.empty()) return false;
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+    }
+    ::execl(self, self, spec.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) < 0) return false;
+  return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<char*> args(argv, argv + argc);
+  bool list = false;
+  for (auto it = args.begin() + 1; it != args.end();)
+    if (std::strcmp(*it, "--cnnlab-list") == 0) {
+      list = true;
+      it = args.erase(it);
+    } else {
+      ++it;
+    }
+
+  Catch::Session session;
+  if (const int rc = session.applyCommandLine(static_cast<int>(args.size()), args.data()); rc != 0) return rc;
+  const auto& config = session.config();
+  const auto tests = Catch::filterTests(Catch::getAllTestCasesSorted(config), config.testSpec(), config);
+
+  if (list) {
+    for (const auto& t : tests) {
+      std::cout << t.name << '\t';
+      for (const auto& tag : t.tags) std::cout << '[' << tag << ']';
+      std::cout << '\n';
+    }
+    return 0;
+  }
+
+  if (tests.size() == 1) {
+    std::strncpy(g_test_name, tests.front().name.c_str(), sizeof g_test_name - 1);
+    const auto functions = graded_functions(tests.front());
+    for (const cnn::ExerciseEntry& entry : cnn::exercise_table())  // in file order: forward before backward
+      if (const cnn::ExerciseEntry* e = &entry;
+          !e->written && std::find(functions.begin(), functions.end(), e->function) != functions.end()) {
+        std::cout << "not implemented: " << e->function << " (" << e->file << ")\n"
+                  << "(skipped: this test grades " << e->function << ", which is still a stub)\n";
+        return 0;
+      }
+  }
+  if (tests.size() == 1) {
+    const std::string forward = forward_of(graded_function(tests.front()));
+    if (!forward.empty() && cnn::exercise_written(forward) &&
+        forward_fails(argv[0], forward, Catch::getAllTestCasesSorted(config))) {
+      const cnn::ExerciseEntry* e = cnn::find_exercise(forward);
+      std::cout << "fix " << forward << " first (" << e->file << ":" << e->line << "): its own tests fail, and this test "
+                << "of " << graded_function(tests.front()) << " runs it: a gradient check of a wrong forward pass "
+                << "measures the slope of another function.\n";
+      return 1;
+    }
+  }
+  install_crash_handlers();
+  return session.run();
+}
