@@ -5,8 +5,9 @@
 //   ./build/release/lectures/train --help
 //
 // The lecture shows a small ConvNet learning in a browser, its filters and activation maps on screen. This is
-// the same from a terminal: a progress bar while it trains, then pictures (PNG) of the first layer's filters,
-// of every conv layer's activation maps for one test image, and of the loss and accuracy curves, in --out.
+// the same from a terminal: a progress bar while it trains, then report.html in --out: charts (SVG) of the loss,
+// the accuracies and the update sizes, the first layer's filters, every conv layer's activation maps for one
+// test image, a confusion matrix and the most confident mistakes, with the network's table and the history.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -31,6 +32,7 @@
 #include "cnnlab/model.hpp"
 #include "cnnlab/npy.hpp"
 #include "cnnlab/params_npy.hpp"
+#include "cnnlab/report.hpp"
 #include "cnnlab/solver.hpp"
 #include "cnnlab/zoo.hpp"
 
@@ -188,15 +190,13 @@ class ProgressBar {
   double avg_ = 0.0;
 };
 
-// The first parameter of rank 4 is the first conv layer's filters (F, C, HH, WW).
-std::optional<Tensor4> first_conv_filters(Model& model) {
-  for (auto& p : model.params())
-    if (p.shape.size() == 4) {
-      Tensor4 w = Tensor4::from_shape({p.shape[0], p.shape[1], p.shape[2], p.shape[3]});
-      std::copy(p.value.begin(), p.value.end(), w.begin());
-      return w;
-    }
-  return std::nullopt;
+// The hyper-parameters as the report shows them.
+std::vector<std::pair<std::string, std::string>> settings_table(const Options& o) {
+  return {{"model", o.model},         {"update rule", o.rule},           {"learning rate", num_str(o.lr)},
+          {"learning-rate decay per epoch", num_str(o.lr_decay)},          {"momentum / beta1", num_str(o.momentum)},
+          {"weight decay", num_str(o.weight_decay)},                       {"batch size", std::to_string(o.batch)},
+          {"epochs", std::to_string(o.epochs)},                            {"validation images", std::to_string(o.val)},
+          {"training images limit", o.limit ? std::to_string(o.limit) : "all"}, {"seed", std::to_string(o.seed)}};
 }
 
 // history.csv per epoch and loss.csv per step; losses with 17 significant digits, so that two runs can be
@@ -211,18 +211,6 @@ void write_history(const fs::path& dir, const History& h) {
     loss << "step,loss\n" << std::setprecision(17);
     for (std::size_t i = 0; i < h.loss.size(); ++i) loss << i + 1 << "," << h.loss[i] << "\n";
   });
-}
-
-// Loss per step, smoothed over a window so the trend shows through the minibatch noise.
-std::vector<double> smoothed(const std::vector<double>& v, std::size_t window) {
-  std::vector<double> out;
-  double sum = 0.0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    sum += v[i];
-    if (i >= window) sum -= v[i - window];
-    out.push_back(sum / static_cast<double>(std::min(i + 1, window)));
-  }
-  return out;
 }
 
 }  // namespace
@@ -273,8 +261,12 @@ int main(int argc, char** argv) {
       std::cout << "training: " << opt.rule << ", learning rate " << opt.lr << ", batch " << opt.batch << ", "
               << opt.epochs << " epoch(s), seed " << opt.seed << "\n";
     ProgressBar bar(opt.epochs);
+    UpdateRatios ratios(10);  // for the report's chart of update sizes
     try {
-      solver.train([&](const StepInfo& s) { bar(s); });
+      solver.train([&](const StepInfo& s) {
+        bar(s);
+        ratios.after_step(model);
+      });
     } catch (const cnn::value_error& e) {  // a non-finite loss or gradient: say what is left to resume from
       std::cerr << "\ntrain: " << e.what() << "\n";
       if (!opt.checkpoint.empty() && solver.epochs_done() > 0)
@@ -300,39 +292,12 @@ int main(int argc, char** argv) {
     const fs::path out = opt.out;
     write_history(out, h);
     std::vector<std::string> written = {"history.csv", "loss.csv"};
-    if (const auto w = first_conv_filters(model)) {
-      write_png((out / "filters.png").string(), filter_grid(*w, 8));
-      written.push_back("filters.png");
-    }
-    {
-      const std::vector<std::size_t> first = {0};
-      const auto trace = model.trace(batch_images(test, first, cfg.norm));
-      for (std::size_t k = 0; k < trace.size(); ++k) {
-        const auto& l = model.layers()[k];
-        if (trace[k].dimension() == 4 && l->describe().rfind("conv", 0) == 0) {
-          Tensor3 maps = xt::view(trace[k], 0, xt::all(), xt::all(), xt::all());
-          const std::string file = "activations_" + l->name() + ".png";
-          write_png((out / file).string(), map_grid(maps, 4));
-          written.push_back(file);
-        }
-      }
-      Tensor4 image = batch_images(test, first, Normalization{0.0, 1.0});
-      Tensor3 pixels = xt::view(image, 0, xt::all(), xt::all(), xt::all());
-      write_png((out / "test_image.png").string(), map_grid(pixels, 8));
-      written.push_back("test_image.png (class: " + test.class_names[test.labels[0]] + ")");
-    }
-    const double max_loss = std::max(2.5, h.loss.empty() ? 0.0 : *std::max_element(h.loss.begin(), h.loss.end()));
-    write_png((out / "loss.png").string(), line_plot({Curve{smoothed(h.loss, 50), 200, 40, 40}}, 0.0, std::min(max_loss, 3.0)));
-    write_png((out / "accuracy.png").string(),
-              line_plot({Curve{h.train_acc, 40, 90, 200}, Curve{h.val_acc, 230, 130, 0}}, 0.5, 1.0));
-    written.push_back("loss.png (smoothed loss per step)");
-    written.push_back("accuracy.png (blue: training, orange: validation, per epoch)");
     save_params_npy(model, out.string());
     written.push_back("<layer>.<param>.npy (parameters, for NumPy or PyTorch: tools/to_torch.py)");
 
     // Every test image's scores, for tools/to_torch.py to compare with PyTorch's.
+    Tensor2 all = Tensor2::from_shape({test.count, test.classes});
     {
-      Tensor2 all = Tensor2::from_shape({test.count, test.classes});
       std::vector<std::size_t> idx;
       for (std::size_t start = 0; start < test.count; start += 500) {
         idx.resize(std::min<std::size_t>(500, test.count - start));
@@ -344,6 +309,14 @@ int main(int argc, char** argv) {
       save_npy((out / "test_scores.npy").string(), shape, std::span<const double>(all.data(), all.size()));
       written.push_back("test_scores.npy (scores of every test image)");
     }
+    // Charts, pictures and report.html (src/cnnlab/report.hpp).
+    std::string command = "train";
+    for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
+    const auto pictures = write_report({.out_dir = out.string(), .net = &net, .input = input, .model = &model,
+                                        .test = &test, .norm = cfg.norm, .test_scores = &all, .history = &h,
+                                        .ratios = &ratios, .settings = settings_table(opt), .command = command});
+    written.insert(written.begin(), pictures.front() + " (open it in a browser: curves, pictures, tables)");
+    for (std::size_t i = 1; i < pictures.size(); ++i) written.push_back(pictures[i]);
     const double acc = accuracy(model, test, cfg.norm);
     std::cout << "wrote to " << fs::absolute(out).string() << ":\n";
     for (const auto& w : written) std::cout << "  " << w << "\n";

@@ -398,15 +398,21 @@ Canvas tile_grid(const std::vector<Tile>& tiles, const std::string& title, std::
   if (tiles.empty()) throw value_error("svg::tile_grid", "no pictures to lay out");
   columns = std::max<std::size_t>(1, std::min(columns, tiles.size()));
   const std::size_t rows = (tiles.size() + columns - 1) / columns;
-  std::size_t lines = 1;
-  for (const auto& t : tiles) lines = std::max<std::size_t>(lines, 1 + std::count(t.caption.begin(), t.caption.end(), '\n'));
-  const double cell_w = tile + 16, cell_h = tile + 10 + 17.0 * static_cast<double>(lines) + 8, top = 44;
+  std::size_t lines = 1, longest = 0;
+  for (const auto& t : tiles) {
+    lines = std::max<std::size_t>(lines, 1 + std::count(t.caption.begin(), t.caption.end(), '\n'));
+    std::istringstream caption(t.caption);
+    for (std::string line; std::getline(caption, line);) longest = std::max(longest, line.size());
+  }
+  // a cell is as wide as the picture or its longest caption line (13 px text, about 7.4 px a character)
+  const double cell_w = std::max(tile, 7.4 * static_cast<double>(longest)) + 16, cell_h = tile + 10 + 17.0 * static_cast<double>(lines) + 8, top = 44;
   Canvas c(std::max(cell_w * static_cast<double>(columns) + 16, 7.8 * static_cast<double>(title.size()) + 40),
            top + cell_h * static_cast<double>(rows));
   svg::title(c, title);
   for (std::size_t k = 0; k < tiles.size(); ++k) {
     const Image& im = tiles[k].image;
-    const double x = 16 + cell_w * static_cast<double>(k % columns), y = top + cell_h * static_cast<double>(k / columns);
+    const double x = 16 + cell_w * static_cast<double>(k % columns) + (cell_w - 16 - tile) / 2,
+                 y = top + cell_h * static_cast<double>(k / columns);
     const double longer = static_cast<double>(std::max(im.width, im.height));
     const double w = tile * static_cast<double>(im.width) / longer, h = tile * static_cast<double>(im.height) / longer;
     c.image(x + (tile - w) / 2, y + (tile - h) / 2, w, h, im);
