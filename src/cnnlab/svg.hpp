@@ -94,21 +94,33 @@ struct YAxis {
   bool log = false;           ///< logarithmic (powers of ten); non-positive values are skipped
 };
 
-/// @brief A line chart with a title, labelled axes with ticks, grid lines and a legend.
+/// @brief A line chart with a title, labelled axes with ticks, grid lines and a legend right of the plot.
+/// @param series  the curves, drawn in the palette's colours in order
+/// @param text    title and axis labels
+/// @param y       range and scale of the y axis
+/// @param width   in pixels
+/// @param height  in pixels
 /// @throws cnn::value_error when no series has a point, or x and y of a series differ in length
 Canvas line_chart(const std::vector<Series>& series, const ChartText& text, const YAxis& y = {},
                   double width = 860, double height = 420);
 
 /// @brief A horizontal bar chart, one bar per label, the value written at the end of each bar.
+/// @param labels  one per bar, left of it
 /// @param values  non-negative values, one per label
+/// @param text    title and the x axis's label (the y label is not drawn: the bars are labelled)
 /// @param unit    appended to the written values, e.g. " MB"
+/// @param width   in pixels; the height follows from the number of bars
 /// @throws cnn::value_error when labels and values differ in length, are empty, or a value is negative
 Canvas bar_chart(const std::vector<std::string>& labels, const std::vector<double>& values, const ChartText& text,
                  const std::string& unit = "", double width = 720);
 
-/// @brief Histograms of several samples on shared bins, drawn as outlined step curves with translucent fill.
-/// @param samples  one vector of values per series (names in @p names)
+/// @brief Histograms of several samples on shared bins, drawn as step curves.
+/// @param names    one per sample, for the legend
+/// @param samples  one vector of values per sample
 /// @param bins     number of bins over the common range of all values
+/// @param text     title and axis labels
+/// @param width    in pixels
+/// @param height   in pixels
 /// @throws cnn::value_error when names and samples differ in length, a sample is empty, or bins is 0
 Canvas histogram(const std::vector<std::string>& names, const std::vector<std::vector<double>>& samples,
                  std::size_t bins, const ChartText& text, double width = 860, double height = 380);
@@ -117,6 +129,7 @@ Canvas histogram(const std::vector<std::string>& names, const std::vector<std::v
 /// @param values       rows x cols values, row-major
 /// @param row_labels   one per row, left of the matrix
 /// @param col_labels   one per column, above the matrix (written at an angle)
+/// @param text         title, the columns' label (above them) and the rows' label (beside them)
 /// @param highlight_diagonal  colour the diagonal green and the rest red (for a confusion matrix)
 /// @throws cnn::value_error when the sizes disagree
 Canvas matrix_chart(const std::vector<double>& values, const std::vector<std::string>& row_labels,
@@ -130,6 +143,10 @@ struct Tile {
 
 /// @brief Pictures in a grid with a caption under each and a title above, each magnified to @p tile pixels on
 /// its longer side.
+/// @param tiles    the pictures and their captions
+/// @param title    above the grid
+/// @param columns  pictures per row
+/// @param tile     pixels of a picture's longer side
 /// @throws cnn::value_error when there are no tiles
 Canvas tile_grid(const std::vector<Tile>& tiles, const std::string& title, std::size_t columns, double tile = 96);
 

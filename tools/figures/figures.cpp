@@ -24,6 +24,7 @@
 #include "cnnlab/conv.hpp"
 #include "cnnlab/dropout.hpp"
 #include "cnnlab/errors.hpp"
+#include "cnnlab/files.hpp"
 #include "cnnlab/im2col.hpp"
 #include "cnnlab/lrn.hpp"
 #include "cnnlab/optim.hpp"
@@ -729,11 +730,19 @@ std::vector<Figure> figures() {
   };
 }
 
+// The list of figures as a Markdown table, for the page "The figures" (docs/figures.md includes it).
+std::string figure_table() {
+  std::string md = "| figure | page | computed by |\n|---|---|---|\n";
+  for (const auto& f : figures()) md += "| `" + f.name + ".svg` | @ref " + f.page + " | " + f.what + " |\n";
+  return md;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::string usage = "usage: figures OUT_DIR | --list | --help\n"
-                            "Draws the course text's figures (SVG) into OUT_DIR from computations with cnnlab's functions.\n";
+                            "Draws the course text's figures (SVG) into OUT_DIR from computations with cnnlab's functions,\n"
+                            "and their list as a Markdown table into OUT_DIR/figures_list.md; --list prints the list.\n";
   if (argc != 2) {
     std::cerr << "figures: expected one argument\n" << usage;
     return 2;
@@ -744,7 +753,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (arg == "--list") {
-    for (const auto& f : figures()) std::cout << f.name << ".svg\t" << f.page << "\t" << f.what << "\n";
+    std::cout << figure_table();
     return 0;
   }
   if (arg.rfind("--", 0) == 0) {
@@ -756,6 +765,8 @@ int main(int argc, char** argv) {
       f.write(arg + "/" + f.name + ".svg");
       std::cout << "figures: " << f.name << ".svg (" << f.what << ")\n";
     }
+    const std::string table = figure_table();
+    write_file_atomically(arg + "/figures_list.md", "figures", [&](std::ostream& out) { out << table; });
   } catch (const cnn::error& e) {
     std::cerr << "figures: " << e.what() << "\n";
     return 1;
