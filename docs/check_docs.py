@@ -18,6 +18,7 @@ import sys
 
 PAGE_ID = re.compile(r"^#\s+(.*?)\s*\{#(\w+)\}\s*$", re.M)
 SUBPAGE = re.compile(r"[@\\]subpage\s+(\w+)")
+PART = re.compile(r"[@\\]ref\s+(part\w+)")
 # A path that climbs out of the repository, or a file of the machine the project was written on.
 OUTSIDE = re.compile(r"(\.\./[\w.]|/work/|/home/|/tmp/|shared/(PEERS|LECTURE|STYLE)\.md)")
 
@@ -45,7 +46,10 @@ def reading_order(repo):
         seen.add(pid)
         order.append(pid)
         text = open(os.path.join(repo, "docs", found[pid][1]), encoding="utf-8").read()
-        for child in SUBPAGE.findall(text):
+        # The main page links its parts with @ref (a @subpage of the main page would drop out of Doxygen's tree);
+        # every other page holds its children with @subpage.
+        children = PART.findall(text) if pid == "mainpage" else SUBPAGE.findall(text)
+        for child in children:
             walk(child)
 
     walk("mainpage")

@@ -135,14 +135,17 @@ std::vector<std::string> write_report(const ReportInput& in) {
   }
   if (in.ratios && !in.ratios->tracks().empty() && !in.ratios->tracks()[0].step.empty()) {
     std::vector<svg::Series> series;
-    double first = 0, last = 0;
+    double first = 0, last = 0, lowest = 1e-4;  // the axis reaches at least a decade below the rule of thumb
     for (const auto& t : in.ratios->tracks()) {
       series.push_back(svg::Series{t.name, t.step, t.ratio});
       first = t.step.front(), last = t.step.back();
+      for (double r : t.ratio)
+        if (r > 0) lowest = std::min(lowest, r);
     }
     series.push_back(svg::Series{"rule of thumb: 1e-3", {first, last}, {1e-3, 1e-3}, false, true});
     svg::YAxis y;
     y.log = true;
+    y.min = lowest;
     out.svg("update_ratio.svg", svg::line_chart(series, {"Size of each update relative to the weights, per layer",
                                                          step_label, "||update|| / ||weights|| (log scale)"},
                                                 y));
