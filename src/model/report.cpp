@@ -74,14 +74,13 @@ std::string class_name(const Dataset& d, std::size_t k) {
   return k < d.class_names.size() ? d.class_names[k] : "class " + std::to_string(k);
 }
 
+// A test image as stored: bytes, 0 black and 255 white, not rescaled. Colour when it has 3 channels, otherwise
+// its first channel in grey.
 Image test_image(const Dataset& d, std::size_t n) {
-  const std::size_t C = d.channels, H = d.height, W = d.width;
-  std::vector<double> v(H * W * C);
-  for (std::size_t c = 0; c < C; ++c)  // (C, H, W) bytes to (H, W, C)
-    for (std::size_t i = 0; i < H * W; ++i) v[i * C + c] = d.images[n * d.image_size() + c * H * W + i];
-  // raw bytes, not rescaled per image: 0 is black and 255 white, as in the data set
-  Image im{W, H, C, std::vector<std::uint8_t>(v.size())};
-  for (std::size_t i = 0; i < v.size(); ++i) im.pixels[i] = static_cast<std::uint8_t>(v[i]);
+  const std::size_t H = d.height, W = d.width, ch = d.channels == 3 ? 3 : 1;
+  Image im{W, H, ch, std::vector<std::uint8_t>(H * W * ch)};
+  for (std::size_t c = 0; c < ch; ++c)  // (C, H, W) to (H, W, C)
+    for (std::size_t i = 0; i < H * W; ++i) im.pixels[i * ch + c] = d.images[n * d.image_size() + c * H * W + i];
   return im;
 }
 
