@@ -1,11 +1,10 @@
 // Tests of the SVG charts (src/cnnlab/svg.hpp) and the training report (src/cnnlab/report.hpp).
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 
 #include "cnnlab/errors.hpp"
+#include "cnnlab/files.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/report.hpp"
 #include "cnnlab/svg.hpp"
@@ -16,13 +15,6 @@ using namespace cnn;
 using Catch::Matchers::Contains;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Base64 decoding written here from RFC 4648's table, independently of the encoder under test.
 std::vector<std::uint8_t> unbase64(const std::string& text) {
@@ -131,7 +123,8 @@ TEST_CASE("write_report writes report.html and every picture it shows", "[report
                  .settings = {{"learning rate", "0.1"}}, .command = "train --lr 0.1"};
   const auto files = write_report(in);
   REQUIRE(files.front() == "report.html");
-  const std::string html = slurp(scratch.file("report.html"));
+  const auto bytes = read_file(scratch.file("report.html"), "test");
+  const std::string html(bytes.begin(), bytes.end());
   REQUIRE_THAT(html, Contains("train --lr 0.1"));
   REQUIRE_THAT(html, Contains("<td>learning rate</td><td>0.1</td>"));
   std::size_t images = 0;
