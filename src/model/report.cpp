@@ -128,8 +128,9 @@ std::vector<std::string> write_report(const ReportInput& in) {
     for (double a : h.train_acc) train.push_back(100 * a);
     for (double a : h.val_acc) val.push_back(100 * a);
     const std::vector<double> x = one_to(val.size());
-    out.svg("accuracy.svg", svg::line_chart({svg::Series{"training (measured on a sample)", x, train, true},
-                                             svg::Series{"validation", x, val, true}},
+    std::vector<svg::Series> curves = {svg::Series{"training (measured on a sample)", x, train, true}};
+    if (h.best_epoch > 0) curves.push_back(svg::Series{"validation", x, val, true});  // 0: no validation set
+    out.svg("accuracy.svg", svg::line_chart(curves,
                                             {"Accuracy after each epoch", "epoch", "accuracy (%)"}));
   }
   if (in.ratios && !in.ratios->tracks().empty() && !in.ratios->tracks()[0].step.empty()) {

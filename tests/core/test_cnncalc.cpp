@@ -153,7 +153,7 @@ TEST_CASE("unknown flags, bad values and missing options: usage on stderr, exit 
       {{"--verbose"}, "unknown option '--verbose'"},
       {{"conv", "--input", "32x32x3", "--filters", "6", "--size", "5", "--bogus"}, "unknown option '--bogus'"},
       {{"conv", "--input", "32x32x3", "--filters", "six", "--size", "5"}, "--filters expects a whole number"},
-      {{"conv", "--input", "32x32x3", "--filters", "-6", "--size", "5"}, "--filters needs a value"},
+      {{"conv", "--input", "32x32x3", "--filters", "-6", "--size", "5"}, "--filters must be at least 1, got -6"},
       {{"conv", "--input", "32x32x3", "--filters", "0", "--size", "5"}, "--filters must be at least 1"},
       {{"conv", "--input", "32x32x3", "--filters", "6", "--size", "5", "--stride", "0"}, "--stride must be at least 1"},
       {{"conv", "--input", "32x32", "--filters", "6", "--size", "5"}, "--input expects WxHxD"},
