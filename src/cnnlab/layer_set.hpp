@@ -109,6 +109,7 @@ std::vector<std::string> exercises_for_network(const arch::Architecture& net);
 
 /// @brief The exercise functions that training @p net with my_layers() and the update rule @p rule calls,
 /// directly or through another exercise (conv_forward_im2col calls im2col), in exercise_order().
+/// @param net  the network to train
 /// @param rule the update rule's name as parse_update_rule takes it ("momentum", "adam", ...)
 /// @throws cnn::value_error for an unknown rule
 std::vector<std::string> exercises_for_training(const arch::Architecture& net, const std::string& rule);
