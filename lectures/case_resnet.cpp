@@ -37,7 +37,7 @@ std::string billions(std::size_t n) {
 using walkthrough::section;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv, "Case study: ResNet (He et al. 2016): 152 layers, residual blocks, batch norm after every conv.\n\nThe calculator's table for ResNet-152 (one row per residual block), one block opened up, the lecture's\n\"152 layers\" counted, and the five depths of the paper's table 1 beside its multiply-add figures.");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::resnet(50), "Case study: ResNet (He et al. 2016): 152 layers, residual blocks, batch norm after every conv.\n\nThe calculator's table for ResNet-152 (one row per residual block), one block opened up, the lecture's\n\"152 layers\" counted, and the five depths of the paper's table 1 beside its multiply-add figures.");
   const NetworkStats s = analyze(zoo::resnet(152));
 
   section("ResNet-152, one row per residual block");
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
 // convolutions only fit by rounding down, which cnnlab refuses; at odd sizes such as 65 they tile.
   const arch::Shape run_input{3, 65, 65};
   std::cout << "Running resnet(50) on random images, input " << to_string(run_input) << ", batch 2:\n";
-  const RunReport run = run_and_check(zoo::resnet(50), run_input, 2);
+  const RunReport run = run_and_check(zoo::resnet(50), run_input, 2, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

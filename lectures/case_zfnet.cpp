@@ -23,7 +23,7 @@ using walkthrough::compare;
 using walkthrough::layer;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv, "Case study: ZFNet (Zeiler and Fergus 2013), AlexNet with a smaller, denser first layer and wider conv3-5.\n\nThe calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the\narithmetic behind the padding the zoo chose (the lecture gives none).");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::zfnet(), "Case study: ZFNet (Zeiler and Fergus 2013), AlexNet with a smaller, denser first layer and wider conv3-5.\n\nThe calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the\narithmetic behind the padding the zoo chose (the lecture gives none).");
   const Architecture net = zoo::zfnet();
   const NetworkStats z = analyze(net);
   const NetworkStats a = analyze(zoo::alexnet());
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
 // weights, gradients and caches in double).
   const arch::Shape run_input{3, 227, 227};
   std::cout << "Running zfnet on random images, input " << to_string(run_input) << ", batch 1:\n";
-  const RunReport run = run_and_check(zoo::zfnet(), run_input, 1);
+  const RunReport run = run_and_check(zoo::zfnet(), run_input, 1, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

@@ -30,6 +30,7 @@
 #include "cnnlab/data.hpp"
 #include "cnnlab/files.hpp"
 #include "cnnlab/image.hpp"
+#include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/npy.hpp"
 #include "cnnlab/params_npy.hpp"
@@ -46,6 +47,7 @@ struct Options {
   std::string model = "lenet5-fashion";
   std::string out = "out/train";
   std::string rule = "momentum";
+  std::string layers = "reference";
   std::size_t epochs = 1;
   std::size_t batch = 64;
   std::size_t val = 5000;
@@ -74,6 +76,8 @@ const char* kUsage =
     "  --lr X            learning rate (default 0.02)\n"
     "  --lr-decay X      learning rate multiplied by X after every epoch (default 1)\n"
     "  --rule NAME       sgd, momentum (default), nesterov, adagrad, rmsprop, adam, adadelta\n"
+    "  --layers SET      reference (default: the library's layers) or mine (your exercises/: affine,\n"
+    "                    ReLU, softmax loss, im2col convolution, pooling, batch norm, dropout, the rule)\n"
     "  --momentum X      momentum, or Adam's beta1 (default 0.9)\n"
     "  --weight-decay X  L2 weight decay (default 0)\n"
     "  --val N           training images kept for validation (default 5000)\n"
@@ -107,7 +111,7 @@ constexpr std::uint64_t kMaxEpochs = 10'000, kMaxImages = 1'000'000'000;
 const std::vector<cli::Flag> kFlags = {
     {"--data"},   {"--model"}, {"--out"},      {"--rule"},     {"--epochs"},    {"--batch"},  {"--val"},
     {"--limit"},  {"--lr"},    {"--lr-decay"}, {"--momentum"}, {"--weight-decay"}, {"--seed"}, {"--checkpoint"},
-    {"--resume", false},       {"--load-params"}};
+    {"--resume", false},       {"--load-params"}, {"--layers"}};
 
 Options parse(int argc, char** argv) {
   const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
@@ -136,6 +140,7 @@ Options parse(int argc, char** argv) {
   text("--rule", o.rule);
   text("--checkpoint", o.checkpoint);
   text("--load-params", o.load_params);
+  text("--layers", o.layers);
   count("--epochs", o.epochs, 0, kMaxEpochs);
   count("--batch", o.batch, 1, kMaxImages);
   count("--val", o.val, 0, kMaxImages);
@@ -156,6 +161,7 @@ Options parse(int argc, char** argv) {
   try {  // names that the library would refuse later, after loading the data: refuse them now, as usage errors
     (void)parse_update_rule(o.rule);
     (void)zoo::model(o.model);
+    (void)parse_layer_set(o.layers);
   } catch (const cnn::value_error& e) {
     throw usage_error(e.what());
   }
@@ -359,6 +365,8 @@ void say_how_batches_fall(std::size_t N, std::size_t B, std::size_t min_batch) {
 }
 
 int run(const Options& opt) {
+  // With --layers mine, every exercise the run calls must be written: say which are not before anything else.
+  if (opt.layers == "mine") stop_unless_written("train --layers mine", exercises_for_training(zoo::model(opt.model), opt.rule));
   const auto start = std::chrono::steady_clock::now();
   std::cout << "cnnlab: training " << opt.model << " on " << opt.data << "\n";
 
@@ -381,13 +389,14 @@ int run(const Options& opt) {
 
   const arch::Architecture net = zoo::model(opt.model);
   const arch::Shape input{train.channels, train.height, train.width};
-  Model model = build_model(net, input, hp.seed.value);
+  Model model = build_model(net, input, hp.seed.value, parse_layer_set(opt.layers));
   if (!opt.load_params.empty()) {
     load_params_npy(model, opt.load_params);
     std::cout << "parameters: loaded from " << opt.load_params << "\n";
   }
   check_model_against_data(model, test, opt.model);
-  std::cout << "model: " << net.title << ", " << arch::with_commas(model.num_params()) << " parameters\n";
+  std::cout << "model: " << net.title << ", " << arch::with_commas(model.num_params()) << " parameters, "
+            << (opt.layers == "mine" ? "your layers (exercises/)" : "the library's layers") << "\n";
   for (const auto& l : model.layers()) std::cout << "  " << std::left << std::setw(10) << l->name() << l->describe() << "\n";
 
   SolverConfig cfg;

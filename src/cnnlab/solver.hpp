@@ -28,7 +28,7 @@ std::string rule_name(UpdateRule rule);
 
 /// @brief How to train.
 struct SolverConfig {
-  UpdateRule rule = UpdateRule::momentum;  ///< the update rule
+  UpdateRule rule = UpdateRule::momentum;  ///< the update rule (its function: the model's LayerSet's)
   double learning_rate = 1e-2;             ///< initial learning rate
   double momentum = 0.9;                   ///< momentum (momentum, nesterov) or beta1 (adam)
   double weight_decay = 0.0;               ///< L2 weight decay, added to every gradient

@@ -93,13 +93,14 @@ void set_common(C& c, double lr, double momentum, double weight_decay) {
   if constexpr (requires { c.beta1; }) c.beta1 = momentum;
 }
 
-void apply(SgdConfig& c, std::span<double> w, std::span<const double> g) { sgd(w, g, c); }
-void apply(MomentumConfig& c, std::span<double> w, std::span<const double> g) { sgd_momentum(w, g, c); }
-void apply(NesterovConfig& c, std::span<double> w, std::span<const double> g) { nesterov(w, g, c); }
-void apply(AdagradConfig& c, std::span<double> w, std::span<const double> g) { adagrad(w, g, c); }
-void apply(RmspropConfig& c, std::span<double> w, std::span<const double> g) { rmsprop(w, g, c); }
-void apply(AdamConfig& c, std::span<double> w, std::span<const double> g) { adam(w, g, c); }
-void apply(AdadeltaConfig& c, std::span<double> w, std::span<const double> g) { adadelta(w, g, c); }
+// One rule's step, with the model's function for it (the library's or the exercise's).
+void apply(const TrainingFunctions& f, SgdConfig& c, std::span<double> w, std::span<const double> g) { f.sgd(w, g, c); }
+void apply(const TrainingFunctions& f, MomentumConfig& c, std::span<double> w, std::span<const double> g) { f.sgd_momentum(w, g, c); }
+void apply(const TrainingFunctions& f, NesterovConfig& c, std::span<double> w, std::span<const double> g) { f.nesterov(w, g, c); }
+void apply(const TrainingFunctions& f, AdagradConfig& c, std::span<double> w, std::span<const double> g) { f.adagrad(w, g, c); }
+void apply(const TrainingFunctions& f, RmspropConfig& c, std::span<double> w, std::span<const double> g) { f.rmsprop(w, g, c); }
+void apply(const TrainingFunctions& f, AdamConfig& c, std::span<double> w, std::span<const double> g) { f.adam(w, g, c); }
+void apply(const TrainingFunctions& f, AdadeltaConfig& c, std::span<double> w, std::span<const double> g) { f.adadelta(w, g, c); }
 
 // The state vectors of a rule's config, for checkpoints: pointers to const vectors for a const config (saving),
 // to mutable ones otherwise (loading).
@@ -163,11 +164,12 @@ double Solver::step(std::span<const std::size_t> indices) {
     if (!all_finite(p.grad))
       throw value_error("Solver::step", "a gradient of " + p.name + " (layer " + layer_of(p.name) + ") is not finite " +
                                             at + " (" + stopped + ")");
+  const TrainingFunctions& rules = model_.layer_set().training;
   for (std::size_t i = 0; i < params.size(); ++i) {
     std::visit(
         [&](auto& c) {
           set_common(c, lr_, config_.momentum, config_.weight_decay);
-          apply(c, params[i].value, params[i].grad);
+          apply(rules, c, params[i].value, params[i].grad);
         },
         rules_[i]);
   }

@@ -16,7 +16,7 @@ ok() { echo "handout test: ok: $*"; pass=$((pass + 1)); }
 
 ./lab handout "$work/handout" || fail "./lab handout exited with $?"
 [[ ! -d $work/handout/solutions ]] || fail "the handout has solutions/"
-! grep -rIl 'BEGIN SOLUTION' "$work/handout" || fail "a BEGIN SOLUTION marker is in the handout"
+! grep -rIlE '^[[:space:]]*// BEGIN SOLUTION' "$work/handout" || fail "a BEGIN SOLUTION marker is in the handout"
 # no reference body: no run of three consecutive code lines of a solution region stands in any handout file
 /usr/bin/python3 - "$work/handout" <<'PY' || fail "a reference body is in the handout"
 import pathlib, re, sys
