@@ -256,7 +256,7 @@ Hyperparameters choose_hyperparameters(const Options& opt, const std::optional<C
                     pick("--batch", opt.batch, c.batch_size),
                     pick("--seed", opt.seed, c.seed)};
   if (saved && h.rule.value != saved_rule)
-    throw value_error("--rule", opt.checkpoint + " was trained with " + saved_rule + " and holds that rule's state: " +
+    throw value_error("--rule", opt.checkpoint + " was trained with " + saved_rule + " and holds the state of that rule: " +
                                     "resume with --rule " + saved_rule + " (or leave --rule out), or start afresh " +
                                     "without --resume");
   return h;
