@@ -85,7 +85,7 @@ struct LayerSet {
 /// the default, and what a program that links no exercise runs.
 LayerSet reference_layers();
 
-/// @brief The exercise functions as linked into this program (exercises/ or solutions/). Defined in the
+/// @brief The exercise functions as linked into this program (the student's, or the reference bodies). Defined in the
 /// target cnnlab_mine (src/mine/), the only part of the runtime that names an exercise function.
 LayerSet my_layers();
 
