@@ -2,8 +2,8 @@
 # The handout and the grader, tried as a teacher would (CI runs this; it builds a handout and three grading
 # trees, so it is not part of ctest's suite):
 #   1. ./lab handout writes a repository with no reference body and no BEGIN SOLUTION marker in any file;
-#   2. in a fresh clone of it the README's test command passes (stubs skipped), cnncalc runs, and a program that
-#      needs an exercise names it and stops;
+#   2. in a fresh clone of it the README's test command passes (stubs skipped), the docs build, cnncalc runs, and
+#      a program that needs an exercise names it and stops;
 #   3. ./lab grade --student: untouched stubs score 0; a perfect student (the reference bodies, put in by
 #      exgen solve) scores full points; one wrong function loses exactly that function's points.
 set -euo pipefail
@@ -44,6 +44,9 @@ git clone -q "$work/handout" "$work/clone"
 (cd "$work/clone" && ./lab test) >"$work/handout_test.log" 2>&1 || { tail -40 "$work/handout_test.log"; fail "./lab test in a clone of the handout"; }
 grep -E "tests passed|tests failed" "$work/handout_test.log" | tail -1
 ok "./lab test passes in a fresh clone of the handout"
+(cd "$work/clone" && ./lab docs) >"$work/handout_docs.log" 2>&1 || { tail -30 "$work/handout_docs.log"; fail "./lab docs in the handout"; }
+grep -q "waits for not implemented" "$work/handout_docs.log" || fail "the handout's figures did not wait for the student's functions"
+ok "./lab docs builds in the handout (figures that need an exercise say which function draws them)"
 "$work/clone/build/release/cnncalc" conv --input 32x32x3 --filters 10 --size 5 --stride 1 --pad 2 >/dev/null ||
   fail "cnncalc in the handout"
 set +e

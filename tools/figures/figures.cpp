@@ -737,6 +737,21 @@ std::string figure_table() {
   return md;
 }
 
+// In a student's handout the figures are drawn by the student's own layer functions: until one is written, its
+// figures are a placeholder that says which function draws them, and the docs still build.
+void write_placeholder(const std::string& path, const Figure& f, const cnn::not_implemented& e) {
+  std::string fn = e.what();  // "not implemented: <function> (<file>)"
+  fn = fn.substr(fn.find(": ") + 2);
+  const std::string svg =
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"720\" height=\"110\" viewBox=\"0 0 720 110\">\n"
+      "<rect x=\"1\" y=\"1\" width=\"718\" height=\"108\" fill=\"#f6f6f6\" stroke=\"#999\" stroke-dasharray=\"6 4\"/>\n"
+      "<text x=\"20\" y=\"42\" font-family=\"sans-serif\" font-size=\"16\">This figure (" + f.what +
+      ") is drawn by</text>\n"
+      "<text x=\"20\" y=\"72\" font-family=\"sans-serif\" font-size=\"16\">your " + fn +
+      ": write it (./lab check), then build the docs again.</text>\n</svg>\n";
+  write_file_atomically(path, "figures", [&](std::ostream& out) { out << svg; });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -762,8 +777,13 @@ int main(int argc, char** argv) {
   }
   try {
     for (const auto& f : figures()) {
-      f.write(arg + "/" + f.name + ".svg");
-      std::cout << "figures: " << f.name << ".svg (" << f.what << ")\n";
+      try {
+        f.write(arg + "/" + f.name + ".svg");
+        std::cout << "figures: " << f.name << ".svg (" << f.what << ")\n";
+      } catch (const cnn::not_implemented& e) {
+        write_placeholder(arg + "/" + f.name + ".svg", f, e);
+        std::cout << "figures: " << f.name << ".svg waits for " << e.what() << "\n";
+      }
     }
     const std::string table = figure_table();
     write_file_atomically(arg + "/figures_list.md", "figures", [&](std::ostream& out) { out << table; });
