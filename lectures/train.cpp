@@ -29,6 +29,7 @@
 #include "cnnlab/files.hpp"
 #include "cnnlab/image.hpp"
 #include "cnnlab/model.hpp"
+#include "cnnlab/netfile.hpp"
 #include "cnnlab/npy.hpp"
 #include "cnnlab/params_npy.hpp"
 #include "cnnlab/solver.hpp"
@@ -64,7 +65,8 @@ const char* kUsage =
     "\n"
     "  --data DIR        folder with the IDX files (default /usr/share/datasets/fashion-mnist,\n"
     "                    from the Debian package dataset-fashion-mnist)\n"
-    "  --model NAME      lenet5-fashion (default) or fashion-bn (small, with batch normalization)\n"
+    "  --model NAME      lenet5-fashion (default) or fashion-bn (small, with batch normalization),\n"
+    "                    or a network file (cnncalc model lenet5-fashion --format net writes one)\n"
     "  --epochs N        passes over the training set (default 1); 0 with --load-params or --resume\n"
     "                    only evaluates\n"
     "  --batch N         images per step (default 64)\n"
@@ -145,8 +147,8 @@ Options parse(int argc, char** argv) {
   if (!(o.weight_decay >= 0)) usage_error("--weight-decay must be 0 or more, got " + num_str(o.weight_decay));
   try {  // names that the library would refuse later, after loading the data: refuse them now, as usage errors
     (void)parse_update_rule(o.rule);
-    (void)zoo::model(o.model);
-  } catch (const cnn::value_error& e) {
+    (void)model_or_file(o.model);
+  } catch (const cnn::error& e) {  // an unknown name, or a network file that cannot be read
     usage_error(e.what());
   }
   if (o.resume && !o.load_params.empty())
@@ -243,7 +245,7 @@ int main(int argc, char** argv) {
     std::cout << "data: " << train.count << " training, " << val.count << " validation, " << test.count
               << " test images of " << train.height << "x" << train.width << "\n";
 
-    const arch::Architecture net = zoo::model(opt.model);
+    const arch::Architecture net = model_or_file(opt.model);  // a zoo name or a network file
     const arch::Shape input{train.channels, train.height, train.width};
     Model model = build_model(net, input, opt.seed);
     if (!opt.load_params.empty()) {
