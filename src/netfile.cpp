@@ -331,7 +331,7 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
   bool has_input = false;
   std::set<std::string, std::less<>> headers, names;
   std::map<std::string, std::size_t, std::less<>> auto_count;
-  std::size_t line_no = 0;
+  std::size_t line_no = 0, last_line = 1;  // last_line: the last that is not blank
   auto fail = [&](std::size_t column, const std::string& message) { fail_at(source, line_no, column, message); };
 
   std::size_t start = 0;
@@ -344,6 +344,7 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
     for (char c : line)
       if (c == '\0') fail(1, "a NUL byte: this is not a text file");
     const std::vector<Token> tokens = tokens_of(line);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) last_line = line_no;
     if (tokens.empty()) {
       if (end == text.size()) break;
       continue;
@@ -422,7 +423,7 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
     fail(1, "no 'input WxHxD' line: a network needs its input volume, e.g. 'input 32x32x3'");
   }
   if (net.layers.empty()) {
-    line_no = std::max<std::size_t>(line_no, 1);
+    line_no = last_line;
     fail(1, "no layers: after the input, one layer a line (conv, maxpool, fc, relu, ...)");
   }
   if (net.name.empty()) net.name = std::filesystem::path(std::string(source)).stem().string();
