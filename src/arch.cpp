@@ -575,7 +575,7 @@ std::size_t rule_state_per_parameter(std::string_view rule) {
 double training_bytes(const LayerStats& s, const TrainingSetup& setup) {
   const double per_parameter = 2.0 + static_cast<double>(rule_state_per_parameter(setup.rule));
   return 8.0 * (per_parameter * static_cast<double>(s.parameters()) +
-                static_cast<double>(setup.batch) * static_cast<double>(s.activations));
+                static_cast<double>(setup.batch) * static_cast<double>(s.activations - s.in_place));
 }
 
 std::string format_training_memory(const NetworkStats& stats, const TrainingSetup& setup, TableFormat format) {
@@ -583,15 +583,16 @@ std::string format_training_memory(const NetworkStats& stats, const TrainingSetu
   const LayerStats& t = stats.total;
   const std::size_t state = rule_state_per_parameter(setup.rule);
   const double p = 8.0 * static_cast<double>(t.parameters());
-  const double kept = 8.0 * static_cast<double>(setup.batch) * static_cast<double>(t.activations + stats.input.size());
+  const std::size_t kept_values = t.activations - t.in_place + stats.input.size();
+  const double kept = 8.0 * static_cast<double>(setup.batch) * static_cast<double>(kept_values);
   const std::vector<std::string> lines = {
       "parameters   " + with_commas(t.parameters()) + " x 8 bytes = " + mb(p) + " MB",
       "gradients    the same size: " + mb(p) + " MB",
       setup.rule + " state  " + str(state) + " value" + (state == 1 ? "" : "s") + " per parameter: " +
           mb(p * static_cast<double>(state)) + " MB",
-      "activations  N x (input + every layer's output) = " + str(setup.batch) + " x (" +
-          with_commas(stats.input.size()) + " + " + with_commas(t.activations) + ") x 8 bytes = " + mb(kept) +
-          " MB, kept for the backward pass",
+      "activations  N x (input + outputs not computed in place) = " + str(setup.batch) + " x (" +
+          with_commas(stats.input.size()) + " + " + with_commas(t.activations - t.in_place) + ") x 8 bytes = " +
+          mb(kept) + " MB, kept for the backward pass",
       "total        " + mb(network_training_bytes(stats, setup)) + " MB"};
   std::ostringstream os;
   const std::string head = "training memory, estimated for --batch " + str(setup.batch) + " --rule " + setup.rule +

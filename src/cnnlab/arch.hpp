@@ -322,7 +322,8 @@ std::size_t rule_state_per_parameter(std::string_view rule);
 
 /// @brief Estimated bytes to train one layer (or a total) in cnnlab, which computes in float64 (8 bytes a
 /// value): parameters + their gradients + the rule's state, plus N times the layer's output, kept for the
-/// backward pass. The network's total adds N times the input (the first layer keeps it too).
+/// backward pass, unless the layer may compute it in place (ReLU, dropout, flatten: LayerStats::in_place).
+/// The network's total adds N times the input (the first layer keeps it too).
 /// @throws cnn::value_error for an unknown rule
 double training_bytes(const LayerStats& s, const TrainingSetup& setup);
 

@@ -376,10 +376,12 @@ TEST_CASE("ceil rounding as Caffe's pooling: 110 -> 55 where PyTorch's floor giv
 
 TEST_CASE("training memory by hand: LeNet-5 for Fashion-MNIST, batch 64, momentum and adam", "[arch][memory]") {
   const NetworkStats n = analyze(zoo::lenet5_fashion());
-  // parameters 61,706; per example 784 input values + 14,612 outputs (the table's activations)
+  // parameters 61,706; per example 784 input values + 14,612 outputs, of which the 6,508 of the ReLUs are
+  // computed in place: 784 + 8,104 = 8,888 values kept
   REQUIRE(n.total.activations == 14612);
-  const double momentum = 8.0 * (3.0 * 61706 + 64.0 * (14612 + 784));  // w, dw, velocity; N x (outputs + input)
-  const double adam = 8.0 * (4.0 * 61706 + 64.0 * (14612 + 784));      // w, dw, m, v
+  REQUIRE(n.total.in_place == 4704 + 1600 + 120 + 84);
+  const double momentum = 8.0 * (3.0 * 61706 + 64.0 * 8888);  // w, dw, velocity; N x kept values
+  const double adam = 8.0 * (4.0 * 61706 + 64.0 * 8888);      // w, dw, m, v
   const std::string csv = format_table(n, TableFormat::csv, false, TrainingSetup{64, "momentum"});
   const std::string total_bytes = std::to_string(static_cast<long>(momentum));  // the total row ends with it
   REQUIRE_THAT(csv, Contains(",train_bytes\n"));
@@ -390,6 +392,7 @@ TEST_CASE("training memory by hand: LeNet-5 for Fashion-MNIST, batch 64, momentu
   REQUIRE(rule_state_per_parameter("sgd") == 0);
   REQUIRE(rule_state_per_parameter("adadelta") == 2);
   REQUIRE_THROWS_WITH(rule_state_per_parameter("adamw"), Contains("unknown update rule 'adamw'"));
-  // per layer: conv1 holds 156 parameters and 64 x 4,704 outputs
+  // per layer: conv1 holds 156 parameters and 64 x 4,704 outputs; its ReLU works in place
   REQUIRE(training_bytes(n.layers[0], TrainingSetup{64, "momentum"}) == 8.0 * (3 * 156 + 64 * 4704));
+  REQUIRE(training_bytes(n.layers[1], TrainingSetup{64, "momentum"}) == 0.0);
 }
