@@ -245,8 +245,8 @@ int main(int argc, char** argv) {
     std::cout << "data: " << train.count << " training, " << val.count << " validation, " << test.count
               << " test images of " << train.height << "x" << train.width << "\n";
 
-    const arch::Architecture net = model_or_file(opt.model);  // a zoo name or a network file
     const arch::Shape input{train.channels, train.height, train.width};
+    const arch::Architecture net = network_for_data(opt.model, input, train.classes);  // a zoo name or a file
     Model model = build_model(net, input, opt.seed);
     if (!opt.load_params.empty()) {
       load_params_npy(model, opt.load_params);

@@ -556,4 +556,22 @@ arch::Architecture model_or_file(const std::string& name_or_path) {
                                          ") and no network file of that name");
 }
 
+arch::Architecture network_for_data(const std::string& name_or_path, const arch::Shape& input, std::size_t classes) {
+  arch::Architecture net = model_or_file(name_or_path);
+  const auto names = zoo::names();
+  const bool from_file = std::find(names.begin(), names.end(), name_or_path) == names.end();
+  if (from_file && !(net.input == input))
+    throw value_error("network_for_data", name_or_path + " is written for an input of " + arch::to_string(net.input) +
+                                              ", the data are " + arch::to_string(input) + ": change its input line");
+  const arch::NetworkStats stats = arch::analyze(net, input);
+  if (stats.total.output.size() != classes)
+    throw value_error("network_for_data", net.name + " ends in " + std::to_string(stats.total.output.size()) +
+                                              " values (" + arch::to_string(stats.total.output) + "), the data have " +
+                                              std::to_string(classes) + " classes: the last layer needs " +
+                                              std::to_string(classes) + " outputs (fc M=" + std::to_string(classes) +
+                                              ")");
+  net.input = input;
+  return net;
+}
+
 }  // namespace cnn

@@ -57,4 +57,14 @@ std::string format_net(const arch::Architecture& net);
 /// @throws cnn::value_error when it is neither (listing the zoo's names), or as read_net for a broken file
 arch::Architecture model_or_file(const std::string& name_or_path);
 
+/// @brief The network `train --model` trains: model_or_file, checked against the data before anything is built.
+/// A network file must be written for the data's input volume; a zoo model is walked from the data's input
+/// (as the Fashion-MNIST LeNet-5 is). Either must end in one score per class.
+/// @param name_or_path  a zoo name or a network file
+/// @param input         the data's volume, e.g. 28x28x1
+/// @param classes       the data's number of classes
+/// @throws cnn::value_error naming the network and both volumes or counts when they disagree; cnn::shape_error
+///         for a layer that does not fit the input (with its arithmetic); as model_or_file otherwise
+arch::Architecture network_for_data(const std::string& name_or_path, const arch::Shape& input, std::size_t classes);
+
 }  // namespace cnn

@@ -192,3 +192,24 @@ TEST_CASE("model_or_file: a zoo name, else a file; neither is refused naming bot
                                                    Contains("no network file of that name"));
   REQUIRE_THROWS_AS(read_net(scratch.file("missing.net")), io_error);
 }
+
+TEST_CASE("network_for_data: what train --model accepts, checked before anything is built", "[netfile][train]") {
+  const testing::Scratch scratch;
+  auto file = [&](const std::string& name, const std::string& text) {
+    std::ofstream(scratch.file(name)) << text;
+    return scratch.file(name);
+  };
+  const Shape fashion{1, 28, 28};
+  // the example in tools/cnncalc/examples, and a zoo model walked from the data's input
+  const Architecture student = network_for_data(
+      file("student.net", "input 28x28x1\nconv K=8 F=3 P=1\nrelu\nmaxpool F=2\nfc M=10\nsoftmax\n"), fashion, 10);
+  REQUIRE(analyze(student).total.output == Shape{10, 1, 1});
+  REQUIRE(network_for_data("lenet5-fashion", fashion, 10).name == "lenet5-fashion");
+  // a file for another input, a last layer of the wrong size, a layer that does not fit
+  REQUIRE_THROWS_WITH(network_for_data(file("rgb.net", "input 32x32x3\nfc M=10\n"), fashion, 10),
+                      Contains("is written for an input of 32x32x3, the data are 28x28x1"));
+  REQUIRE_THROWS_WITH(network_for_data(file("five.net", "input 28x28x1\nfc M=5\n"), fashion, 10),
+                      Contains("ends in 5 values (1x1x5), the data have 10 classes") && Contains("fc M=10"));
+  REQUIRE_THROWS_AS(network_for_data(file("tile.net", "input 28x28x1\nconv K=4 F=3 S=2\nfc M=10\n"), fashion, 10),
+                    shape_error);
+}
