@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   try {
     conv_output_size("conv1", 224, 7, 2, 1);
   } catch (const shape_error& e) {
-    std::cout << "  the lecture's rule refuses it: " << e.what() << "\n";
+    std::cout << "  the lecture's rule refuses it:\n    " << e.what() << "\n";
   }
   std::cout << "The paper's 110 is that size rounded down, as PyTorch does (round=floor), and its 55 and 13 are\n"
             << "the 3x3/2 pools rounded up, as Caffe does (round=ceil); PyTorch's floor would give 54:\n";

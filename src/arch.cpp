@@ -31,6 +31,21 @@ std::string bytes_str(double bytes) {
   return buf;
 }
 
+// Breaks `text` at its last space before `width` columns, again and again; the lines after the first start
+// with `indent`. Spaces inside a line (alignment) are kept.
+std::string wrapped(std::string text, std::size_t width, const std::string& indent) {
+  std::string out;
+  while (text.size() > width) {
+    const std::size_t cut = text.rfind(' ', width);
+    if (cut == std::string::npos || cut <= indent.size()) break;
+    out += text.substr(0, cut) + "\n";
+    text = indent + text.substr(text.find_first_not_of(' ', cut));
+  }
+  return out + text;
+}
+
+constexpr std::size_t kTextWidth = 100;  // the summary's lines fit a 100-column terminal
+
 std::string memory(std::size_t values) {
   return bytes_str(4.0 * static_cast<double>(values)) + " float32, " + bytes_str(8.0 * static_cast<double>(values)) +
          " float64";
@@ -588,8 +603,8 @@ std::string format_training_memory(const NetworkStats& stats, const TrainingSetu
   const std::vector<std::string> lines = {
       "parameters   " + with_commas(t.parameters()) + " x 8 bytes = " + mb(p) + " MB",
       "gradients    the same size: " + mb(p) + " MB",
-      setup.rule + " state  " + str(state) + " value" + (state == 1 ? "" : "s") + " per parameter: " +
-          mb(p * static_cast<double>(state)) + " MB",
+      "rule state   " + setup.rule + " keeps " + str(state) + " value" + (state == 1 ? "" : "s") +
+          " per parameter: " + mb(p * static_cast<double>(state)) + " MB",
       "activations  N x (input + outputs not computed in place) = " + str(setup.batch) + " x (" +
           with_commas(stats.input.size()) + " + " + with_commas(t.activations - t.in_place) + ") x 8 bytes = " +
           mb(kept) + " MB, kept for the backward pass",
@@ -602,8 +617,8 @@ std::string format_training_memory(const NetworkStats& stats, const TrainingSetu
     os << "- **" << head << "**:\n";
     for (const auto& l : lines) os << "  - " << l << "\n";
   } else {
-    os << head << "\n";
-    for (const auto& l : lines) os << "  " << l << "\n";
+    os << wrapped(head, kTextWidth, "") << "\n";
+    for (const auto& l : lines) os << wrapped("  " + l, kTextWidth, "               ") << "\n";
   }
   return os.str();
 }
@@ -756,8 +771,11 @@ std::string format_summary(const NetworkStats& stats, TableFormat format) {
       for (const auto& l : lines) os << " " << l << (&l == &lines.back() ? "" : ";");
       os << "\n";
     } else {
-      for (std::size_t i = 0; i < lines.size(); ++i)
-        os << std::left << std::setw(13) << (i == 0 ? key : "") << lines[i] << "\n";
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        std::ostringstream first;
+        first << std::left << std::setw(13) << (i == 0 ? key : "") << lines[i];
+        os << wrapped(first.str(), kTextWidth, std::string(13, ' ')) << "\n";
+      }
     }
   }
   return os.str();
