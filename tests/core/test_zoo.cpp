@@ -70,7 +70,7 @@ TEST_CASE("every conv of every zoo model has PyTorch's output shape, in forward 
   }
 }
 
-TEST_CASE("published figures: LeNet-5 61,706, AlexNet 62,378,344 / 60,965,224, VGG, ResNet as torchvision",
+TEST_CASE("LeNet-5 61,706 by hand; published figures: AlexNet 62,378,344 / 60,965,224, VGG, ResNet as torchvision",
           "[zoo]") {
   // Independent of PyTorch: LeNet-5 summed by hand (6*26 + 16*151 + 400*120 + 120 + 120*84 + 84 + 84*10 + 10;
   // the lecture gives no count), the summed layer formulas of AlexNet, and the counts torchvision prints.
