@@ -171,6 +171,31 @@ struct Kind {
   std::function<Layer(LineReader&, std::string)> read;
 };
 
+// Max and average pooling read the same settings; S defaults to F.
+std::function<Layer(LineReader&, std::string)> read_pool(PoolKind kind) {
+  return [kind](LineReader& r, std::string name) -> Layer {
+    Pool p{.name = std::move(name), .kind = kind};
+    p.size = r.count("F", 0, 1, true);
+    p.stride = r.count("S", p.size, 1);
+    p.pad = r.count("P", 0, 0);
+    p.rounding = r.rounding(Rounding::floor);
+    return p;
+  };
+}
+
+// Basic blocks and bottlenecks; only a bottleneck has a choice of where its stride sits.
+std::function<Layer(LineReader&, std::string)> read_residual(BlockKind kind) {
+  return [kind](LineReader& r, std::string name) -> Layer {
+    Residual b{.name = std::move(name), .kind = kind};
+    b.planes = r.count("planes", 0, 1, true);
+    b.stride = r.count("S", 1, 1);
+    b.shortcut = r.choice("shortcut", 0, {"identity", "projection"}) == 0 ? Shortcut::identity : Shortcut::projection;
+    if (kind == BlockKind::bottleneck) b.stride_in_3x3 = r.choice("stride_at", 0, {"1x1", "3x3"}) == 1;
+    b.rounding = r.rounding(Rounding::exact);
+    return b;
+  };
+}
+
 const std::map<std::string, Kind, std::less<>>& kinds() {
   static const std::map<std::string, Kind, std::less<>> k = {
       {"conv",
@@ -186,26 +211,8 @@ const std::map<std::string, Kind, std::less<>>& kinds() {
           c.rounding = r.rounding(Rounding::exact);
           return c;
         }}},
-      {"maxpool",
-       {{"F", "S", "P", "round"},
-        [](LineReader& r, std::string name) -> Layer {
-          Pool p{.name = std::move(name), .kind = PoolKind::max};
-          p.size = r.count("F", 0, 1, true);
-          p.stride = r.count("S", p.size, 1);
-          p.pad = r.count("P", 0, 0);
-          p.rounding = r.rounding(Rounding::floor);
-          return p;
-        }}},
-      {"avgpool",
-       {{"F", "S", "P", "round"},
-        [](LineReader& r, std::string name) -> Layer {
-          Pool p{.name = std::move(name), .kind = PoolKind::average};
-          p.size = r.count("F", 0, 1, true);
-          p.stride = r.count("S", p.size, 1);
-          p.pad = r.count("P", 0, 0);
-          p.rounding = r.rounding(Rounding::floor);
-          return p;
-        }}},
+      {"maxpool", {{"F", "S", "P", "round"}, read_pool(PoolKind::max)}},
+      {"avgpool", {{"F", "S", "P", "round"}, read_pool(PoolKind::average)}},
       {"fc",
        {{"M", "bias"},
         [](LineReader& r, std::string name) -> Layer {
@@ -257,29 +264,8 @@ const std::map<std::string, Kind, std::less<>>& kinds() {
           b.pool_proj = r.count("pool_proj", 0, 1, true);
           return b;
         }}},
-      {"basic",
-       {{"planes", "S", "shortcut", "round"},
-        [](LineReader& r, std::string name) -> Layer {
-          Residual b{.name = std::move(name), .kind = BlockKind::basic};
-          b.planes = r.count("planes", 0, 1, true);
-          b.stride = r.count("S", 1, 1);
-          b.shortcut = r.choice("shortcut", 0, {"identity", "projection"}) == 0 ? Shortcut::identity
-                                                                                  : Shortcut::projection;
-          b.rounding = r.rounding(Rounding::exact);
-          return b;
-        }}},
-      {"bottleneck",
-       {{"planes", "S", "shortcut", "stride_at", "round"},
-        [](LineReader& r, std::string name) -> Layer {
-          Residual b{.name = std::move(name), .kind = BlockKind::bottleneck};
-          b.planes = r.count("planes", 0, 1, true);
-          b.stride = r.count("S", 1, 1);
-          b.shortcut = r.choice("shortcut", 0, {"identity", "projection"}) == 0 ? Shortcut::identity
-                                                                                  : Shortcut::projection;
-          b.stride_in_3x3 = r.choice("stride_at", 0, {"1x1", "3x3"}) == 1;
-          b.rounding = r.rounding(Rounding::exact);
-          return b;
-        }}},
+      {"basic", {{"planes", "S", "shortcut", "round"}, read_residual(BlockKind::basic)}},
+      {"bottleneck", {{"planes", "S", "shortcut", "stride_at", "round"}, read_residual(BlockKind::bottleneck)}},
       {"aux",
        {{"classes"},
         [](LineReader& r, std::string name) -> Layer {
