@@ -15,8 +15,7 @@ namespace cnn {
 AffineForward affine_forward(const Tensor& x, const Tensor2& w, const Tensor1& b) {
   check_affine_inputs("affine_forward", x, w, b);
   const std::size_t N = x.shape(0), D = trailing_size(x.shape()), M = w.shape(1);
-  // Exercise: y(n, m) = b(m) + sum over d of x_rows(n, d) * w(d, m), where x_rows is x reshaped to (N, D).
-  // x.data()[n * D + d] is entry d of example n (xtensor stores rows one after the other).
+  // Exercise: out (N, M) = x_rows w + b, where x_rows is x reshaped to (N, D); and the cache.
   // BEGIN EXERCISE affine_forward
   throw cnn::not_implemented("affine_forward", "exercises/affine.cpp");
   // END EXERCISE
@@ -28,7 +27,7 @@ AffineGrads affine_backward(const Tensor2& dout, const AffineCache& cache) {
   check_affine_inputs("affine_backward", x, w, cache.b);  // a cache built by hand may not fit together
   const std::size_t N = x.shape(0), D = w.shape(0), M = w.shape(1);
   check_affine_dout("affine_backward", dout, N, M);
-  // Exercise: dx_rows = dout wᵀ (then reshape to x's shape), dw = x_rowsᵀ dout, db = sum of dout over n.
+  // Exercise: dx (shape of x), dw (D, M) and db (M), the gradients of the loss, given dout = dL/dout (N, M).
   // BEGIN EXERCISE affine_backward
   throw cnn::not_implemented("affine_backward", "exercises/affine.cpp");
   // END EXERCISE

@@ -17,8 +17,7 @@ namespace cnn {
 AffineForward affine_forward_blas(const Tensor& x, const Tensor2& w, const Tensor1& b) {
   check_affine_inputs("affine_forward_blas", x, w, b);
   const std::size_t N = x.shape(0), D = trailing_size(x.shape()), M = w.shape(1);
-  // Exercise: fill out (N, M) with b in every row, then one cblas_dgemm adds x_rows (N, D) times w (D, M):
-  // cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, M, D, 1.0, x, D, w, M, 1.0, out, M).
+  // Exercise: the out and cache of affine_forward, with the product x_rows w formed by one cblas_dgemm call.
   // BEGIN EXERCISE affine_forward_blas
   throw cnn::not_implemented("affine_forward_blas", "exercises/affine_blas.cpp");
   // END EXERCISE
@@ -30,8 +29,7 @@ AffineGrads affine_backward_blas(const Tensor2& dout, const AffineCache& cache) 
   check_affine_inputs("affine_backward_blas", x, w, cache.b);  // a cache built by hand may not fit together
   const std::size_t N = x.shape(0), D = w.shape(0), M = w.shape(1);
   check_affine_dout("affine_backward_blas", dout, N, M);
-  // Exercise: dx_rows (N, D) = dout (N, M) times w transposed; dw (D, M) = x_rows transposed times dout;
-  // db = column sums of dout. CblasTrans on an operand uses it transposed without copying it.
+  // Exercise: the dx, dw and db of affine_backward, with its two matrix products formed by cblas_dgemm.
   // BEGIN EXERCISE affine_backward_blas
   throw cnn::not_implemented("affine_backward_blas", "exercises/affine_blas.cpp");
   // END EXERCISE

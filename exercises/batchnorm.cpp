@@ -44,10 +44,7 @@ BatchNormForward batchnorm_forward(const Tensor2& x, const Tensor1& gamma, const
   const std::size_t N = x.shape(0), D = x.shape(1);
   check_batchnorm_forward("batchnorm_forward", N, "N", D, "D", gamma, beta, param, state);
   const double eps = param.eps, m = param.momentum;
-  // Exercise: in train mode, mean(d) and the biased var(d) of column d over the N examples, then
-  // running = m * running + (1 - m) * batch for both statistics; in test mode, the running statistics instead
-  // (and no update). Then xhat = (x - mean) / sqrt(var + eps) and out = gamma * xhat + beta, per column.
-  // Keep in the cache the mode, x, xhat, the mean and variance you used, gamma and eps.
+  // Exercise: out (N, D), x normalized per feature, scaled by gamma, shifted by beta; state; the cache.
   // BEGIN EXERCISE batchnorm_forward
   throw cnn::not_implemented("batchnorm_forward", "exercises/batchnorm.cpp");
   // END EXERCISE
@@ -59,10 +56,7 @@ BatchNormGrads batchnorm_backward(const Tensor2& dout, const BatchNormCache& cac
   const Tensor2& xhat = cache.xhat;
   const Tensor1& gamma = cache.gamma;
   const std::size_t N = x.shape(0), D = x.shape(1);
-  // Exercise: walk the forward graph backwards, one column d at a time, with c = x - mean and
-  // s = sqrt(var + eps): dbeta = sum dout; dgamma = sum dout * xhat; dxhat = gamma * dout;
-  // ds = -sum dxhat * c / s^2; dvar = ds / (2 s); dc = dxhat / s + (2 / N) c dvar; dmean = -sum dc;
-  // dx = dc + dmean / N. (The sums run over the N examples.)
+  // Exercise: dx (N, D), dgamma (D), dbeta (D) given dout (N, D), walking the forward graph backwards.
   // BEGIN EXERCISE batchnorm_backward
   throw cnn::not_implemented("batchnorm_backward", "exercises/batchnorm.cpp");
   // END EXERCISE
@@ -73,9 +67,7 @@ BatchNormGrads batchnorm_backward_alt(const Tensor2& dout, const BatchNormCache&
   const Tensor2& xhat = cache.xhat;
   const Tensor1& gamma = cache.gamma;
   const std::size_t N = xhat.shape(0), D = xhat.shape(1);
-  // Exercise: per column d, two sums over the examples, sum_dout = sum dout and sum_dout_xhat =
-  // sum dout * xhat; then dbeta = sum_dout, dgamma = sum_dout_xhat and
-  // dx = gamma / (N sqrt(var + eps)) * (N dout - sum_dout - xhat * sum_dout_xhat).
+  // Exercise: the dx, dgamma and dbeta of batchnorm_backward, from the simplified closed-form expression.
   // BEGIN EXERCISE batchnorm_backward_alt
   throw cnn::not_implemented("batchnorm_backward_alt", "exercises/batchnorm.cpp");
   // END EXERCISE
@@ -85,9 +77,7 @@ SpatialBatchNormForward spatial_batchnorm_forward(const Tensor4& x, const Tensor
                                                   const BatchNormParam& param, BatchNormState& state) {
   const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
   check_batchnorm_forward("spatial_batchnorm_forward", N * H * W, "N*H*W", C, "C", gamma, beta, param, state);
-  // Exercise: lay x out as rows (N*H*W, C): rows((n*H + i)*W + j, c) = x(n, c, i, j), one row per pixel
-  // of every example; call batchnorm_forward on the rows (it keeps the statistics per column, i.e. per
-  // channel); lay its output back out as (N, C, H, W). Keep its cache and x's shape.
+  // Exercise: out (N, C, H, W), x batch-normalized per channel over its N*H*W values; state; the cache.
   // BEGIN EXERCISE spatial_batchnorm_forward
   throw cnn::not_implemented("spatial_batchnorm_forward", "exercises/batchnorm.cpp");
   // END EXERCISE
@@ -106,8 +96,7 @@ SpatialBatchNormGrads spatial_batchnorm_backward(const Tensor4& dout, const Spat
                                                         std::to_string(N * H * W) + ", " + std::to_string(C) +
                                                         ") for x of shape " + shape_str(cache.x_shape) + ", got " +
                                                         shape_str(cache.rows.x.shape()));
-  // Exercise: lay dout out as rows (N*H*W, C) the way the forward pass laid out x, call
-  // batchnorm_backward_alt with the cached rows, and lay dx back out as (N, C, H, W).
+  // Exercise: dx (N, C, H, W), dgamma (C) and dbeta (C), given dout (N, C, H, W).
   // BEGIN EXERCISE spatial_batchnorm_backward
   throw cnn::not_implemented("spatial_batchnorm_backward", "exercises/batchnorm.cpp");
   // END EXERCISE

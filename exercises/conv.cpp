@@ -15,10 +15,7 @@ namespace cnn {
 ConvForward conv_forward_naive(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = conv_shape("conv_forward_naive", x, w, b, param);
   const std::size_t S = param.stride, P = param.pad;
-  // Exercise: first build xpad, x with P zeros on each side of H and W: shape (N, C, H + 2P, W + 2P)
-  // (xt::view(xpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W)) = x).
-  // Then, for every n, f, i, j:  out(n, f, i, j) = b(f) + sum over c, p, q of
-  //   w(f, c, p, q) * xpad(n, c, i * S + p, j * S + q).
+  // Exercise: out (N, F, Hout, Wout), the F filters' responses on x zero-padded by P, at stride S; the cache.
   // BEGIN EXERCISE conv_forward_naive
   throw cnn::not_implemented("conv_forward_naive", "exercises/conv.cpp");
   // END EXERCISE
@@ -31,12 +28,7 @@ ConvGrads conv_backward_naive(const Tensor4& dout, const ConvCache& cache) {
   check_conv_dout("conv_backward_naive", dout, shape);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
   const std::size_t S = cache.param.stride, P = cache.param.pad;
-  // Exercise: run the forward loops again; each product w(f, c, p, q) * xpad(n, c, i*S + p, j*S + q) got
-  // the upstream gradient g = dout(n, f, i, j), and sends g times its other factor to each factor:
-  //   db(f) += g
-  //   dw(f, c, p, q) += g * xpad(n, c, i*S + p, j*S + q)
-  //   dxpad(n, c, i*S + p, j*S + q) += g * w(f, c, p, q)
-  // dx is dxpad without its padding: xt::view(dxpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W)).
+  // Exercise: dx (N, C, H, W), dw (F, C, HH, WW) and db (F), given dout = dL/dout (N, F, Hout, Wout).
   // BEGIN EXERCISE conv_backward_naive
   throw cnn::not_implemented("conv_backward_naive", "exercises/conv.cpp");
   // END EXERCISE

@@ -4,9 +4,10 @@
 // The convolution layer as matrix products (see src/cnnlab/conv.hpp for the contract).
 // Same contract and cache as conv_forward_naive / conv_backward_naive. Differs only in how the sums are formed:
 // every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), and all dot products become one
-// matrix product. The exercise asks for exactly that (im2col, xt::linalg::dot, a reshape). The reference below
-// is the fast version of the same idea: it forms `cols` a chunk of examples at a time in a buffer kept between
-// calls, on both cores, and multiplies with BLAS; its helpers are in src/cnnlab/conv_fast.hpp.
+// matrix product. The exercise asks for exactly that, built on your im2col and col2im. The reference
+// (solutions/conv_im2col.cpp) is the fast version of the same idea: it forms `cols` a chunk of examples at a
+// time in a buffer kept between calls, on both cores, and multiplies with BLAS; its helpers are in
+// src/cnnlab/conv_fast.hpp.
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -24,12 +25,7 @@ namespace cnn {
 ConvForward conv_forward_im2col(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
   const ConvShape shape = conv_shape("conv_forward_im2col", x, w, b, param);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
-  // Exercise: write it with your im2col and one matrix product:
-  //   cols = im2col(x, HH, WW, param)                                   (C*HH*WW, N*Hout*Wout)
-  //   w_row = w reshaped to (F, C*HH*WW): Tensor2 w_row = xt::reshape_view(w, {F, C * HH * WW});
-  //   y = xt::linalg::dot(w_row, cols)                                  (F, N*Hout*Wout)
-  //   out(n, f, i, j) = y(f, (n * Hout + i) * Wout + j) + b(f)
-  // and return {out, ConvCache{x, w, b, param}}.
+  // Exercise: the out and cache of conv_forward_naive, computed with your im2col and one matrix product.
   // BEGIN EXERCISE conv_forward_im2col
   throw cnn::not_implemented("conv_forward_im2col", "exercises/conv_im2col.cpp");
   // END EXERCISE
@@ -42,12 +38,7 @@ ConvGrads conv_backward_im2col(const Tensor4& dout, const ConvCache& cache) {
   const ConvShape shape = conv_shape("conv_backward_im2col", x, w, cache.b, param);
   check_conv_dout("conv_backward_im2col", dout, shape);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
-  // Exercise: lay dout out like y in the forward pass, dy (F, N*Hout*Wout) with
-  //   dy(f, (n * Hout + i) * Wout + j) = dout(n, f, i, j); then with cols = im2col(x, HH, WW, param):
-  //   dw = dy colsᵀ (F, C*HH*WW) reshaped to (F, C, HH, WW)   (xt::linalg::dot(dy, xt::transpose(cols)))
-  //   db(f) = sum of row f of dy                             (xt::sum(dy, {1}))
-  //   dcols = w_rowᵀ dy (C*HH*WW, N*Hout*Wout), and dx = col2im(dcols, {N, C, H, W}, HH, WW, param);
-  // return {dx, dw, db}.
+  // Exercise: the dx, dw and db of conv_backward_naive, computed with im2col, matrix products and col2im.
   // BEGIN EXERCISE conv_backward_im2col
   throw cnn::not_implemented("conv_backward_im2col", "exercises/conv_im2col.cpp");
   // END EXERCISE

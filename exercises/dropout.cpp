@@ -22,9 +22,7 @@ DropoutForward dropout_forward(const Tensor& x, const DropoutParam& param, Rng& 
     throw value_error("dropout_forward", os.str());
   }
   const double p_drop = param.p_drop;
-  // Exercise: in train mode, draw one u = rng.uniform() per entry, in order; keep the entry when
-  // u >= p_drop, and then mask = 1 / (1 - p_drop), else mask = 0; out = mask * x. In test mode the mask is all
-  // ones (out = x) and rng is not used. Return out and the mask.
+  // Exercise: out (shape of x) and its mask: inverted dropout in train mode, the identity in test mode.
   // BEGIN EXERCISE dropout_forward
   throw cnn::not_implemented("dropout_forward", "exercises/dropout.cpp");
   // END EXERCISE
@@ -32,7 +30,7 @@ DropoutForward dropout_forward(const Tensor& x, const DropoutParam& param, Rng& 
 
 DropoutGrads dropout_backward(const Tensor& dout, const DropoutCache& cache) {
   check_same_shape("dropout_backward", "dout", dout, "x", cache.mask);
-  // Exercise: dx_i = mask_i * dout_i (the same mask, scaling included, as in the forward pass).
+  // Exercise: dx (shape of x), the gradient of the loss with respect to x, given dout.
   // BEGIN EXERCISE dropout_backward
   throw cnn::not_implemented("dropout_backward", "exercises/dropout.cpp");
   // END EXERCISE

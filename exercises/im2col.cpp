@@ -19,8 +19,7 @@ Tensor2 im2col(const Tensor4& x, std::size_t HH, std::size_t WW, const ConvParam
   const std::size_t Hout = conv_output_size("im2col", H, HH, param.stride, param.pad, "H");
   const std::size_t Wout = conv_output_size("im2col", W, WW, param.stride, param.pad, "W");
   const std::size_t S = param.stride, P = param.pad;
-  // Exercise: pad x with P zeros on each side of H and W (xpad), then for every n, c, p, q, i, j:
-  //   cols((c * HH + p) * WW + q, (n * Hout + i) * Wout + j) = xpad(n, c, i * S + p, j * S + q).
+  // Exercise: cols (C*HH*WW, N*Hout*Wout), every receptive field of x padded by P as a column (im2col.hpp).
   // BEGIN EXERCISE im2col
   throw cnn::not_implemented("im2col", "exercises/im2col.cpp");
   // END EXERCISE
@@ -37,9 +36,7 @@ Tensor4 col2im(const Tensor2& cols, const std::array<std::size_t, 4>& x_shape, s
                                     std::to_string(N * Hout * Wout) + ") for x of shape " + shape_str(x_shape) +
                                     " and " + std::to_string(HH) + "x" + std::to_string(WW) + " filters, got " +
                                     shape_str(cols.shape()));
-  // Exercise: the loops of im2col with the assignment turned around and made a sum, into a padded dxpad:
-  //   dxpad(n, c, i * S + p, j * S + q) += cols((c * HH + p) * WW + q, (n * Hout + i) * Wout + j);
-  // then return dxpad without its padding (a view of rows P .. P + H - 1 and columns P .. P + W - 1).
+  // Exercise: dx (N, C, H, W), the adjoint of im2col: each entry of cols added back where im2col read it.
   // BEGIN EXERCISE col2im
   throw cnn::not_implemented("col2im", "exercises/im2col.cpp");
   // END EXERCISE

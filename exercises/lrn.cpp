@@ -25,9 +25,7 @@ LrnForward lrn_forward(const Tensor4& x, const LrnParam& param) {
   const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
   const std::size_t r = (param.size - 1) / 2;  // channels on each side of the centre
   const double k = param.k, alpha = param.alpha, beta = param.beta;
-  // Exercise: for every n, c, i, j: scale = k + alpha * (sum of x(n, c2, i, j)^2 over the channels c2 from
-  // max(0, c - r) to min(C - 1, c + r)), and out = x * scale^(-beta). Keep x, scale and param in the cache.
-  // (c - r would wrap around below 0 for an unsigned c: write the lower end as c < r ? 0 : c - r.)
+  // Exercise: out (N, C, H, W), x normalized across neighbouring channels as in lrn.hpp; and the cache.
   // BEGIN EXERCISE lrn_forward
   throw cnn::not_implemented("lrn_forward", "exercises/lrn.cpp");
   // END EXERCISE
@@ -41,10 +39,7 @@ LrnGrads lrn_backward(const Tensor4& dout, const LrnCache& cache) {
   const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
   const std::size_t r = (cache.param.size - 1) / 2;
   const double alpha = cache.param.alpha, beta = cache.param.beta;
-  // Exercise: for every example n, channel ch and pixel (i, j):
-  //   dx = dout * scale^(-beta) - 2 alpha beta x * (sum over c of dout * x * scale^(-beta - 1)),
-  // where c runs over [max(0, ch - r), min(C - 1, ch + r)], the factors inside the sum are taken at channel c
-  // and the ones outside at channel ch.
+  // Exercise: dx (N, C, H, W), the gradient of the loss with respect to x, given dout (N, C, H, W).
   // BEGIN EXERCISE lrn_backward
   throw cnn::not_implemented("lrn_backward", "exercises/lrn.cpp");
   // END EXERCISE

@@ -49,7 +49,7 @@ void init_state(const char* function, const char* name, std::vector<double>& sta
 void sgd(std::span<double> w, std::span<const double> dw, const SgdConfig& config) {
   check_step("sgd", w, dw, config.learning_rate, config.weight_decay);
   const double lr = config.learning_rate, wd = config.weight_decay;
-  // Exercise: for every entry, g = dw + weight_decay * w, then w -= learning_rate * g.
+  // Exercise: one step of stochastic gradient descent on w, in place, with L2 weight decay.
   // BEGIN EXERCISE sgd
   throw cnn::not_implemented("sgd", "exercises/optim.cpp");
   // END EXERCISE
@@ -61,7 +61,7 @@ void sgd_momentum(std::span<double> w, std::span<const double> dw, MomentumConfi
   init_state("sgd_momentum", "velocity", config.velocity, w.size());
   const double lr = config.learning_rate, mu = config.momentum, wd = config.weight_decay;
   std::vector<double>& v = config.velocity;
-  // Exercise: g = dw + weight_decay * w; v = momentum * v - learning_rate * g; w += v.
+  // Exercise: one step of SGD with momentum on w, in place, updating the velocity v.
   // BEGIN EXERCISE sgd_momentum
   throw cnn::not_implemented("sgd_momentum", "exercises/optim.cpp");
   // END EXERCISE
@@ -73,8 +73,7 @@ void nesterov(std::span<double> w, std::span<const double> dw, NesterovConfig& c
   init_state("nesterov", "velocity", config.velocity, w.size());
   const double lr = config.learning_rate, mu = config.momentum, wd = config.weight_decay;
   std::vector<double>& v = config.velocity;
-  // Exercise: g = dw + weight_decay * w; v_prev = v; v = momentum * v - learning_rate * g;
-  // w += -momentum * v_prev + (1 + momentum) * v.
+  // Exercise: one step of Nesterov momentum on w, in place, updating the velocity v.
   // BEGIN EXERCISE nesterov
   throw cnn::not_implemented("nesterov", "exercises/optim.cpp");
   // END EXERCISE
@@ -86,7 +85,7 @@ void adagrad(std::span<double> w, std::span<const double> dw, AdagradConfig& con
   init_state("adagrad", "cache", config.cache, w.size());
   const double lr = config.learning_rate, eps = config.epsilon, wd = config.weight_decay;
   std::vector<double>& cache = config.cache;
-  // Exercise: g = dw + weight_decay * w; cache += g^2; w -= learning_rate * g / (sqrt(cache) + epsilon).
+  // Exercise: one Adagrad step on w, in place, updating cache, the sum of the squared gradients so far.
   // BEGIN EXERCISE adagrad
   throw cnn::not_implemented("adagrad", "exercises/optim.cpp");
   // END EXERCISE
@@ -99,8 +98,7 @@ void rmsprop(std::span<double> w, std::span<const double> dw, RmspropConfig& con
   init_state("rmsprop", "cache", config.cache, w.size());
   const double lr = config.learning_rate, rho = config.decay_rate, eps = config.epsilon, wd = config.weight_decay;
   std::vector<double>& cache = config.cache;
-  // Exercise: g = dw + weight_decay * w; cache = decay_rate * cache + (1 - decay_rate) * g^2;
-  // w -= learning_rate * g / (sqrt(cache) + epsilon).
+  // Exercise: one RMSProp step on w, in place, updating cache, the moving average of the squared gradients.
   // BEGIN EXERCISE rmsprop
   throw cnn::not_implemented("rmsprop", "exercises/optim.cpp");
   // END EXERCISE
@@ -117,9 +115,7 @@ void adam(std::span<double> w, std::span<const double> dw, AdamConfig& config) {
   const double wd = config.weight_decay;
   std::vector<double>& m = config.m;
   std::vector<double>& v = config.v;
-  // Exercise: t += 1; then for every entry g = dw + weight_decay * w; m = beta1 m + (1 - beta1) g;
-  // v = beta2 v + (1 - beta2) g^2; m_hat = m / (1 - beta1^t); v_hat = v / (1 - beta2^t);
-  // w -= learning_rate * m_hat / (sqrt(v_hat) + epsilon).
+  // Exercise: one Adam step on w, in place, updating the moments m and v and the step count t.
   // BEGIN EXERCISE adam
   throw cnn::not_implemented("adam", "exercises/optim.cpp");
   // END EXERCISE
@@ -134,8 +130,7 @@ void adadelta(std::span<double> w, std::span<const double> dw, AdadeltaConfig& c
   const double lr = config.learning_rate, rho = config.rho, eps = config.epsilon, wd = config.weight_decay;
   std::vector<double>& s = config.square_avg;
   std::vector<double>& u = config.delta_avg;
-  // Exercise: g = dw + weight_decay * w; s = rho s + (1 - rho) g^2; delta = sqrt(u + eps) / sqrt(s + eps) * g;
-  // u = rho u + (1 - rho) delta^2; w -= learning_rate * delta.
+  // Exercise: one Adadelta step on w, in place, updating the averages square_avg (s) and delta_avg (u).
   // BEGIN EXERCISE adadelta
   throw cnn::not_implemented("adadelta", "exercises/optim.cpp");
   // END EXERCISE

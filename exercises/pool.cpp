@@ -15,9 +15,7 @@ namespace cnn {
 MaxPoolForward max_pool_forward_naive(const Tensor4& x, const PoolParam& param) {
   const auto [N, C, Hout, Wout] = pool_output_shape("max_pool_forward_naive", x.shape(), param);
   const std::size_t HH = param.height, WW = param.width, S = param.stride;
-  // Exercise: out(n, c, i, j) = the largest x(n, c, i*S + p, j*S + q) over 0 <= p < HH and 0 <= q < WW.
-  // Start each window's maximum from its first entry, x(n, c, i*S, j*S), rather than from 0.
-  // Return {out, MaxPoolCache{x, param}}.
+  // Exercise: out (N, C, Hout, Wout), the maximum of each HH x WW window of x at stride S; and the cache.
   // BEGIN EXERCISE max_pool_forward_naive
   throw cnn::not_implemented("max_pool_forward_naive", "exercises/pool.cpp");
   // END EXERCISE
@@ -28,9 +26,7 @@ PoolGrads max_pool_backward_naive(const Tensor4& dout, const MaxPoolCache& cache
   const auto [N, C, Hout, Wout] = pool_output_shape("max_pool_backward_naive", x.shape(), cache.param);
   check_pool_dout("max_pool_backward_naive", dout, {N, C, Hout, Wout});
   const std::size_t HH = cache.param.height, WW = cache.param.width, S = cache.param.stride;
-  // Exercise: for every window, find the position (p*, q*) of its maximum again (the first one on ties: update
-  // only when an entry is strictly larger) and add dout(n, c, i, j) to dx(n, c, i*S + p*, j*S + q*).
-  // Add rather than assign: when windows overlap, one entry can win several of them. Return {dx}.
+  // Exercise: dx (N, C, H, W), the gradient of the loss with respect to x, given dout (N, C, Hout, Wout).
   // BEGIN EXERCISE max_pool_backward_naive
   throw cnn::not_implemented("max_pool_backward_naive", "exercises/pool.cpp");
   // END EXERCISE
@@ -40,8 +36,7 @@ AvgPoolForward avg_pool_forward_naive(const Tensor4& x, const PoolParam& param) 
   const auto [N, C, Hout, Wout] = pool_output_shape("avg_pool_forward_naive", x.shape(), param);
   const std::size_t HH = param.height, WW = param.width, S = param.stride;
   const AvgPoolCache cache{{N, C, x.shape(2), x.shape(3)}, param};
-  // Exercise: out(n, c, i, j) = the sum of x(n, c, i*S + p, j*S + q) over 0 <= p < HH and 0 <= q < WW,
-  // divided by HH*WW. Return {out, cache}.
+  // Exercise: out (N, C, Hout, Wout), the mean of each HH x WW window of x at stride S; and the cache.
   // BEGIN EXERCISE avg_pool_forward_naive
   throw cnn::not_implemented("avg_pool_forward_naive", "exercises/pool.cpp");
   // END EXERCISE
@@ -51,8 +46,7 @@ PoolGrads avg_pool_backward_naive(const Tensor4& dout, const AvgPoolCache& cache
   const auto [N, C, Hout, Wout] = pool_output_shape("avg_pool_backward_naive", cache.x_shape, cache.param);
   check_pool_dout("avg_pool_backward_naive", dout, {N, C, Hout, Wout});
   const std::size_t HH = cache.param.height, WW = cache.param.width, S = cache.param.stride;
-  // Exercise: start from dx = 0 of shape cache.x_shape; add dout(n, c, i, j) / (HH*WW) to every
-  // dx(n, c, i*S + p, j*S + q) of the window. Add rather than assign: windows may overlap. Return {dx}.
+  // Exercise: dx (cache.x_shape), the gradient of the loss with respect to x, given dout (N, C, Hout, Wout).
   // BEGIN EXERCISE avg_pool_backward_naive
   throw cnn::not_implemented("avg_pool_backward_naive", "exercises/pool.cpp");
   // END EXERCISE
@@ -63,8 +57,7 @@ GlobalAvgPoolForward global_avg_pool_forward(const Tensor4& x) {
   if (H == 0 || W == 0)
     throw shape_error("global_avg_pool_forward", "x must have H, W >= 1 to average over, got shape " +
                                                      shape_str(x.shape()));
-  // Exercise: out(n, c) = the mean of x(n, c, h, w) over all h < H and w < W.
-  // Return {out, GlobalAvgPoolCache{{N, C, H, W}}}.
+  // Exercise: out (N, C), the mean of each (H, W) map of x; and the cache.
   // BEGIN EXERCISE global_avg_pool_forward
   throw cnn::not_implemented("global_avg_pool_forward", "exercises/pool.cpp");
   // END EXERCISE
@@ -75,7 +68,7 @@ PoolGrads global_avg_pool_backward(const Tensor2& dout, const GlobalAvgPoolCache
   if (dout.shape(0) != N || dout.shape(1) != C)
     throw shape_error("global_avg_pool_backward", "dout must be (N, C) = (" + std::to_string(N) + ", " +
                                                       std::to_string(C) + "), got " + shape_str(dout.shape()));
-  // Exercise: dx(n, c, h, w) = dout(n, c) / (H*W) for every h and w.
+  // Exercise: dx (N, C, H, W), the gradient of the loss with respect to x, given dout (N, C).
   // BEGIN EXERCISE global_avg_pool_backward
   throw cnn::not_implemented("global_avg_pool_backward", "exercises/pool.cpp");
   // END EXERCISE

@@ -13,7 +13,7 @@ namespace cnn {
 
 ReluForward relu_forward(const Tensor& x) {
   if (x.dimension() == 0) throw shape_error("relu_forward", "x must have rank >= 1, got a scalar");
-  // Exercise: out_i = max(0, x_i) for every entry i (a range-for over the tensor visits every entry).
+  // Exercise: out, the ReLU max(0, x) of every entry of x (same shape), and the cache for relu_backward.
   // BEGIN EXERCISE relu_forward
   throw cnn::not_implemented("relu_forward", "exercises/relu.cpp");
   // END EXERCISE
@@ -22,7 +22,7 @@ ReluForward relu_forward(const Tensor& x) {
 ReluGrads relu_backward(const Tensor& dout, const ReluCache& cache) {
   const Tensor& x = cache.x;
   check_same_shape("relu_backward", "dout", dout, "x", x);
-  // Exercise: dx_i = dout_i where x_i > 0, and 0 elsewhere (including x_i = 0).
+  // Exercise: dx, the gradient of the loss with respect to x (shape of x), given dout = dL/dout.
   // BEGIN EXERCISE relu_backward
   throw cnn::not_implemented("relu_backward", "exercises/relu.cpp");
   // END EXERCISE

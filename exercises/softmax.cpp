@@ -14,8 +14,7 @@ namespace cnn {
 LossResult softmax_loss(const Tensor2& x, const Labels& y) {
   check_labels("softmax_loss", x, y);
   const std::size_t N = x.shape(0), K = x.shape(1);
-  // Exercise: for each row, shift by the row maximum, p = exp(x) / sum exp(x), loss -= log p[y] / N,
-  // dx = (p - one_hot(y)) / N.
+  // Exercise: the mean softmax (cross-entropy) loss of scores x (N, K) for labels y, and dx = dloss/dx.
   // BEGIN EXERCISE softmax_loss
   throw cnn::not_implemented("softmax_loss", "exercises/softmax.cpp");
   // END EXERCISE

@@ -12,8 +12,7 @@ LossResult svm_loss(const Tensor2& x, const Labels& y) {
   check_labels("svm_loss", x, y);
   const std::size_t N = x.shape(0), K = x.shape(1);
   const double delta = 1.0;  // the margin
-  // Exercise: for each row n and each wrong class k, margin = x(n, k) - x(n, y(n)) + delta; where it is
-  // positive, add it to the loss, and add +1 to dx(n, k) and -1 to dx(n, y(n)). Divide both by N.
+  // Exercise: the mean multiclass SVM (hinge) loss of scores x (N, K) for labels y, and dx = dloss/dx.
   // BEGIN EXERCISE svm_loss
   throw cnn::not_implemented("svm_loss", "exercises/svm.cpp");
   // END EXERCISE

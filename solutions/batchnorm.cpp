@@ -41,11 +41,32 @@ BatchNormForward batchnorm_forward(const Tensor2& x, const Tensor1& gamma, const
   const std::size_t N = x.shape(0), D = x.shape(1);
   check_batchnorm_forward("batchnorm_forward", N, "N", D, "D", gamma, beta, param, state);
   const double eps = param.eps, m = param.momentum;
-  // Exercise: in train mode, mean(d) and the biased var(d) of column d over the N examples, then
-  // running = m * running + (1 - m) * batch for both statistics; in test mode, the running statistics instead
-  // (and no update). Then xhat = (x - mean) / sqrt(var + eps) and out = gamma * xhat + beta, per column.
-  // Keep in the cache the mode, x, xhat, the mean and variance you used, gamma and eps.
+  // Exercise: out (N, D), x normalized per feature, scaled by gamma, shifted by beta; state; the cache.
   // BEGIN SOLUTION batchnorm_forward
+  // HINT 1: Normalize each feature (column) to mean 0 and variance 1, then let the layer choose its own scale
+  //   gamma and shift beta. Training normalizes with the minibatch's own statistics and keeps running
+  //   averages of them in state; testing normalizes with those running averages.
+  // HINT 2: train mode, for each column d < D:
+  //     mean(d) = (1/N) sum over n < N of x(n, d)
+  //     var(d) = (1/N) sum over n < N of (x(n, d) - mean(d))^2          (biased: divided by N, not N - 1)
+  //     state.running_mean(d) = m * running_mean(d) + (1 - m) * mean(d), and running_var likewise with var(d)
+  //   test mode: mean = state.running_mean, var = state.running_var, and state stays as it is.
+  //   Then for n < N, d < D:
+  //     xhat(n, d) = (x(n, d) - mean(d)) / sqrt(var(d) + eps),   out(n, d) = gamma(d) * xhat(n, d) + beta(d)
+  //   The cache is BatchNormCache{param.mode, x, xhat, mean, var, gamma, eps}, with the mean and var used.
+  // HINT 3: mean = zeros (D), var = zeros (D)
+  //   if param.mode is train:
+  //     for d < D:
+  //       mean(d) = (sum over n of x(n, d)) / N
+  //       var(d) = (sum over n of (x(n, d) - mean(d))^2) / N
+  //       state.running_mean(d) = m * state.running_mean(d) + (1 - m) * mean(d)
+  //       state.running_var(d) = m * state.running_var(d) + (1 - m) * var(d)
+  //   else: mean = state.running_mean, var = state.running_var
+  //   xhat = zeros (N, D), out = zeros (N, D)
+  //   for n < N, d < D:
+  //     xhat(n, d) = (x(n, d) - mean(d)) / sqrt(var(d) + eps)
+  //     out(n, d) = gamma(d) * xhat(n, d) + beta(d)
+  //   return {out, BatchNormCache{param.mode, x, xhat, mean, var, gamma, eps}}
   Tensor1 mean = xt::zeros<double>({D});
   Tensor1 var = xt::zeros<double>({D});
   if (param.mode == Mode::train) {
@@ -78,11 +99,31 @@ BatchNormGrads batchnorm_backward(const Tensor2& dout, const BatchNormCache& cac
   const Tensor2& xhat = cache.xhat;
   const Tensor1& gamma = cache.gamma;
   const std::size_t N = x.shape(0), D = x.shape(1);
-  // Exercise: walk the forward graph backwards, one column d at a time, with c = x - mean and
-  // s = sqrt(var + eps): dbeta = sum dout; dgamma = sum dout * xhat; dxhat = gamma * dout;
-  // ds = -sum dxhat * c / s^2; dvar = ds / (2 s); dc = dxhat / s + (2 / N) c dvar; dmean = -sum dc;
-  // dx = dc + dmean / N. (The sums run over the N examples.)
+  // Exercise: dx (N, D), dgamma (D), dbeta (D) given dout (N, D), walking the forward graph backwards.
   // BEGIN SOLUTION batchnorm_backward
+  // HINT 1: Write the forward pass as small steps, c = x - mean, var = mean of c^2, s = sqrt(var + eps),
+  //   xhat = c / s, out = gamma xhat + beta, and send the gradient back through them one at a time, one
+  //   column d at a time. mean and var depend on x too: treating them as constants loses terms.
+  // HINT 2: per column d, with sums over n < N, c(n) = x(n, d) - mean(d), s = sqrt(var(d) + eps) (cached):
+  //     dbeta(d) = sum dout(n, d)              dgamma(d) = sum dout(n, d) * xhat(n, d)
+  //     dxhat(n) = gamma(d) * dout(n, d)                         out = gamma xhat + beta
+  //     ds = -sum dxhat(n) * c(n) / s^2                          xhat = c / s, s shared by every n
+  //     dvar = ds / (2 s)                                        s = sqrt(var + eps)
+  //     dc(n) = dxhat(n) / s + (2 / N) * c(n) * dvar             c reaches xhat, and var = (1/N) sum c^2
+  //     dmean = -sum dc(n)                                       c = x - mean
+  //     dx(n, d) = dc(n) + dmean / N                             x reaches c, and mean = (1/N) sum x
+  // HINT 3: dx = zeros (N, D), dgamma = zeros (D), dbeta = zeros (D); c, dxhat, dc: N numbers each
+  //   for d < D:
+  //     s = sqrt(cache.var(d) + cache.eps)
+  //     for n < N:
+  //       dbeta(d) += dout(n, d), dgamma(d) += dout(n, d) * xhat(n, d), dxhat[n] = gamma(d) * dout(n, d)
+  //     ds = 0, then for n < N:
+  //       c[n] = x(n, d) - cache.mean(d), ds -= dxhat[n] * c[n] / (s * s)
+  //     dvar = ds / (2 * s)
+  //     dmean = 0, then for n < N:
+  //       dc[n] = dxhat[n] / s + 2 / N * c[n] * dvar, dmean -= dc[n]     (N as a double: 2 / N would be 0)
+  //     for n < N: dx(n, d) = dc[n] + dmean / N
+  //   return {dx, dgamma, dbeta}
   Tensor2 dx = xt::zeros<double>({N, D});
   Tensor1 dgamma = xt::zeros<double>({D});
   Tensor1 dbeta = xt::zeros<double>({D});
@@ -122,10 +163,21 @@ BatchNormGrads batchnorm_backward_alt(const Tensor2& dout, const BatchNormCache&
   const Tensor2& xhat = cache.xhat;
   const Tensor1& gamma = cache.gamma;
   const std::size_t N = xhat.shape(0), D = xhat.shape(1);
-  // Exercise: per column d, two sums over the examples, sum_dout = sum dout and sum_dout_xhat =
-  // sum dout * xhat; then dbeta = sum_dout, dgamma = sum_dout_xhat and
-  // dx = gamma / (N sqrt(var + eps)) * (N dout - sum_dout - xhat * sum_dout_xhat).
+  // Exercise: the dx, dgamma and dbeta of batchnorm_backward, from the simplified closed-form expression.
   // BEGIN SOLUTION batchnorm_backward_alt
+  // HINT 1: Carry the chain rule of batchnorm_backward through on paper: per column it collapses into one
+  //   expression in dout and xhat with two sums over the examples, and no intermediate arrays.
+  // HINT 2: per column d, with sums over n < N and s = sqrt(cache.var(d) + cache.eps):
+  //     dbeta(d) = sum dout(n, d)              dgamma(d) = sum dout(n, d) * xhat(n, d)
+  //     dx(n, d) = gamma(d) / (N s) * (N dout(n, d) - dbeta(d) - xhat(n, d) * dgamma(d))        dx (N, D)
+  //   -dbeta(d) is the path through the mean, -xhat(n, d) * dgamma(d) the path through the variance.
+  // HINT 3: for d < D:
+  //     sum_dout = sum over n of dout(n, d)
+  //     sum_dout_xhat = sum over n of dout(n, d) * xhat(n, d)
+  //     scale = gamma(d) / (N * sqrt(cache.var(d) + cache.eps))      (N as a double)
+  //     for n < N: dx(n, d) = scale * (N * dout(n, d) - sum_dout - xhat(n, d) * sum_dout_xhat)
+  //     dgamma(d) = sum_dout_xhat, dbeta(d) = sum_dout
+  //   return {dx, dgamma, dbeta}
   Tensor2 dx = xt::zeros<double>({N, D});
   Tensor1 dgamma = xt::zeros<double>({D});
   Tensor1 dbeta = xt::zeros<double>({D});
@@ -150,10 +202,20 @@ SpatialBatchNormForward spatial_batchnorm_forward(const Tensor4& x, const Tensor
                                                   const BatchNormParam& param, BatchNormState& state) {
   const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
   check_batchnorm_forward("spatial_batchnorm_forward", N * H * W, "N*H*W", C, "C", gamma, beta, param, state);
-  // Exercise: lay x out as rows (N*H*W, C): rows((n*H + i)*W + j, c) = x(n, c, i, j), one row per pixel
-  // of every example; call batchnorm_forward on the rows (it keeps the statistics per column, i.e. per
-  // channel); lay its output back out as (N, C, H, W). Keep its cache and x's shape.
+  // Exercise: out (N, C, H, W), x batch-normalized per channel over its N*H*W values; state; the cache.
   // BEGIN SOLUTION spatial_batchnorm_forward
+  // HINT 1: A channel is one feature, seen at every pixel. Spatial batch norm is ordinary batch norm with one
+  //   row per pixel of every example and one column per channel: lay x out that way and reuse
+  //   batchnorm_forward.
+  // HINT 2: rows (N*H*W, C):  rows((n*H + i)*W + j, c) = x(n, c, i, j)
+  //   f = batchnorm_forward(rows, gamma, beta, param, state): its statistics are per column, i.e. per channel
+  //   out(n, c, i, j) = f.out((n*H + i)*W + j, c); the cache is SpatialBatchNormCache{f.cache, {N, C, H, W}}.
+  // HINT 3: rows = zeros (N*H*W, C)
+  //   for n < N, c < C, i < H, j < W: rows((n*H + i)*W + j, c) = x(n, c, i, j)
+  //   f = batchnorm_forward(rows, gamma, beta, param, state)
+  //   out = zeros (N, C, H, W)
+  //   for n < N, c < C, i < H, j < W: out(n, c, i, j) = f.out((n*H + i)*W + j, c)
+  //   return {out, SpatialBatchNormCache{f.cache, {N, C, H, W}}}
   Tensor2 rows = xt::zeros<double>({N * H * W, C});
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t c = 0; c < C; ++c)
@@ -182,9 +244,19 @@ SpatialBatchNormGrads spatial_batchnorm_backward(const Tensor4& dout, const Spat
                                                         std::to_string(N * H * W) + ", " + std::to_string(C) +
                                                         ") for x of shape " + shape_str(cache.x_shape) + ", got " +
                                                         shape_str(cache.rows.x.shape()));
-  // Exercise: lay dout out as rows (N*H*W, C) the way the forward pass laid out x, call
-  // batchnorm_backward_alt with the cached rows, and lay dx back out as (N, C, H, W).
+  // Exercise: dx (N, C, H, W), dgamma (C) and dbeta (C), given dout (N, C, H, W).
   // BEGIN SOLUTION spatial_batchnorm_backward
+  // HINT 1: Follow the forward pass: lay dout out as rows the way x was, let a batch norm backward pass work
+  //   on them with the cached rows, and lay dx back out as (N, C, H, W).
+  // HINT 2: dout_rows (N*H*W, C):  dout_rows((n*H + i)*W + j, c) = dout(n, c, i, j)
+  //   g = batchnorm_backward_alt(dout_rows, cache.rows)          (batchnorm_backward gives the same)
+  //   dx(n, c, i, j) = g.dx((n*H + i)*W + j, c); dgamma = g.dgamma and dbeta = g.dbeta, both (C).
+  // HINT 3: dout_rows = zeros (N*H*W, C)
+  //   for n < N, c < C, i < H, j < W: dout_rows((n*H + i)*W + j, c) = dout(n, c, i, j)
+  //   g = batchnorm_backward_alt(dout_rows, cache.rows)
+  //   dx = zeros (N, C, H, W)
+  //   for n < N, c < C, i < H, j < W: dx(n, c, i, j) = g.dx((n*H + i)*W + j, c)
+  //   return {dx, g.dgamma, g.dbeta}
   Tensor2 dout_rows = xt::zeros<double>({N * H * W, C});
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t c = 0; c < C; ++c)

@@ -12,11 +12,24 @@ namespace cnn {
 ConvForward conv_forward_naive(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = conv_shape("conv_forward_naive", x, w, b, param);
   const std::size_t S = param.stride, P = param.pad;
-  // Exercise: first build xpad, x with P zeros on each side of H and W: shape (N, C, H + 2P, W + 2P)
-  // (xt::view(xpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W)) = x).
-  // Then, for every n, f, i, j:  out(n, f, i, j) = b(f) + sum over c, p, q of
-  //   w(f, c, p, q) * xpad(n, c, i * S + p, j * S + q).
+  // Exercise: out (N, F, Hout, Wout), the F filters' responses on x zero-padded by P, at stride S; the cache.
   // BEGIN SOLUTION conv_forward_naive
+  // HINT 1: Pad x with P zeros on every side of H and W. Each output value is one filter's dot product with
+  //   one window of the padded input, plus that filter's bias; output (i, j) reads the window whose top-left
+  //   corner is at (i*S, j*S).
+  // HINT 2: xpad (N, C, H + 2P, W + 2P) is x with P zeros on each side of H and W; then
+  //     out(n, f, i, j) = b(f) + sum over c < C, p < HH, q < WW of
+  //                         w(f, c, p, q) * xpad(n, c, i*S + p, j*S + q)
+  //   for n < N, f < F, i < Hout, j < Wout, where Hout = 1 + (H + 2P - HH) / S, Wout = 1 + (W + 2P - WW) / S.
+  //   The cache is ConvCache{x, w, b, param}, with the unpadded x.
+  // HINT 3: xpad = zeros (N, C, H + 2P, W + 2P), with x copied into its middle:
+  //     xt::view(xpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W)) = x
+  //   out = zeros (N, F, Hout, Wout)
+  //   for n < N, f < F, i < Hout, j < Wout:
+  //     sum = b(f)
+  //     for c < C, p < HH, q < WW: sum += w(f, c, p, q) * xpad(n, c, i*S + p, j*S + q)
+  //     out(n, f, i, j) = sum
+  //   return {out, ConvCache{x, w, b, param}}
   Tensor4 xpad = xt::zeros<double>({N, C, H + 2 * P, W + 2 * P});
   xt::view(xpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W)) = x;
 
@@ -43,13 +56,27 @@ ConvGrads conv_backward_naive(const Tensor4& dout, const ConvCache& cache) {
   check_conv_dout("conv_backward_naive", dout, shape);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
   const std::size_t S = cache.param.stride, P = cache.param.pad;
-  // Exercise: run the forward loops again; each product w(f, c, p, q) * xpad(n, c, i*S + p, j*S + q) got
-  // the upstream gradient g = dout(n, f, i, j), and sends g times its other factor to each factor:
-  //   db(f) += g
-  //   dw(f, c, p, q) += g * xpad(n, c, i*S + p, j*S + q)
-  //   dxpad(n, c, i*S + p, j*S + q) += g * w(f, c, p, q)
-  // dx is dxpad without its padding: xt::view(dxpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W)).
+  // Exercise: dx (N, C, H, W), dw (F, C, HH, WW) and db (F), given dout = dL/dout (N, F, Hout, Wout).
   // BEGIN SOLUTION conv_backward_naive
+  // HINT 1: Walk through the forward loops again. Each product w(f, c, p, q) * xpad(...) of the forward sum
+  //   sends its upstream gradient, times the other factor, to each of its two factors; the bias collects the
+  //   upstream gradient as it is. A weight or an input entry used by many products collects the sum.
+  // HINT 2: with sums over the examples and output positions n < N, i < Hout, j < Wout:
+  //     db(f) = sum of dout(n, f, i, j)                                             db (F)
+  //     dw(f, c, p, q) = sum of dout(n, f, i, j) * xpad(n, c, i*S + p, j*S + q)     dw (F, C, HH, WW)
+  //     dxpad(n, c, i*S + p, j*S + q) receives dout(n, f, i, j) * w(f, c, p, q) from every f, i, j, p, q
+  //       that reads that entry; the contributions add up                         (N, C, H + 2P, W + 2P)
+  //   dx (N, C, H, W) is dxpad without its border: rows P .. P + H - 1 and columns P .. P + W - 1.
+  // HINT 3: xpad = x padded, as in the forward pass
+  //   dxpad = zeros (N, C, H + 2P, W + 2P), dw = zeros (F, C, HH, WW), db = zeros (F)
+  //   for n < N, f < F, i < Hout, j < Wout:
+  //     g = dout(n, f, i, j)
+  //     db(f) += g
+  //     for c < C, p < HH, q < WW:
+  //       dw(f, c, p, q) += g * xpad(n, c, i*S + p, j*S + q)
+  //       dxpad(n, c, i*S + p, j*S + q) += g * w(f, c, p, q)        (add, never assign: windows overlap)
+  //   dx = xt::view(dxpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W))
+  //   return {dx, dw, db}
   Tensor4 xpad = xt::zeros<double>({N, C, H + 2 * P, W + 2 * P});
   xt::view(xpad, xt::all(), xt::all(), xt::range(P, P + H), xt::range(P, P + W)) = x;
 

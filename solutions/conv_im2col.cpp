@@ -1,9 +1,10 @@
 // The convolution layer as matrix products (see src/cnnlab/conv.hpp for the contract).
 // Same contract and cache as conv_forward_naive / conv_backward_naive. Differs only in how the sums are formed:
 // every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), and all dot products become one
-// matrix product. The exercise asks for exactly that (im2col, xt::linalg::dot, a reshape). The reference below
-// is the fast version of the same idea: it forms `cols` a chunk of examples at a time in a buffer kept between
-// calls, on both cores, and multiplies with BLAS; its helpers are in src/cnnlab/conv_fast.hpp.
+// matrix product. The exercise asks for exactly that, built on your im2col and col2im. The reference
+// (solutions/conv_im2col.cpp) is the fast version of the same idea: it forms `cols` a chunk of examples at a
+// time in a buffer kept between calls, on both cores, and multiplies with BLAS; its helpers are in
+// src/cnnlab/conv_fast.hpp.
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -21,13 +22,23 @@ namespace cnn {
 ConvForward conv_forward_im2col(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
   const ConvShape shape = conv_shape("conv_forward_im2col", x, w, b, param);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
-  // Exercise: write it with your im2col and one matrix product:
-  //   cols = im2col(x, HH, WW, param)                                   (C*HH*WW, N*Hout*Wout)
-  //   w_row = w reshaped to (F, C*HH*WW): Tensor2 w_row = xt::reshape_view(w, {F, C * HH * WW});
-  //   y = xt::linalg::dot(w_row, cols)                                  (F, N*Hout*Wout)
-  //   out(n, f, i, j) = y(f, (n * Hout + i) * Wout + j) + b(f)
-  // and return {out, ConvCache{x, w, b, param}}.
+  // Exercise: the out and cache of conv_forward_naive, computed with your im2col and one matrix product.
   // BEGIN SOLUTION conv_forward_im2col
+  // HINT 1: After im2col every column is one receptive field, and every filter unrolled into a row is what
+  //   such a column is dotted with: all the layer's dot products make one matrix product, filter rows times
+  //   cols.
+  // HINT 2: cols = im2col(x, HH, WW, param)                    (C*HH*WW, N*Hout*Wout)
+  //   w_row = w reshaped to (F, C*HH*WW)                       (row f is filter f, unrolled like a column)
+  //   y = w_row cols                                           (F, N*Hout*Wout)
+  //   out(n, f, i, j) = y(f, (n*Hout + i)*Wout + j) + b(f)     (N, F, Hout, Wout)
+  //   y's column order is (n, i, j) and out's axes are (n, f, i, j): a plain reshape of y would mix them up.
+  // HINT 3: cols = im2col(x, HH, WW, param)
+  //   w_row: Tensor2 w_row = xt::reshape_view(w, {F, C * HH * WW})
+  //   y = xt::linalg::dot(w_row, cols)
+  //   out = zeros (N, F, Hout, Wout)
+  //   for n < N, f < F, i < Hout, j < Wout: out(n, f, i, j) = y(f, (n*Hout + i)*Wout + j) + b(f)
+  //   return {out, ConvCache{x, w, b, param}}
+  //   (The reference below forms the same product with BLAS, a chunk of examples at a time, on both cores.)
   const std::size_t K = C * HH * WW, HWo = Hout * Wout;
   Tensor4 out = Tensor4::from_shape({N, F, Hout, Wout});
   // out[n] is (F, HWo): it receives out[n] = b 1ᵀ + w_row (F, K) times the (K, HWo) columns of example n.
@@ -73,13 +84,25 @@ ConvGrads conv_backward_im2col(const Tensor4& dout, const ConvCache& cache) {
   const ConvShape shape = conv_shape("conv_backward_im2col", x, w, cache.b, param);
   check_conv_dout("conv_backward_im2col", dout, shape);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
-  // Exercise: lay dout out like y in the forward pass, dy (F, N*Hout*Wout) with
-  //   dy(f, (n * Hout + i) * Wout + j) = dout(n, f, i, j); then with cols = im2col(x, HH, WW, param):
-  //   dw = dy colsᵀ (F, C*HH*WW) reshaped to (F, C, HH, WW)   (xt::linalg::dot(dy, xt::transpose(cols)))
-  //   db(f) = sum of row f of dy                             (xt::sum(dy, {1}))
-  //   dcols = w_rowᵀ dy (C*HH*WW, N*Hout*Wout), and dx = col2im(dcols, {N, C, H, W}, HH, WW, param);
-  // return {dx, dw, db}.
+  // Exercise: the dx, dw and db of conv_backward_naive, computed with im2col, matrix products and col2im.
   // BEGIN SOLUTION conv_backward_im2col
+  // HINT 1: The forward pass was y = w_row cols + b: an affine layer on the columns. The gradients of
+  //   affine_backward apply to it as matrix products, and col2im carries the columns' gradient back to x.
+  // HINT 2: dy (F, N*Hout*Wout) is dout laid out like y:  dy(f, (n*Hout + i)*Wout + j) = dout(n, f, i, j)
+  //   cols = im2col(x, HH, WW, param)                      (C*HH*WW, N*Hout*Wout)
+  //   dw = dy colsᵀ                                        (F, C*HH*WW), reshaped to (F, C, HH, WW)
+  //   db(f) = sum of row f of dy                           (F)
+  //   dcols = w_rowᵀ dy                                    (C*HH*WW, N*Hout*Wout)
+  //   dx = col2im(dcols, {N, C, H, W}, HH, WW, param)      (N, C, H, W)
+  // HINT 3: dy = zeros (F, N*Hout*Wout)
+  //   for n < N, f < F, i < Hout, j < Wout: dy(f, (n*Hout + i)*Wout + j) = dout(n, f, i, j)
+  //   cols = im2col(x, HH, WW, param)
+  //   dw = xt::linalg::dot(dy, xt::transpose(cols)), reshaped to (F, C, HH, WW)
+  //   db = xt::sum(dy, {1})
+  //   w_row = w reshaped to (F, C*HH*WW), as in the forward pass
+  //   dx = col2im(xt::linalg::dot(xt::transpose(w_row), dy), {N, C, H, W}, HH, WW, param)
+  //   return {dx, dw, db}
+  //   (The reference below does this per example with BLAS, on both cores.)
   const std::size_t K = C * HH * WW, HWo = Hout * Wout;
   Tensor4 dx = Tensor4::from_shape({N, C, H, W});
   Tensor4 dw = xt::zeros<double>({F, C, HH, WW});

@@ -19,10 +19,23 @@ DropoutForward dropout_forward(const Tensor& x, const DropoutParam& param, Rng& 
     throw value_error("dropout_forward", os.str());
   }
   const double p_drop = param.p_drop;
-  // Exercise: in train mode, draw one u = rng.uniform() per entry, in order; keep the entry when
-  // u >= p_drop, and then mask = 1 / (1 - p_drop), else mask = 0; out = mask * x. In test mode the mask is all
-  // ones (out = x) and rng is not used. Return out and the mask.
+  // Exercise: out (shape of x) and its mask: inverted dropout in train mode, the identity in test mode.
   // BEGIN SOLUTION dropout_forward
+  // HINT 1: In training, zero each unit at random with probability p_drop and scale the survivors up by
+  //   1 / (1 - p_drop), so that the expected output equals x and test time needs no rescaling. At test time
+  //   x passes through unchanged.
+  // HINT 2: train mode: for every entry i, in storage order, draw u_i = rng.uniform() (one draw per entry);
+  //     mask_i = 1 / (1 - p_drop) if u_i >= p_drop (kept), else 0 (dropped);   out_i = mask_i * x_i
+  //   test mode: mask = all ones, out = x, and rng is not touched.
+  //   mask and out have the shape of x; the cache is DropoutCache{mask}. Divide by the keep probability
+  //   1 - p_drop, do not multiply by it: then E[out_i] = x_i.
+  // HINT 3: mask = ones of the shape of x
+  //   if param.mode is train:
+  //     keep_scale = 1 / (1 - p_drop)
+  //     for each entry m of mask, in order: m = keep_scale if rng.uniform() >= p_drop, else 0
+  //   out = a copy of x
+  //   for i < x.size(): out.data()[i] = mask.data()[i] * x.data()[i]
+  //   return {out, DropoutCache{mask}}
   Tensor mask = xt::ones<double>(x.shape());
   if (param.mode == Mode::train) {
     const double keep_scale = 1.0 / (1.0 - p_drop);
@@ -36,8 +49,15 @@ DropoutForward dropout_forward(const Tensor& x, const DropoutParam& param, Rng& 
 
 DropoutGrads dropout_backward(const Tensor& dout, const DropoutCache& cache) {
   check_same_shape("dropout_backward", "dout", dout, "x", cache.mask);
-  // Exercise: dx_i = mask_i * dout_i (the same mask, scaling included, as in the forward pass).
+  // Exercise: dx (shape of x), the gradient of the loss with respect to x, given dout.
   // BEGIN SOLUTION dropout_backward
+  // HINT 1: Dropout multiplied each entry by a fixed number, its mask entry; multiplying by a constant sends
+  //   the gradient back multiplied by the same constant.
+  // HINT 2: dx_i = mask_i * dout_i for every entry i, with mask = cache.mask (0 or 1 / (1 - p_drop) in train
+  //   mode, all ones in test mode); dx, dout and the mask share one shape.
+  // HINT 3: dx = a copy of dout
+  //   for i < dout.size(): dx.data()[i] = cache.mask.data()[i] * dout.data()[i]
+  //   return {dx}
   Tensor dx = dout;
   for (std::size_t i = 0; i < dout.size(); ++i) dx.data()[i] = cache.mask.data()[i] * dout.data()[i];
   return {std::move(dx)};

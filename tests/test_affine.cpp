@@ -9,7 +9,7 @@ using namespace cnn;
 using testing::from_values;
 using testing::linspace;
 
-TEST_CASE("affine_forward matches NumPy on the course's linspace example", "[affine][known]") {
+TEST_CASE("affine_forward matches NumPy on the course's linspace example", "[affine][known][fn:affine_forward]") {
   // Inputs as in tests/reference/first_layers.py; the expected values come from NumPy there. They also equal
   // the values published with the course's assignment: [[1.49834967, 1.70660132, 1.91485297], ...].
   const Tensor x = linspace(-0.1, 0.5, {2, 4, 5, 6});
@@ -19,7 +19,7 @@ TEST_CASE("affine_forward matches NumPy on the course's linspace example", "[aff
   REQUIRE_CLOSE(compare("out", out, from_values<Tensor2>(ref::affine_out, {2, 3})));
 }
 
-TEST_CASE("affine_backward matches NumPy on the linspace example", "[affine][known]") {
+TEST_CASE("affine_backward matches NumPy on the linspace example", "[affine][known][fn:affine_backward]") {
   const Tensor x = linspace(-0.1, 0.5, {2, 4, 5, 6});
   const Tensor2 w = linspace<Tensor2>(-0.2, 0.3, {120, 3});
   const Tensor1 b = linspace<Tensor1>(-0.3, 0.1, {3});
@@ -31,7 +31,7 @@ TEST_CASE("affine_backward matches NumPy on the linspace example", "[affine][kno
   REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::affine_db, {3})));
 }
 
-TEST_CASE("affine_forward by hand: one example, two features, two outputs", "[affine][known]") {
+TEST_CASE("affine_forward by hand: one example, two features, two outputs", "[affine][known][fn:affine_forward]") {
   // y = b + x w with x = [1, 2], w = [[3, 4], [5, 6]], b = [0.5, -0.5]:
   // y0 = 0.5 + 1*3 + 2*5 = 13.5, y1 = -0.5 + 1*4 + 2*6 = 15.5
   Tensor x = {{1.0, 2.0}};
@@ -41,7 +41,7 @@ TEST_CASE("affine_forward by hand: one example, two features, two outputs", "[af
   REQUIRE_CLOSE(compare("out", out, Tensor2{{13.5, 15.5}}));
 }
 
-TEST_CASE("affine_backward matches numerical gradients for x, w and b", "[affine][gradcheck]") {
+TEST_CASE("affine_backward matches numerical gradients for x, w and b", "[affine][gradcheck][fn:affine_backward]") {
   Rng rng(231);
   Tensor x = randn({10, 2, 3}, rng);
   Tensor2 w = randn<Tensor2>({6, 5}, rng);
@@ -56,7 +56,7 @@ TEST_CASE("affine_backward matches numerical gradients for x, w and b", "[affine
   REQUIRE_GRADIENT_OK(check_gradient("db of affine_backward", y, b, dout, db));
 }
 
-TEST_CASE("affine_forward refuses mismatched shapes with the sizes in the message", "[affine][errors]") {
+TEST_CASE("affine_forward refuses mismatched shapes with the sizes in the message", "[affine][errors][fn:affine_forward]") {
   const Tensor x = xt::zeros<double>({2, 4, 5, 6});  // D = 120
   const Tensor2 w = xt::zeros<double>({100, 3});
   const Tensor1 b = xt::zeros<double>({3});
@@ -70,7 +70,7 @@ TEST_CASE("affine_forward refuses mismatched shapes with the sizes in the messag
   REQUIRE_THROWS_AS(affine_forward(x1, w120, b), shape_error);
 }
 
-TEST_CASE("affine_backward refuses an upstream gradient of the wrong shape", "[affine][errors]") {
+TEST_CASE("affine_backward refuses an upstream gradient of the wrong shape", "[affine][errors][fn:affine_backward]") {
   const Tensor x = xt::zeros<double>({2, 3});
   const Tensor2 w = xt::zeros<double>({3, 4});
   const Tensor1 b = xt::zeros<double>({4});

@@ -10,7 +10,7 @@ using namespace cnn;
 using testing::from_values;
 using testing::linspace;
 
-TEST_CASE("affine_forward_blas and affine_backward_blas match NumPy on the linspace example", "[affine_blas][known]") {
+TEST_CASE("affine_forward_blas and affine_backward_blas match NumPy on the linspace example", "[affine_blas][known][fn:affine_forward_blas][fn:affine_backward_blas]") {
   const Tensor x = linspace(-0.1, 0.5, {2, 4, 5, 6});
   const Tensor2 w = linspace<Tensor2>(-0.2, 0.3, {120, 3});
   const Tensor1 b = linspace<Tensor1>(-0.3, 0.1, {3});
@@ -22,7 +22,7 @@ TEST_CASE("affine_forward_blas and affine_backward_blas match NumPy on the linsp
   REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::affine_db, {3})));
 }
 
-TEST_CASE("affine BLAS and naive versions agree on random shapes", "[affine_blas][naive]") {
+TEST_CASE("affine BLAS and naive versions agree on random shapes", "[affine_blas][naive][fn:affine_forward_blas][fn:affine_backward_blas]") {
   Rng rng(99);
   for (int trial = 0; trial < 20; ++trial) {
     const std::size_t N = 1 + rng.index(9), d1 = 1 + rng.index(5), d2 = 1 + rng.index(5), M = 1 + rng.index(9);
@@ -41,7 +41,7 @@ TEST_CASE("affine BLAS and naive versions agree on random shapes", "[affine_blas
   }
 }
 
-TEST_CASE("affine_backward_blas matches numerical gradients for x, w and b", "[affine_blas][gradcheck]") {
+TEST_CASE("affine_backward_blas matches numerical gradients for x, w and b", "[affine_blas][gradcheck][fn:affine_backward_blas]") {
   Rng rng(17);
   Tensor x = randn({6, 4}, rng);
   Tensor2 w = randn<Tensor2>({4, 3}, rng);
@@ -54,7 +54,7 @@ TEST_CASE("affine_backward_blas matches numerical gradients for x, w and b", "[a
   REQUIRE_GRADIENT_OK(check_gradient("db", y, b, dout, db));
 }
 
-TEST_CASE("affine_forward_blas refuses mismatched shapes", "[affine_blas][errors]") {
+TEST_CASE("affine_forward_blas refuses mismatched shapes", "[affine_blas][errors][fn:affine_forward_blas]") {
   const Tensor x = xt::zeros<double>({2, 5});
   REQUIRE_THROWS_MATCHES(affine_forward_blas(x, Tensor2(xt::zeros<double>({4, 3})), Tensor1(xt::zeros<double>({3}))),
                          shape_error,

@@ -56,7 +56,7 @@ struct TorchExample {
 
 // --- known answers ----------------------------------------------------------------------------------------
 
-TEST_CASE("batchnorm_forward and both backward passes match PyTorch in train mode", "[batchnorm][known]") {
+TEST_CASE("batchnorm_forward and both backward passes match PyTorch in train mode", "[batchnorm][known][fn:batchnorm_forward][fn:batchnorm_backward][fn:batchnorm_backward_alt]") {
   TorchExample ex;
   const auto [out, cache] = batchnorm_forward(ex.x, ex.gamma, ex.beta, ex.param, ex.state);
   REQUIRE_CLOSE(compare("out", out, from_values<Tensor2>(ref::bn_out, {4, 5})));
@@ -70,7 +70,7 @@ TEST_CASE("batchnorm_forward and both backward passes match PyTorch in train mod
 }
 
 TEST_CASE("batchnorm_forward updates the running statistics like PyTorch, up to its unbiased variance",
-          "[batchnorm][known]") {
+          "[batchnorm][known][fn:batchnorm_forward]") {
   // PyTorch got momentum 1 - 0.75 = 0.25 (its convention) and gives the same running mean. Its running variance
   // took the unbiased batch variance v N / (N - 1): r_torch = m r0 + (1 - m) v N / (N - 1). cnnlab takes the
   // biased v, so expect r = m r0 + (r_torch - m r0) (N - 1) / N.
@@ -85,7 +85,7 @@ TEST_CASE("batchnorm_forward updates the running statistics like PyTorch, up to 
 }
 
 TEST_CASE("batchnorm_forward in test mode matches PyTorch and leaves the running statistics alone",
-          "[batchnorm][known]") {
+          "[batchnorm][known][fn:batchnorm_forward]") {
   TorchExample ex;
   ex.param.mode = Mode::test;
   const BatchNormState before = ex.state;
@@ -95,7 +95,7 @@ TEST_CASE("batchnorm_forward in test mode matches PyTorch and leaves the running
   REQUIRE_CLOSE(compare("running_var", ex.state.running_var, before.running_var, {0.0, 0.0}));
 }
 
-TEST_CASE("batchnorm_forward by hand: two examples, two features, and one momentum step", "[batchnorm][known]") {
+TEST_CASE("batchnorm_forward by hand: two examples, two features, and one momentum step", "[batchnorm][known][fn:batchnorm_forward]") {
   // Column 0 = [1, 3]: mean 2, biased variance 1, so xhat = -+1 / sqrt(1 + eps); y = 2 xhat + 0.5.
   // Column 1 = [10, 30]: mean 20, variance 100, xhat = -+10 / sqrt(100 + eps); y = xhat.
   // Running statistics from (0, 0) and (1, 1) with m = 0.9: mean 0.1 * (2, 20) = (0.2, 2);
@@ -114,7 +114,7 @@ TEST_CASE("batchnorm_forward by hand: two examples, two features, and one moment
 // --- gradient checks --------------------------------------------------------------------------------------
 
 TEST_CASE("batchnorm_backward (the graph) matches numerical gradients for x, gamma and beta",
-          "[batchnorm][gradcheck]") {
+          "[batchnorm][gradcheck][fn:batchnorm_backward]") {
   Rng rng(1);
   Tensor2 x = gaussian_batch(6, Tensor1{0.5, -1.0, 2.0, 0.0}, Tensor1{1.0, 3.0, 0.5, 2.0}, rng);
   Tensor1 gamma = randn<Tensor1>({4}, rng, 0.5) + 1.0;
@@ -138,7 +138,7 @@ TEST_CASE("batchnorm_backward (the graph) matches numerical gradients for x, gam
 }
 
 TEST_CASE("batchnorm_backward_alt (closed form) matches numerical gradients for x, gamma and beta",
-          "[batchnorm][gradcheck]") {
+          "[batchnorm][gradcheck][fn:batchnorm_backward_alt]") {
   Rng rng(2);
   Tensor2 x = gaussian_batch(5, Tensor1{-0.5, 4.0, 1.0}, Tensor1{2.0, 0.3, 1.0}, rng);
   Tensor1 gamma = randn<Tensor1>({3}, rng, 0.5) + 1.0;
@@ -158,7 +158,7 @@ TEST_CASE("batchnorm_backward_alt (closed form) matches numerical gradients for 
   REQUIRE_GRADIENT_OK(check_gradient("dbeta of batchnorm_backward_alt", y, beta, dout, dbeta));
 }
 
-TEST_CASE("batchnorm_backward and batchnorm_backward_alt agree on a larger minibatch", "[batchnorm][alt]") {
+TEST_CASE("batchnorm_backward and batchnorm_backward_alt agree on a larger minibatch", "[batchnorm][alt][fn:batchnorm_backward_alt]") {
   Rng rng(3);
   const Tensor2 x = randn<Tensor2>({64, 10}, rng, 3.0) + 1.0;
   const Tensor1 gamma = randn<Tensor1>({10}, rng);
@@ -175,7 +175,7 @@ TEST_CASE("batchnorm_backward and batchnorm_backward_alt agree on a larger minib
 }
 
 TEST_CASE("an all-ones dout lets a batchnorm backward that forgets the variance path pass, and a random dout does not",
-          "[batchnorm][gradcheck]") {
+          "[batchnorm][gradcheck][fn:batchnorm_backward]") {
   // A common bug: treat the variance as a constant, keeping only the paths through xhat = c / s and the mean:
   //   dx = gamma / s * (dout - mean over n of dout).
   // With dout = 1 the missing term, -gamma / (N s) * xhat * sum(dout * xhat), is a multiple of sum(xhat) = 0, and
@@ -226,7 +226,7 @@ TEST_CASE("an all-ones dout lets a batchnorm backward that forgets the variance 
 // --- statistics of the output ---------------------------------------------------------------------------
 
 TEST_CASE("batchnorm_forward in train mode gives every feature mean 0 and std 1, then applies gamma and beta",
-          "[batchnorm][statistics]") {
+          "[batchnorm][statistics][fn:batchnorm_forward]") {
   Rng rng(5);
   const Tensor1 mu = {5.0, -3.0, 0.0, 12.0}, sigma = {2.0, 0.5, 10.0, 4.0};
   const Tensor2 x = gaussian_batch(200, mu, sigma, rng);
@@ -257,7 +257,7 @@ TEST_CASE("batchnorm_forward in train mode gives every feature mean 0 and std 1,
 }
 
 TEST_CASE("after many train-mode passes the running statistics reach the data's, and test mode uses them",
-          "[batchnorm][statistics]") {
+          "[batchnorm][statistics][fn:batchnorm_forward]") {
   // Batches of N = 100 drawn from fixed normal distributions; momentum 0.99, 2000 passes (0.99^2000 ~ 2e-9 of
   // the initial values remains). In the stationary regime the running mean fluctuates with standard deviation
   // sqrt((1 - m) / (1 + m)) sigma / sqrt(N) ~ 0.0071 sigma and the running variance (of normal data) with
@@ -302,7 +302,7 @@ TEST_CASE("after many train-mode passes the running statistics reach the data's,
 
 // --- spatial batch normalization --------------------------------------------------------------------------
 
-TEST_CASE("spatial_batchnorm_forward and spatial_batchnorm_backward match PyTorch", "[batchnorm][spatial][known]") {
+TEST_CASE("spatial_batchnorm_forward and spatial_batchnorm_backward match PyTorch", "[batchnorm][spatial][known][fn:spatial_batchnorm_forward][fn:spatial_batchnorm_backward]") {
   const Tensor4 x = from_values<Tensor4>(ref::sbn_x, {2, 3, 2, 3});
   const Tensor1 gamma = from_values<Tensor1>(ref::sbn_gamma, {3});
   const Tensor1 beta = from_values<Tensor1>(ref::sbn_beta, {3});
@@ -323,7 +323,7 @@ TEST_CASE("spatial_batchnorm_forward and spatial_batchnorm_backward match PyTorc
 }
 
 TEST_CASE("spatial_batchnorm_forward in train mode gives every channel mean 0 and std 1 over N, H and W",
-          "[batchnorm][spatial][statistics]") {
+          "[batchnorm][spatial][statistics][fn:spatial_batchnorm_forward]") {
   Rng rng(7);
   Tensor4 x = randn<Tensor4>({4, 3, 5, 5}, rng);
   const double shift[] = {4.0, -1.0, 0.0}, scale[] = {3.0, 0.2, 7.0};
@@ -357,7 +357,7 @@ TEST_CASE("spatial_batchnorm_forward in train mode gives every channel mean 0 an
   }
 }
 
-TEST_CASE("spatial_batchnorm with H = W = 1 is batchnorm on (N, C)", "[batchnorm][spatial]") {
+TEST_CASE("spatial_batchnorm with H = W = 1 is batchnorm on (N, C)", "[batchnorm][spatial][fn:spatial_batchnorm_forward]") {
   Rng rng(8);
   const Tensor4 x = randn<Tensor4>({6, 4, 1, 1}, rng);
   const Tensor1 gamma = randn<Tensor1>({4}, rng), beta = randn<Tensor1>({4}, rng);
@@ -369,7 +369,7 @@ TEST_CASE("spatial_batchnorm with H = W = 1 is batchnorm on (N, C)", "[batchnorm
 }
 
 TEST_CASE("spatial_batchnorm_backward matches numerical gradients for x, gamma and beta",
-          "[batchnorm][spatial][gradcheck]") {
+          "[batchnorm][spatial][gradcheck][fn:spatial_batchnorm_backward]") {
   Rng rng(9);
   Tensor4 x = randn<Tensor4>({2, 3, 3, 4}, rng, 2.0) + 0.5;
   Tensor1 gamma = randn<Tensor1>({3}, rng, 0.5) + 1.0;
@@ -390,7 +390,7 @@ TEST_CASE("spatial_batchnorm_backward matches numerical gradients for x, gamma a
 
 // --- bad input ------------------------------------------------------------------------------------------------
 
-TEST_CASE("batchnorm_forward refuses mismatched gamma, beta and running statistics", "[batchnorm][errors]") {
+TEST_CASE("batchnorm_forward refuses mismatched gamma, beta and running statistics", "[batchnorm][errors][fn:batchnorm_forward]") {
   const Tensor2 x = xt::ones<double>({4, 5});
   const Tensor1 g5 = xt::ones<double>({5}), g4 = xt::ones<double>({4});
   BatchNormState state = batchnorm_state(5);
@@ -406,7 +406,7 @@ TEST_CASE("batchnorm_forward refuses mismatched gamma, beta and running statisti
 }
 
 TEST_CASE("batchnorm_forward refuses eps <= 0, a momentum outside 0..1 and a negative running variance",
-          "[batchnorm][errors]") {
+          "[batchnorm][errors][fn:batchnorm_forward]") {
   const Tensor2 x = {{1.0, 2.0}, {3.0, 5.0}};
   const Tensor1 g = xt::ones<double>({2});
   BatchNormState state = batchnorm_state(2);
@@ -424,7 +424,7 @@ TEST_CASE("batchnorm_forward refuses eps <= 0, a momentum outside 0..1 and a neg
                          Message("batchnorm_forward: state.running_var[1] = -0.5 is not a variance: expected >= 0"));
 }
 
-TEST_CASE("batchnorm_forward refuses one example in train mode and an empty minibatch", "[batchnorm][errors]") {
+TEST_CASE("batchnorm_forward refuses one example in train mode and an empty minibatch", "[batchnorm][errors][fn:batchnorm_forward]") {
   const Tensor1 g = xt::ones<double>({3});
   BatchNormState state = batchnorm_state(3);
   const Tensor2 one = xt::ones<double>({1, 3});
@@ -438,7 +438,7 @@ TEST_CASE("batchnorm_forward refuses one example in train mode and an empty mini
 }
 
 TEST_CASE("both batchnorm backward passes refuse a dout of the wrong shape and a test-mode cache",
-          "[batchnorm][errors]") {
+          "[batchnorm][errors][fn:batchnorm_backward][fn:batchnorm_backward_alt]") {
   const Tensor2 x = {{1.0, 2.0, 0.0}, {3.0, 5.0, 1.0}};
   const Tensor1 g = xt::ones<double>({3});
   BatchNormState state = batchnorm_state(3);
@@ -455,7 +455,7 @@ TEST_CASE("both batchnorm backward passes refuse a dout of the wrong shape and a
 }
 
 TEST_CASE("spatial batchnorm refuses mismatched gamma, one value per channel, and a dout of the wrong shape",
-          "[batchnorm][spatial][errors]") {
+          "[batchnorm][spatial][errors][fn:spatial_batchnorm_forward][fn:spatial_batchnorm_backward]") {
   const Tensor4 x = xt::ones<double>({2, 3, 2, 2});
   const Tensor1 g3 = xt::ones<double>({3}), g2 = xt::ones<double>({2});
   BatchNormState state = batchnorm_state(3);

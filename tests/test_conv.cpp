@@ -226,54 +226,54 @@ void check_bad_dout(const ConvImpl& impl) {
 
 }  // namespace
 
-TEST_CASE("conv_forward_naive reproduces the course's published numbers and PyTorch", "[conv][naive][known]") {
+TEST_CASE("conv_forward_naive reproduces the course's published numbers and PyTorch", "[conv][naive][known][fn:conv_forward_naive]") {
   check_course_forward(naive);
 }
 
-TEST_CASE("conv_forward_im2col reproduces the course's published numbers and PyTorch", "[conv][im2col][known]") {
+TEST_CASE("conv_forward_im2col reproduces the course's published numbers and PyTorch", "[conv][im2col][known][fn:conv_forward_im2col]") {
   check_course_forward(im2col_impl);
 }
 
-TEST_CASE("conv_backward_naive matches PyTorch's autograd on the course's example", "[conv][naive][known]") {
+TEST_CASE("conv_backward_naive matches PyTorch's autograd on the course's example", "[conv][naive][known][fn:conv_backward_naive]") {
   check_course_backward(naive);
 }
 
-TEST_CASE("conv_backward_im2col matches PyTorch's autograd on the course's example", "[conv][im2col][known]") {
+TEST_CASE("conv_backward_im2col matches PyTorch's autograd on the course's example", "[conv][im2col][known][fn:conv_backward_im2col]") {
   check_course_backward(im2col_impl);
 }
 
 TEST_CASE("naive conv matches PyTorch on stride 2, padding, non-square, 1x1 and single-channel shapes",
-          "[conv][naive][known][torch]") {
+          "[conv][naive][known][torch][fn:conv_forward_naive][fn:conv_backward_naive]") {
   check_torch_cases(naive);
 }
 
 TEST_CASE("im2col conv matches PyTorch on stride 2, padding, non-square, 1x1 and single-channel shapes",
-          "[conv][im2col][known][torch]") {
+          "[conv][im2col][known][torch][fn:conv_forward_im2col][fn:conv_backward_im2col]") {
   check_torch_cases(im2col_impl);
 }
 
 TEST_CASE("conv_forward_naive finds a vertical edge with Sobel filters, as worked out by hand",
-          "[conv][naive][known]") {
+          "[conv][naive][known][fn:conv_forward_naive]") {
   check_sobel(naive);
 }
 
 TEST_CASE("conv_forward_im2col finds a vertical edge with Sobel filters, as worked out by hand",
-          "[conv][im2col][known]") {
+          "[conv][im2col][known][fn:conv_forward_im2col]") {
   check_sobel(im2col_impl);
 }
 
-TEST_CASE("conv_backward_naive matches numerical gradients for x, w and b", "[conv][naive][gradcheck]") {
+TEST_CASE("conv_backward_naive matches numerical gradients for x, w and b", "[conv][naive][gradcheck][fn:conv_backward_naive]") {
   check_gradients(naive, {2, 3, 5, 5}, {3, 3, 3, 3}, {.stride = 2, .pad = 1}, 231);
   check_gradients(naive, {1, 2, 6, 4}, {2, 2, 2, 3}, {.stride = 1, .pad = 1}, 7);
 }
 
-TEST_CASE("conv_backward_im2col matches numerical gradients for x, w and b", "[conv][im2col][gradcheck]") {
+TEST_CASE("conv_backward_im2col matches numerical gradients for x, w and b", "[conv][im2col][gradcheck][fn:conv_backward_im2col]") {
   check_gradients(im2col_impl, {2, 3, 5, 5}, {3, 3, 3, 3}, {.stride = 2, .pad = 1}, 231);
   check_gradients(im2col_impl, {1, 2, 6, 4}, {2, 2, 2, 3}, {.stride = 1, .pad = 1}, 7);
 }
 
 TEST_CASE("naive and im2col conv agree to 1e-10 on 50 random shapes, forward and backward",
-          "[conv][im2col][naive][property]") {
+          "[conv][im2col][naive][property][fn:conv_forward_im2col][fn:conv_backward_im2col]") {
   check_naive_against_im2col(random_configs(50, 2016), 1);
 }
 
@@ -313,19 +313,19 @@ TEST_CASE("im2col conv gives the same answer however the reference splits its wo
 }
 
 TEST_CASE("conv_forward_naive refuses non-tiling strides, channel mismatches and wrong bias lengths",
-          "[conv][naive][errors]") {
+          "[conv][naive][errors][fn:conv_forward_naive]") {
   check_bad_input(naive);
 }
 
 TEST_CASE("conv_forward_im2col refuses non-tiling strides, channel mismatches and wrong bias lengths",
-          "[conv][im2col][errors]") {
+          "[conv][im2col][errors][fn:conv_forward_im2col]") {
   check_bad_input(im2col_impl);
 }
 
-TEST_CASE("conv_backward_naive refuses an upstream gradient of the wrong shape", "[conv][naive][errors]") {
+TEST_CASE("conv_backward_naive refuses an upstream gradient of the wrong shape", "[conv][naive][errors][fn:conv_backward_naive]") {
   check_bad_dout(naive);
 }
 
-TEST_CASE("conv_backward_im2col refuses an upstream gradient of the wrong shape", "[conv][im2col][errors]") {
+TEST_CASE("conv_backward_im2col refuses an upstream gradient of the wrong shape", "[conv][im2col][errors][fn:conv_backward_im2col]") {
   check_bad_dout(im2col_impl);
 }

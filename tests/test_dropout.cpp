@@ -25,7 +25,7 @@ double fraction_nonzero(const Tensor& t) {
 }  // namespace
 
 TEST_CASE("dropout_forward keeps a fraction 1 - p_drop of the units, within 5 standard errors",
-          "[dropout][statistics]") {
+          "[dropout][statistics][fn:dropout_forward]") {
   // With M = 10^6 independent units, the kept fraction has standard error sqrt(p (1 - p) / M) <= 5e-4.
   const Tensor x = xt::ones<double>({1000, 1000});
   Rng rng(11);
@@ -37,7 +37,7 @@ TEST_CASE("dropout_forward keeps a fraction 1 - p_drop of the units, within 5 st
   }
 }
 
-TEST_CASE("dropout_forward preserves the mean through the inverted scaling 1 / (1 - p_drop)", "[dropout][statistics]") {
+TEST_CASE("dropout_forward preserves the mean through the inverted scaling 1 / (1 - p_drop)", "[dropout][statistics][fn:dropout_forward]") {
   // out_i = x_i m_i with m_i = 1 / (1 - p) (probability 1 - p) or 0: E[m] = 1 and Var[m] = p / (1 - p). For a
   // constant x = 3, the mean of the output over M units has standard error 3 sqrt(p / (1 - p) / M).
   const Tensor x = 3.0 * xt::ones<double>({1000, 1000});
@@ -52,7 +52,7 @@ TEST_CASE("dropout_forward preserves the mean through the inverted scaling 1 / (
 }
 
 TEST_CASE("dropout: p_drop is the probability of dropping, and kept units are scaled by 1 / (1 - p_drop)",
-          "[dropout][known]") {
+          "[dropout][known][fn:dropout_forward]") {
   // The keep-vs-drop confusion would show here: p_drop = 0.2 keeps about 80% of the units and scales them by
   // 1.25 (a keep probability of 0.2 would keep 20% and scale by 5).
   Rng rng(13);
@@ -65,7 +65,7 @@ TEST_CASE("dropout: p_drop is the probability of dropping, and kept units are sc
   REQUIRE_CLOSE(compare("p_drop = 0", same, x, {0.0, 0.0}));
 }
 
-TEST_CASE("dropout_forward draws one uniform per entry in order: kept where u >= p_drop", "[dropout][known]") {
+TEST_CASE("dropout_forward draws one uniform per entry in order: kept where u >= p_drop", "[dropout][known][fn:dropout_forward]") {
   // The documented mask, rebuilt from the same seed by hand.
   Rng rng(14), again(14);
   const Tensor x = {{1.0, -2.0, 3.0}, {4.0, -5.0, 6.0}};
@@ -76,7 +76,7 @@ TEST_CASE("dropout_forward draws one uniform per entry in order: kept where u >=
 }
 
 TEST_CASE("dropout in test mode is the identity, forward and backward, and does not touch the generator",
-          "[dropout][test-mode]") {
+          "[dropout][test-mode][fn:dropout_forward][fn:dropout_backward]") {
   Rng rng(15), untouched(15);
   const Tensor x = randn({4, 3, 2}, rng);
   Rng used(99), fresh(99);
@@ -87,7 +87,7 @@ TEST_CASE("dropout in test mode is the identity, forward and backward, and does 
   REQUIRE(used.uniform() == fresh.uniform());
 }
 
-TEST_CASE("dropout masks are identical for identical seeds and differ for different seeds", "[dropout][seed]") {
+TEST_CASE("dropout masks are identical for identical seeds and differ for different seeds", "[dropout][seed][fn:dropout_forward]") {
   const Tensor x = xt::ones<double>({50, 40});
   Rng a(2016), b(2016), c(2017);
   const Tensor ma = dropout_forward(x, {0.5, Mode::train}, a).cache.mask;
@@ -100,7 +100,7 @@ TEST_CASE("dropout masks are identical for identical seeds and differ for differ
   REQUIRE_FALSE(compare("next call", ma, ma2, {0.0, 0.0}).passed());
 }
 
-TEST_CASE("dropout_backward matches the numerical gradient with a fixed mask", "[dropout][gradcheck]") {
+TEST_CASE("dropout_backward matches the numerical gradient with a fixed mask", "[dropout][gradcheck][fn:dropout_backward]") {
   Rng rng(16);
   Tensor x = randn({3, 4, 5}, rng);
   const Tensor dout = randn({3, 4, 5}, rng);
@@ -118,7 +118,7 @@ TEST_CASE("dropout_backward matches the numerical gradient with a fixed mask", "
   for (std::size_t i = 0; i < x.size(); ++i) REQUIRE((cache.mask.data()[i] == 0.0) == (dx.data()[i] == 0.0));
 }
 
-TEST_CASE("dropout refuses a p_drop outside 0 <= p_drop < 1, a scalar, and a dout of the wrong shape", "[dropout][errors]") {
+TEST_CASE("dropout refuses a p_drop outside 0 <= p_drop < 1, a scalar, and a dout of the wrong shape", "[dropout][errors][fn:dropout_forward][fn:dropout_backward]") {
   Rng rng(18);
   const Tensor x = xt::ones<double>({2, 3});
   REQUIRE_THROWS_MATCHES(dropout_forward(x, {1.0, Mode::train}, rng), value_error,

@@ -57,7 +57,7 @@ const std::vector<Case> cases = {
 
 }  // namespace
 
-TEST_CASE("im2col by hand: a 2x2 filter on a 3x3 image gives four columns of four", "[im2col][known]") {
+TEST_CASE("im2col by hand: a 2x2 filter on a 3x3 image gives four columns of four", "[im2col][known][fn:im2col]") {
   const Tensor2 cols = im2col(one_to_nine(), 2, 2, {.stride = 1, .pad = 0});
   // Column k is the receptive field of output (i, j), k = i * 2 + j; row r = p * 2 + q is filter offset (p, q).
   //   field (0, 0): 1 2 / 4 5,  (0, 1): 2 3 / 5 6,  (1, 0): 4 5 / 7 8,  (1, 1): 5 6 / 8 9
@@ -69,7 +69,7 @@ TEST_CASE("im2col by hand: a 2x2 filter on a 3x3 image gives four columns of fou
 }
 
 TEST_CASE("im2col by hand: a 3x3 filter at stride 2 with padding 1 sees zeros at the borders",
-          "[im2col][known]") {
+          "[im2col][known][fn:im2col]") {
   const Tensor2 cols = im2col(one_to_nine(), 3, 3, {.stride = 2, .pad = 1});
   REQUIRE(cols.shape(0) == 9);  // (3 + 2 - 3) / 2 + 1 = 2 outputs per side: four fields of 3x3
   REQUIRE(cols.shape(1) == 4);
@@ -83,7 +83,7 @@ TEST_CASE("im2col by hand: a 3x3 filter at stride 2 with padding 1 sees zeros at
   REQUIRE_CLOSE(compare("cols", cols, Tensor2(xt::transpose(fields))));
 }
 
-TEST_CASE("im2col by hand: channels go down the rows, examples along the columns", "[im2col][known]") {
+TEST_CASE("im2col by hand: channels go down the rows, examples along the columns", "[im2col][known][fn:im2col]") {
   // x (2, 2, 1, 2) = 1 .. 8; with 1x1 filters each column is one pixel's channels: cols(c, n*2 + j) = x(n, c, 0, j)
   Tensor4 x = Tensor4::from_shape({2, 2, 1, 2});
   for (std::size_t k = 0; k < 8; ++k) x.data()[k] = static_cast<double>(k + 1);
@@ -92,7 +92,7 @@ TEST_CASE("im2col by hand: channels go down the rows, examples along the columns
   REQUIRE_CLOSE(compare("cols", im2col(x, 1, 1, {}), expected));
 }
 
-TEST_CASE("col2im by hand: all-ones columns count how many fields cover each pixel", "[im2col][known]") {
+TEST_CASE("col2im by hand: all-ones columns count how many fields cover each pixel", "[im2col][known][fn:col2im]") {
   const Tensor2 ones = xt::ones<double>({4, 4});  // 2x2 filter on a 3x3 image, stride 1: four fields
   const Tensor4 counts = col2im(ones, {1, 1, 3, 3}, 2, 2, {.stride = 1, .pad = 0});
   // corners lie in one field, edge midpoints in two, the centre in all four
@@ -100,7 +100,7 @@ TEST_CASE("col2im by hand: all-ones columns count how many fields cover each pix
   REQUIRE_CLOSE(compare("counts", xt::eval(xt::view(counts, 0, 0)), expected));
 }
 
-TEST_CASE("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>", "[im2col][adjoint]") {
+TEST_CASE("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>", "[im2col][adjoint][fn:im2col][fn:col2im]") {
   Rng rng(42);
   for (const Case& c : cases) {
     INFO("x " << shape_str(c.x_shape) << ", filter " << c.HH << "x" << c.WW << ", stride " << c.param.stride
@@ -151,7 +151,7 @@ TEST_CASE("the fast chunked im2col and col2im agree with im2col and col2im", "[i
 }
 
 TEST_CASE("im2col refuses a filter that does not tile the input, and col2im columns of the wrong shape",
-          "[im2col][errors]") {
+          "[im2col][errors][fn:im2col][fn:col2im]") {
   const Tensor4 x = xt::zeros<double>({1, 1, 7, 7});
   REQUIRE_THROWS_MATCHES(im2col(x, 3, 3, {.stride = 3, .pad = 0}), shape_error,
                          Message("im2col: (H - F + 2P) = 4 is not divisible by stride S = 3 (H = 7, F = 3, P = 0)"));

@@ -14,7 +14,7 @@ using Catch::Matchers::Message;
 using testing::from_values;
 
 TEST_CASE("lrn_forward and lrn_backward match PyTorch with AlexNet's k = 2, n = 5, alpha = 1e-4, beta = 0.75",
-          "[lrn][known]") {
+          "[lrn][known][fn:lrn_forward][fn:lrn_backward]") {
   // tests/reference/norm_torch.py passed alpha * n to torch.nn.functional.local_response_norm, which divides it
   // by n. 7 channels, so the windows at both ends are cut.
   const Tensor4 x = from_values<Tensor4>(ref::lrn_x, {2, 7, 2, 2});
@@ -30,7 +30,7 @@ TEST_CASE("lrn_forward and lrn_backward match PyTorch with AlexNet's k = 2, n = 
 }
 
 TEST_CASE("lrn_forward and lrn_backward match PyTorch where the sum of squares dominates (k = 1, n = 3, alpha = 0.5)",
-          "[lrn][known]") {
+          "[lrn][known][fn:lrn_forward][fn:lrn_backward]") {
   const Tensor4 x = from_values<Tensor4>(ref::lrn_x, {2, 7, 2, 2});
   const Tensor4 dout = from_values<Tensor4>(ref::lrn_dout, {2, 7, 2, 2});
   const LrnParam strong{.size = 3, .k = 1.0, .alpha = 0.5, .beta = 0.6};
@@ -39,7 +39,7 @@ TEST_CASE("lrn_forward and lrn_backward match PyTorch where the sum of squares d
   REQUIRE_CLOSE(compare("dx", lrn_backward(dout, cache).dx, from_values<Tensor4>(ref::lrn_strong_dx, {2, 7, 2, 2})));
 }
 
-TEST_CASE("lrn_forward by hand: three channels at one pixel, alpha not divided by n", "[lrn][known]") {
+TEST_CASE("lrn_forward by hand: three channels at one pixel, alpha not divided by n", "[lrn][known][fn:lrn_forward]") {
   // x = (1, 2, 3), n = 3, k = 1, alpha = 1, beta = 1:
   // s0 = 1 + 1 + 4 = 6 (window cut at the first channel), s1 = 1 + 1 + 4 + 9 = 15, s2 = 1 + 4 + 9 = 14;
   // y = (1/6, 2/15, 3/14). With PyTorch's alpha / n it would be s1 = 1 + 14/3.
@@ -56,7 +56,7 @@ TEST_CASE("lrn_forward by hand: three channels at one pixel, alpha not divided b
   REQUIRE_CLOSE(compare("scale", cache.scale, Tensor4{{{{6.0}}, {{15.0}}, {{14.0}}}}));
 }
 
-TEST_CASE("lrn_backward matches the numerical gradient", "[lrn][gradcheck]") {
+TEST_CASE("lrn_backward matches the numerical gradient", "[lrn][gradcheck][fn:lrn_backward]") {
   Rng rng(21);
   const Tensor4 dout0 = randn<Tensor4>({2, 6, 3, 3}, rng);
   SECTION("a strong setting, window 5 over 6 channels") {
@@ -84,7 +84,7 @@ TEST_CASE("lrn_backward matches the numerical gradient", "[lrn][gradcheck]") {
   }
 }
 
-TEST_CASE("lrn_forward refuses an even or zero window, k <= 0, alpha < 0, beta < 0", "[lrn][errors]") {
+TEST_CASE("lrn_forward refuses an even or zero window, k <= 0, alpha < 0, beta < 0", "[lrn][errors][fn:lrn_forward]") {
   const Tensor4 x = xt::ones<double>({1, 3, 2, 2});
   REQUIRE_THROWS_MATCHES(lrn_forward(x, {.size = 4}), value_error,
                          Message("lrn_forward: size n must be odd so that the window is centred on its channel, got 4"));
@@ -96,7 +96,7 @@ TEST_CASE("lrn_forward refuses an even or zero window, k <= 0, alpha < 0, beta <
   REQUIRE_THROWS_AS(lrn_forward(x, {.alpha = std::numeric_limits<double>::quiet_NaN()}), value_error);
 }
 
-TEST_CASE("lrn_backward refuses a dout of the wrong shape", "[lrn][errors]") {
+TEST_CASE("lrn_backward refuses a dout of the wrong shape", "[lrn][errors][fn:lrn_backward]") {
   const Tensor4 x = xt::ones<double>({1, 3, 2, 2});
   const LrnCache cache = lrn_forward(x, {}).cache;
   const Tensor4 bad = xt::ones<double>({1, 4, 2, 2});

@@ -42,13 +42,13 @@ void matches_torch(const std::string& name, Step step, const std::vector<std::ve
 
 }  // namespace
 
-TEST_CASE("sgd matches torch.optim.SGD for three steps with weight decay", "[optim][known]") {
+TEST_CASE("sgd matches torch.optim.SGD for three steps with weight decay", "[optim][known][fn:sgd]") {
   SgdConfig c{1e-2, 1e-3};
   matches_torch("sgd", [&](auto w, auto g) { sgd(w, g, c); },
                 {ref::optim::sgd_step1, ref::optim::sgd_step2, ref::optim::sgd_step3});
 }
 
-TEST_CASE("sgd_momentum matches torch.optim.SGD(momentum=0.9) for three steps", "[optim][known]") {
+TEST_CASE("sgd_momentum matches torch.optim.SGD(momentum=0.9) for three steps", "[optim][known][fn:sgd_momentum]") {
   MomentumConfig c;
   c.learning_rate = 1e-2;
   c.momentum = 0.9;
@@ -57,28 +57,28 @@ TEST_CASE("sgd_momentum matches torch.optim.SGD(momentum=0.9) for three steps", 
                 {ref::optim::sgd_momentum_step1, ref::optim::sgd_momentum_step2, ref::optim::sgd_momentum_step3});
 }
 
-TEST_CASE("nesterov matches torch.optim.SGD(nesterov=True) for three steps", "[optim][known]") {
+TEST_CASE("nesterov matches torch.optim.SGD(nesterov=True) for three steps", "[optim][known][fn:nesterov]") {
   NesterovConfig c;
   c.weight_decay = 1e-3;
   matches_torch("nesterov", [&](auto w, auto g) { nesterov(w, g, c); },
                 {ref::optim::nesterov_step1, ref::optim::nesterov_step2, ref::optim::nesterov_step3});
 }
 
-TEST_CASE("adagrad matches torch.optim.Adagrad for three steps", "[optim][known]") {
+TEST_CASE("adagrad matches torch.optim.Adagrad for three steps", "[optim][known][fn:adagrad]") {
   AdagradConfig c;
   c.weight_decay = 1e-3;
   matches_torch("adagrad", [&](auto w, auto g) { adagrad(w, g, c); },
                 {ref::optim::adagrad_step1, ref::optim::adagrad_step2, ref::optim::adagrad_step3});
 }
 
-TEST_CASE("rmsprop matches torch.optim.RMSprop for three steps", "[optim][known]") {
+TEST_CASE("rmsprop matches torch.optim.RMSprop for three steps", "[optim][known][fn:rmsprop]") {
   RmspropConfig c;
   c.weight_decay = 1e-3;
   matches_torch("rmsprop", [&](auto w, auto g) { rmsprop(w, g, c); },
                 {ref::optim::rmsprop_step1, ref::optim::rmsprop_step2, ref::optim::rmsprop_step3});
 }
 
-TEST_CASE("adam matches torch.optim.Adam for three steps", "[optim][known]") {
+TEST_CASE("adam matches torch.optim.Adam for three steps", "[optim][known][fn:adam]") {
   AdamConfig c;
   c.weight_decay = 1e-3;
   matches_torch("adam", [&](auto w, auto g) { adam(w, g, c); },
@@ -86,7 +86,7 @@ TEST_CASE("adam matches torch.optim.Adam for three steps", "[optim][known]") {
   REQUIRE(c.t == 3);
 }
 
-TEST_CASE("adadelta matches torch.optim.Adadelta for three steps", "[optim][known]") {
+TEST_CASE("adadelta matches torch.optim.Adadelta for three steps", "[optim][known][fn:adadelta]") {
   AdadeltaConfig c;
   c.weight_decay = 1e-3;
   matches_torch("adadelta", [&](auto w, auto g) { adadelta(w, g, c); },
@@ -94,7 +94,7 @@ TEST_CASE("adadelta matches torch.optim.Adadelta for three steps", "[optim][know
 }
 
 TEST_CASE("update rules by hand: one SGD step, and Adam's first step is the learning rate times sign(g)",
-          "[optim][known]") {
+          "[optim][known][fn:sgd][fn:adam]") {
   // SGD: w = 1 - 0.1 * 0.5 = 0.95.
   std::vector<double> w = {1.0};
   const std::vector<double> g = {0.5};
@@ -119,7 +119,7 @@ TEST_CASE("update rules by hand: one SGD step, and Adam's first step is the lear
 }
 
 TEST_CASE("update rules refuse mismatched sizes, a config reused for another parameter, bad hyperparameters",
-          "[optim][errors]") {
+          "[optim][errors][fn:sgd][fn:sgd_momentum][fn:adam]") {
   std::vector<double> w = {1.0, 2.0};
   const std::vector<double> g3 = {1.0, 1.0, 1.0};
   REQUIRE_THROWS_MATCHES(sgd(w, g3, SgdConfig{}), shape_error,

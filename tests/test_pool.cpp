@@ -77,7 +77,7 @@ const Tolerance same_tol{1e-12, 1e-12};   // naive against fast: the same sums, 
 // --- known answers ----------------------------------------------------------------------------------------
 
 TEST_CASE("max_pool_forward_naive gives the course's published numbers on its linspace example",
-          "[pool][naive][known]") {
+          "[pool][naive][known][fn:max_pool_forward_naive]") {
   // CS231n assignment 2 (ConvolutionalNetworks): x of shape (2, 3, 4, 4) = linspace(-0.3, 0.4), 2x2 windows at
   // stride 2. The notebook publishes out[0, 0, 0, 0] = -0.26315789 and a last entry of 0.4 (8 decimals); the
   // whole output comes from PyTorch (tests/reference/pool_torch.py, first case).
@@ -103,7 +103,7 @@ TEST_CASE("max_pool_forward_fast gives the course's published numbers on its lin
 
 // The naive tests below build each backward pass's cache by hand, so that a student can write the four
 // functions in any order.
-TEST_CASE("max_pool_forward_naive matches PyTorch (ties included)", "[pool][naive][known]") {
+TEST_CASE("max_pool_forward_naive matches PyTorch (ties included)", "[pool][naive][known][fn:max_pool_forward_naive]") {
   for (const ref::PoolCase& rc : ref::pool_cases) {
     INFO("case: " << rc.name);
     const Tensor4 x = reference_input(rc.input, rc.x_shape);
@@ -113,7 +113,7 @@ TEST_CASE("max_pool_forward_naive matches PyTorch (ties included)", "[pool][naiv
 }
 
 TEST_CASE("max_pool_backward_naive matches PyTorch and sends a tie's gradient to its first maximum",
-          "[pool][naive][known]") {
+          "[pool][naive][known][fn:max_pool_backward_naive]") {
   for (const ref::PoolCase& rc : ref::pool_cases) {
     INFO("case: " << rc.name);
     const MaxPoolCache cache{reference_input(rc.input, rc.x_shape), {rc.height, rc.width, rc.stride}};
@@ -122,7 +122,7 @@ TEST_CASE("max_pool_backward_naive matches PyTorch and sends a tie's gradient to
   }
 }
 
-TEST_CASE("avg_pool_forward_naive matches PyTorch", "[pool][naive][known]") {
+TEST_CASE("avg_pool_forward_naive matches PyTorch", "[pool][naive][known][fn:avg_pool_forward_naive]") {
   for (const ref::PoolCase& rc : ref::pool_cases) {
     INFO("case: " << rc.name);
     const Tensor4 x = reference_input(rc.input, rc.x_shape);
@@ -131,7 +131,7 @@ TEST_CASE("avg_pool_forward_naive matches PyTorch", "[pool][naive][known]") {
   }
 }
 
-TEST_CASE("avg_pool_backward_naive matches PyTorch", "[pool][naive][known]") {
+TEST_CASE("avg_pool_backward_naive matches PyTorch", "[pool][naive][known][fn:avg_pool_backward_naive]") {
   for (const ref::PoolCase& rc : ref::pool_cases) {
     INFO("case: " << rc.name);
     const AvgPoolCache cache{rc.x_shape, {rc.height, rc.width, rc.stride}};
@@ -175,7 +175,7 @@ TEST_CASE("the reference cases cover tiling and non-tiling windows with overlaps
   REQUIRE(gaps);
 }
 
-TEST_CASE("max pooling by hand: the gradient goes to the first maximum of a tied window", "[pool][naive][known]") {
+TEST_CASE("max pooling by hand: the gradient goes to the first maximum of a tied window", "[pool][naive][known][fn:max_pool_forward_naive][fn:max_pool_backward_naive]") {
   // One 2x2 window [[1, 3], [3, 2]]: the maximum 3 appears at (0, 1) and (1, 0). The first in row-major order,
   // (0, 1), gets all of dout = 0.7 (PyTorch does the same); the other entries get 0.
   Tensor4 x = Tensor4::from_shape({1, 1, 2, 2});
@@ -195,7 +195,7 @@ TEST_CASE("max pooling by hand: the gradient goes to the first maximum of a tied
   REQUIRE_CLOSE(compare("fast dx", max_pool_backward_fast(dout, cache_fast).dx, expected, {0.0, 0.0}));
 }
 
-TEST_CASE("average pooling by hand: 2x2 windows average and spread a quarter back", "[pool][naive][known]") {
+TEST_CASE("average pooling by hand: 2x2 windows average and spread a quarter back", "[pool][naive][known][fn:avg_pool_forward_naive][fn:avg_pool_backward_naive]") {
   // x = [[1, 2, 5, 9], [3, 4, 7, 3]]: the windows average to (1+2+3+4)/4 = 2.5 and (5+9+7+3)/4 = 6.
   Tensor4 x = Tensor4::from_shape({1, 1, 2, 4});
   const double values[] = {1, 2, 5, 9, 3, 4, 7, 3};
@@ -235,7 +235,7 @@ TEST_CASE("pool_windows_tile says when the fast versions take the reshape path",
 
 // --- gradient checks --------------------------------------------------------------------------------------
 
-TEST_CASE("max_pool_backward_naive matches numerical gradients (no ties)", "[pool][naive][gradcheck]") {
+TEST_CASE("max_pool_backward_naive matches numerical gradients (no ties)", "[pool][naive][gradcheck][fn:max_pool_backward_naive]") {
   Rng rng(7);
   for (const PoolParam param : {PoolParam{2, 2, 2}, PoolParam{3, 3, 2}, PoolParam{2, 3, 1}, PoolParam{2, 2, 3}}) {
     Tensor4 x = distinct_values({2, 3, 7, 8}, rng);
@@ -261,7 +261,7 @@ TEST_CASE("max_pool_backward_fast matches numerical gradients on both paths (no 
   }
 }
 
-TEST_CASE("avg_pool_backward_naive matches numerical gradients", "[pool][naive][gradcheck]") {
+TEST_CASE("avg_pool_backward_naive matches numerical gradients", "[pool][naive][gradcheck][fn:avg_pool_backward_naive]") {
   Rng rng(9);
   for (const PoolParam param : {PoolParam{2, 2, 2}, PoolParam{3, 3, 2}, PoolParam{2, 3, 1}, PoolParam{2, 2, 3}}) {
     Tensor4 x = randn<Tensor4>({2, 3, 7, 8}, rng);
@@ -287,7 +287,7 @@ TEST_CASE("avg_pool_backward_fast matches numerical gradients on both paths", "[
 }
 
 TEST_CASE("a tie in a max-pool window is reported by the gradient checker as a kink rather than a failure",
-          "[pool][naive][gradcheck][kink]") {
+          "[pool][naive][gradcheck][kink][fn:max_pool_backward_naive]") {
   // The tied window [[1, 3], [3, 2]] of the hand example. Nudging the winner (0, 1) up raises the output, down
   // hands the maximum to (1, 0): slopes dout from the right, 0 from the left. Nudging (1, 0) up makes it the
   // winner: the same two slopes. The centred difference sees half of dout at both, which matches neither
@@ -373,7 +373,7 @@ TEST_CASE("the naive-against-fast shapes include tiling and non-tiling windows w
   REQUIRE(gapped >= 4);
 }
 
-TEST_CASE("naive and fast max pooling agree to 1e-12 on many tiling and non-tiling shapes", "[pool][naive][fast]") {
+TEST_CASE("naive and fast max pooling agree to 1e-12 on many tiling and non-tiling shapes", "[pool][naive][fast][fn:max_pool_forward_naive][fn:max_pool_backward_naive]") {
   Rng rng(1);
   for (const auto& [x_shape, param] : agreement_configs()) {
     INFO(describe(x_shape, param));
@@ -388,7 +388,7 @@ TEST_CASE("naive and fast max pooling agree to 1e-12 on many tiling and non-tili
 }
 
 TEST_CASE("naive and fast average pooling agree to 1e-12 on many tiling and non-tiling shapes",
-          "[pool][naive][fast]") {
+          "[pool][naive][fast][fn:avg_pool_forward_naive][fn:avg_pool_backward_naive]") {
   Rng rng(2);
   for (const auto& [x_shape, param] : agreement_configs()) {
     INFO(describe(x_shape, param));
@@ -404,7 +404,7 @@ TEST_CASE("naive and fast average pooling agree to 1e-12 on many tiling and non-
 
 // --- global average pooling -------------------------------------------------------------------------------
 
-TEST_CASE("global_avg_pool_forward by hand: each map becomes its mean", "[pool][global][known]") {
+TEST_CASE("global_avg_pool_forward by hand: each map becomes its mean", "[pool][global][known][fn:global_avg_pool_forward]") {
   // Map (0, 0) = [[1, 2]] has mean 1.5; map (0, 1) = [[3, 5]] has mean 4.
   Tensor4 x = Tensor4::from_shape({1, 2, 1, 2});
   const double values[] = {1, 2, 3, 5};
@@ -413,7 +413,7 @@ TEST_CASE("global_avg_pool_forward by hand: each map becomes its mean", "[pool][
   REQUIRE_CLOSE(compare("out", out, Tensor2{{1.5, 4.0}}, {0.0, 1e-15}));
 }
 
-TEST_CASE("global average pooling matches PyTorch forward and backward", "[pool][global][known]") {
+TEST_CASE("global average pooling matches PyTorch forward and backward", "[pool][global][known][fn:global_avg_pool_forward][fn:global_avg_pool_backward]") {
   const Tensor4 x = reference_input("perm", {2, 3, 4, 5});
   Tensor2 dout = Tensor2::from_shape({2, 3});
   for (std::size_t k = 0; k < 6; ++k) dout.data()[k] = static_cast<double>((7 * k) % 6) / 6.0 - 0.4;
@@ -423,7 +423,7 @@ TEST_CASE("global average pooling matches PyTorch forward and backward", "[pool]
                         from_values<Tensor4>(ref::global_avg_dx, {2, 3, 4, 5}), torch_tol));
 }
 
-TEST_CASE("global_avg_pool_backward matches numerical gradients", "[pool][global][gradcheck]") {
+TEST_CASE("global_avg_pool_backward matches numerical gradients", "[pool][global][gradcheck][fn:global_avg_pool_backward]") {
   Rng rng(11);
   Tensor4 x = randn<Tensor4>({2, 3, 4, 5}, rng);
   const Tensor2 dout = randn<Tensor2>({2, 3}, rng);
@@ -435,7 +435,7 @@ TEST_CASE("global_avg_pool_backward matches numerical gradients", "[pool][global
 
 // --- bad input --------------------------------------------------------------------------------------------
 
-TEST_CASE("pooling refuses a window larger than the input and names the function and the sizes", "[pool][errors]") {
+TEST_CASE("pooling refuses a window larger than the input and names the function and the sizes", "[pool][errors][fn:max_pool_forward_naive][fn:avg_pool_forward_naive]") {
   const Tensor4 x = xt::zeros<double>({1, 2, 3, 5});
   const PoolParam too_tall{4, 2, 1};
   const PoolParam too_wide{2, 6, 1};
@@ -450,7 +450,7 @@ TEST_CASE("pooling refuses a window larger than the input and names the function
   REQUIRE_THROWS_AS(max_pool_forward_fast(x, too_wide), shape_error);
 }
 
-TEST_CASE("pooling refuses a stride of 0 and an empty window", "[pool][errors]") {
+TEST_CASE("pooling refuses a stride of 0 and an empty window", "[pool][errors][fn:max_pool_forward_naive][fn:avg_pool_forward_naive]") {
   const Tensor4 x = xt::zeros<double>({1, 1, 4, 4});
   const PoolParam no_stride{2, 2, 0};
   REQUIRE_THROWS_MATCHES(max_pool_forward_naive(x, no_stride), value_error,
@@ -465,7 +465,7 @@ TEST_CASE("pooling refuses a stride of 0 and an empty window", "[pool][errors]")
   REQUIRE_THROWS_AS(avg_pool_forward_fast(x, {2, 0, 2}), value_error);
 }
 
-TEST_CASE("pooling backward passes refuse an upstream gradient of the wrong shape", "[pool][errors]") {
+TEST_CASE("pooling backward passes refuse an upstream gradient of the wrong shape", "[pool][errors][fn:max_pool_backward_naive][fn:avg_pool_backward_naive]") {
   // x (2, 3, 4, 4) with 2x2 windows at stride 2 gives (2, 3, 2, 2); dout comes as (2, 3, 3, 3).
   const Tensor4 x = xt::zeros<double>({2, 3, 4, 4});
   const Tensor4 dout = xt::zeros<double>({2, 3, 3, 3});
@@ -490,7 +490,7 @@ TEST_CASE("pooling backward passes refuse an upstream gradient of the wrong shap
                                  "pass the cache of max_pool_forward_fast"));
 }
 
-TEST_CASE("global average pooling refuses empty maps and a wrong upstream gradient", "[pool][global][errors]") {
+TEST_CASE("global average pooling refuses empty maps and a wrong upstream gradient", "[pool][global][errors][fn:global_avg_pool_forward][fn:global_avg_pool_backward]") {
   const Tensor4 empty = xt::zeros<double>({2, 3, 0, 4});
   REQUIRE_THROWS_MATCHES(global_avg_pool_forward(empty), shape_error,
                          Message("global_avg_pool_forward: x must have H, W >= 1 to average over, got shape "

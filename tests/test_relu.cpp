@@ -12,7 +12,7 @@ using namespace cnn;
 using testing::from_values;
 using testing::linspace;
 
-TEST_CASE("relu_forward and relu_backward match NumPy on a linspace input", "[relu][known]") {
+TEST_CASE("relu_forward and relu_backward match NumPy on a linspace input", "[relu][known][fn:relu_forward][fn:relu_backward]") {
   const Tensor x = linspace(-0.5, 0.5, {3, 4});  // no entry is exactly 0
   const Tensor dout = linspace(1.0, 2.1, {3, 4});
   const auto [out, cache] = relu_forward(x);
@@ -21,7 +21,7 @@ TEST_CASE("relu_forward and relu_backward match NumPy on a linspace input", "[re
   REQUIRE_CLOSE(compare("dx", dx, from_values(ref::relu_dx, {3, 4})));
 }
 
-TEST_CASE("relu by hand, including the kink at 0 where the gradient is taken as 0", "[relu][known]") {
+TEST_CASE("relu by hand, including the kink at 0 where the gradient is taken as 0", "[relu][known][fn:relu_forward][fn:relu_backward]") {
   const Tensor x = {-2.0, 0.0, 3.0};
   const auto [out, cache] = relu_forward(x);
   REQUIRE_CLOSE(compare("out", out, Tensor{0.0, 0.0, 3.0}));
@@ -29,7 +29,7 @@ TEST_CASE("relu by hand, including the kink at 0 where the gradient is taken as 
   REQUIRE_CLOSE(compare("dx", dx, Tensor{0.0, 0.0, 30.0}));
 }
 
-TEST_CASE("relu_backward matches the numerical gradient on a 4-d input", "[relu][gradcheck]") {
+TEST_CASE("relu_backward matches the numerical gradient on a 4-d input", "[relu][gradcheck][fn:relu_backward]") {
   Rng rng(7);
   Tensor x = randn({2, 3, 4, 4}, rng);
   // Move every entry at least 1e-3 away from the kink at 0: a centred step of 1e-5 then never straddles it.
@@ -42,14 +42,14 @@ TEST_CASE("relu_backward matches the numerical gradient on a 4-d input", "[relu]
   REQUIRE(gc.kinks.empty());
 }
 
-TEST_CASE("relu refuses a scalar and a dout of another shape", "[relu][errors]") {
+TEST_CASE("relu refuses a scalar and a dout of another shape", "[relu][errors][fn:relu_forward][fn:relu_backward]") {
   REQUIRE_THROWS_AS(relu_forward(Tensor(3.0)), shape_error);
   const auto [out, cache] = relu_forward(Tensor{1.0, 2.0});
   REQUIRE_THROWS_MATCHES(relu_backward(Tensor{1.0, 2.0, 3.0}, cache), shape_error,
                          Catch::Matchers::Message("relu_backward: dout has shape (3) but x has shape (2); they must match"));
 }
 
-TEST_CASE("relu_forward keeps +inf, zeroes -inf, and gives NaN (the reference) or 0 for a NaN", "[relu][non_finite]") {
+TEST_CASE("relu_forward keeps +inf, zeroes -inf, and gives NaN (the reference) or 0 for a NaN", "[relu][non_finite][fn:relu_forward][fn:relu_backward]") {
   // Which of the two a NaN becomes depends on how the threshold is written: `x <= 0 ? 0 : x` keeps it (the
   // reference, so that a NaN reaches the loss and the solver stops), `x > 0 ? x : 0` hides it. Both are
   // accepted here; tests/core/test_non_finite.cpp pins the reference's choice (docs/checks.md).

@@ -12,21 +12,21 @@ using testing::from_values;
 using testing::labels;
 using testing::linspace;
 
-TEST_CASE("softmax_loss matches NumPy on a linspace example", "[softmax][known]") {
+TEST_CASE("softmax_loss matches NumPy on a linspace example", "[softmax][known][fn:softmax_loss]") {
   const Tensor2 x = linspace<Tensor2>(-1.0, 1.5, {4, 5});
   const auto [loss, dx] = softmax_loss(x, labels({0, 3, 4, 1}));
   REQUIRE_THAT(loss, Catch::Matchers::WithinRel(ref::softmax_loss, 1e-12));
   REQUIRE_CLOSE(compare("dx", dx, from_values<Tensor2>(ref::softmax_dx, {4, 5})));
 }
 
-TEST_CASE("softmax_loss of equal scores is ln K (a hand calculation)", "[softmax][known]") {
+TEST_CASE("softmax_loss of equal scores is ln K (a hand calculation)", "[softmax][known][fn:softmax_loss]") {
   // Every class has probability 1/K, so the loss is -ln(1/K) = ln K whatever the labels.
   const Tensor2 x = xt::zeros<double>({3, 10});
   const auto [loss, dx] = softmax_loss(x, labels({1, 5, 9}));
   REQUIRE_THAT(loss, Catch::Matchers::WithinRel(std::log(10.0), 1e-14));
 }
 
-TEST_CASE("softmax_loss does not overflow on large scores", "[softmax][known]") {
+TEST_CASE("softmax_loss does not overflow on large scores", "[softmax][known][fn:softmax_loss]") {
   // exp(1000) overflows a double; after the shift by the row maximum it does not. Scores 1000 and 0:
   // loss = -log(1 / (1 + e^-1000)) ~ 0 for label 0.
   const Tensor2 x = {{1000.0, 0.0}};
@@ -35,7 +35,7 @@ TEST_CASE("softmax_loss does not overflow on large scores", "[softmax][known]") 
   REQUIRE_THAT(loss, Catch::Matchers::WithinAbs(0.0, 1e-300));
 }
 
-TEST_CASE("softmax_loss gradient matches the numerical gradient", "[softmax][gradcheck]") {
+TEST_CASE("softmax_loss gradient matches the numerical gradient", "[softmax][gradcheck][fn:softmax_loss]") {
   Rng rng(3);
   Tensor2 x = randn<Tensor2>({8, 10}, rng);
   const Labels y = testing::labels({0, 1, 2, 3, 4, 5, 6, 9});
@@ -43,7 +43,7 @@ TEST_CASE("softmax_loss gradient matches the numerical gradient", "[softmax][gra
   REQUIRE_GRADIENT_OK(check_gradient("dx of softmax_loss", [&] { return softmax_loss(x, y).loss; }, x, dx));
 }
 
-TEST_CASE("softmax_loss refuses bad labels and empty scores", "[softmax][errors]") {
+TEST_CASE("softmax_loss refuses bad labels and empty scores", "[softmax][errors][fn:softmax_loss]") {
   const Tensor2 x = xt::zeros<double>({2, 3});
   REQUIRE_THROWS_MATCHES(softmax_loss(x, labels({0, 3})), value_error,
                          Catch::Matchers::Message("softmax_loss: label y[1] = 3 is not a class: expected 0 <= y < K = 3"));

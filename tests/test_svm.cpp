@@ -12,14 +12,14 @@ using testing::from_values;
 using testing::labels;
 using testing::linspace;
 
-TEST_CASE("svm_loss matches NumPy on a linspace example", "[svm][known]") {
+TEST_CASE("svm_loss matches NumPy on a linspace example", "[svm][known][fn:svm_loss]") {
   const Tensor2 x = linspace<Tensor2>(-1.0, 1.5, {4, 5});
   const auto [loss, dx] = svm_loss(x, labels({0, 3, 4, 1}));
   REQUIRE_THAT(loss, Catch::Matchers::WithinRel(ref::svm_loss, 1e-12));
   REQUIRE_CLOSE(compare("dx", dx, from_values<Tensor2>(ref::svm_dx, {4, 5})));
 }
 
-TEST_CASE("svm_loss by hand: the course notes' example", "[svm][known]") {
+TEST_CASE("svm_loss by hand: the course notes' example", "[svm][known][fn:svm_loss]") {
   // Scores [13, -7, 11], true class 0, margin 1: max(0, -7 - 13 + 1) + max(0, 11 - 13 + 1) = 0 + 0 = 0.
   // Scores [3.2, 5.1, -1.7], true class 0: max(0, 5.1 - 3.2 + 1) + max(0, -1.7 - 3.2 + 1) = 2.9.
   const auto [loss0, dx0] = svm_loss(Tensor2{{13.0, -7.0, 11.0}}, labels({0}));
@@ -29,7 +29,7 @@ TEST_CASE("svm_loss by hand: the course notes' example", "[svm][known]") {
   REQUIRE_CLOSE(compare("dx", dx1, Tensor2{{-1.0, 1.0, 0.0}}));
 }
 
-TEST_CASE("svm_loss gradient matches the numerical gradient away from zero margins", "[svm][gradcheck]") {
+TEST_CASE("svm_loss gradient matches the numerical gradient away from zero margins", "[svm][gradcheck][fn:svm_loss]") {
   Rng rng(11);
   Tensor2 x = randn<Tensor2>({6, 7}, rng);
   const Labels y = labels({0, 2, 4, 6, 1, 3});
@@ -39,7 +39,7 @@ TEST_CASE("svm_loss gradient matches the numerical gradient away from zero margi
   REQUIRE(gc.kinks.empty());  // with random normal scores no margin is within 1e-5 of 0
 }
 
-TEST_CASE("svm_loss refuses a label out of range", "[svm][errors]") {
+TEST_CASE("svm_loss refuses a label out of range", "[svm][errors][fn:svm_loss]") {
   REQUIRE_THROWS_MATCHES(svm_loss(Tensor2{{1.0, 2.0}}, labels({2})), value_error,
                          Catch::Matchers::Message("svm_loss: label y[0] = 2 is not a class: expected 0 <= y < K = 2"));
 }

@@ -74,4 +74,28 @@ struct RegionStatus {
 };
 std::vector<RegionStatus> progress(const std::string& exercise_text, const std::string& exercise_file);
 
+/// One hint of a region: in solutions/, the lines `// HINT <level>: text` right inside the region, each
+/// continued by the lines below it that start with `//` and at least three spaces. Level 1 is the idea,
+/// 2 the formula with shapes, 3 pseudo-code.
+struct Hint {
+  std::string function;
+  int level = 0;
+  std::string text;  ///< the hint's lines, without the comment markers, joined by newlines
+};
+
+/// The hints of every region of a solution file, in order.
+/// @throws marker_error for a level outside 1..3 or a level given twice for one function
+std::vector<Hint> hints(const std::string& solution_text, const std::string& solution_file);
+
+/// The hints file (exercises/hints.md) for @p all_hints, levels up to @p max_level.
+std::string hints_file(const std::vector<Hint>& all_hints, int max_level);
+
+/// Reads back a hints file written by hints_file().
+std::vector<Hint> parse_hints_file(const std::string& text);
+
+/// The C++ source of the exercise table (src/cnnlab/exercise_table.hpp) for one implementation.
+/// @param files  (path as shown to people, text) of every file of exercises/ or solutions/
+/// @param kind   Kind::exercise: a region is written once its stub is replaced; Kind::solution: all written
+std::string table_source(const std::vector<std::pair<std::string, std::string>>& files, Kind kind);
+
 }  // namespace exgen

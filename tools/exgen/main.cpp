@@ -1,8 +1,10 @@
 // exgen: the command that keeps exercises/ generated from solutions/.
 //
-//   exgen generate ROOT [--force]   write ROOT/exercises/*.cpp from ROOT/solutions/*.cpp
-//   exgen check ROOT                exit 1 when exercises/ is stale (ignores what students wrote in regions)
-//   exgen progress ROOT             exercises done / total, and which remain
+//   exgen generate ROOT [--force]        write ROOT/exercises/*.cpp and exercises/hints.md from ROOT/solutions/
+//   exgen check ROOT                     exit 1 when exercises/ is stale (ignores what students wrote in regions)
+//   exgen table ROOT exercises|solutions OUT.cpp
+//                                        the exercise table (src/cnnlab/exercise_table.hpp) of one implementation
+//   exgen hint ROOT FUNCTION [LEVEL]     one hint of ROOT/exercises/hints.md (level 1 when not given)
 //
 // Exit status: 0 success, 1 stale or refused, 2 usage or marker error.
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cnnlab/errors.hpp"
 #include "cnnlab/files.hpp"
 #include "exgen.hpp"
 
@@ -42,6 +45,14 @@ std::vector<std::string> solution_files(const fs::path& root) {
   return names;
 }
 
+// Every hint of every solution file, in file order.
+std::vector<exgen::Hint> all_hints(const fs::path& root) {
+  std::vector<exgen::Hint> out;
+  for (const auto& name : solution_files(root))
+    for (auto& h : exgen::hints(read(root / "solutions" / name), "solutions/" + name)) out.push_back(std::move(h));
+  return out;
+}
+
 int generate(const fs::path& root, bool force) {
   fs::create_directories(root / "exercises");
   // First make every file in memory, so that a marker error anywhere writes nothing at all.
@@ -60,6 +71,7 @@ int generate(const fs::path& root, bool force) {
     }
     outputs.emplace_back(target, text);
   }
+  outputs.emplace_back(root / "exercises" / "hints.md", exgen::hints_file(all_hints(root), 3));
   for (const auto& [target, text] : outputs) {
     if (fs::exists(target) && read(target) == text) continue;
     write_atomically(target, text);
@@ -90,6 +102,11 @@ int check(const fs::path& root) {
       ++stale;
     }
   }
+  const fs::path hints = root / "exercises" / "hints.md";
+  if (!fs::exists(hints) || read(hints) != exgen::hints_file(all_hints(root), 3)) {
+    std::cerr << "exgen: stale: exercises/hints.md differs from the hints in solutions/\n";
+    ++stale;
+  }
   for (const auto& e : fs::directory_iterator(root / "exercises"))
     if (e.path().extension() == ".cpp" && !fs::exists(root / "solutions" / e.path().filename())) {
       std::cerr << "exgen: exercises/" << e.path().filename().string() << " has no file in solutions/\n";
@@ -103,31 +120,69 @@ int check(const fs::path& root) {
   return 0;
 }
 
-int progress(const fs::path& root) {
-  std::size_t total = 0, done = 0;
-  std::vector<std::string> remaining;
+int table(const fs::path& root, const std::string& which, const fs::path& out) {
+  if (which != "exercises" && which != "solutions") {
+    std::cerr << "exgen: table: expected 'exercises' or 'solutions', got '" << which << "'\n";
+    return 2;
+  }
+  std::vector<std::pair<std::string, std::string>> files;
   for (const auto& name : solution_files(root)) {
-    const fs::path target = root / "exercises" / name;
-    if (!fs::exists(target)) continue;
-    for (const auto& r : exgen::progress(read(target), "exercises/" + name)) {
-      ++total;
-      if (r.done)
-        ++done;
-      else
-        remaining.push_back("  " + r.name + "  (exercises/" + name + ":" + std::to_string(r.line) + ")");
+    const fs::path p = root / which / name;
+    if (fs::exists(p)) files.emplace_back(which + "/" + name, read(p));
+  }
+  const std::string text =
+      exgen::table_source(files, which == "exercises" ? exgen::Kind::exercise : exgen::Kind::solution);
+  // written only when it changes, so that the build recompiles it only then
+  if (!out.parent_path().empty()) fs::create_directories(out.parent_path());
+  if (!fs::exists(out) || read(out) != text) write_atomically(out, text);
+  return 0;
+}
+
+int hint(const fs::path& root, const std::string& function, const std::string& level_arg) {
+  const fs::path file = root / "exercises" / "hints.md";
+  if (!fs::exists(file)) {
+    std::cerr << "exgen: no hints here (" << file.string() << " is missing)\n";
+    return 1;
+  }
+  if (level_arg != "1" && level_arg != "2" && level_arg != "3") {
+    std::cerr << "exgen: hint: the level is 1 (the idea), 2 (the formula with shapes) or 3 (pseudo-code), got '"
+              << level_arg << "'\n";
+    return 2;
+  }
+  const int level = level_arg[0] - '0';
+  const auto hints = exgen::parse_hints_file(read(file));
+  int highest = 0;
+  for (const auto& h : hints)
+    if (h.function == function) highest = std::max(highest, h.level);
+  if (highest == 0) {
+    std::cerr << "exgen: no hints for '" << function << "'; the exercise functions with hints are:";
+    std::string last;
+    for (const auto& h : hints)
+      if (h.function != last) std::cerr << " " << (last = h.function);
+    std::cerr << "\n";
+    return 1;
+  }
+  if (level > highest) {
+    std::cout << function << ": this handout has hints up to level " << highest << "; ask your teacher for more.\n";
+    return 0;
+  }
+  static const char* const kWhat[] = {"", "the idea", "the formula, with shapes", "pseudo-code"};
+  for (const auto& h : hints)
+    if (h.function == function && h.level == level) {
+      std::cout << function << ", hint " << level << " of " << highest << " (" << kWhat[level] << "):\n\n";
+      std::istringstream lines(h.text);
+      for (std::string line; std::getline(lines, line);) std::cout << "  " << line << "\n";
+      if (level < highest)
+        std::cout << "\nStill stuck after trying it? ./lab hint " << function << " " << level + 1 << "\n";
+      return 0;
     }
-  }
-  std::cout << "exercises written: " << done << " / " << total << "\n";
-  if (!remaining.empty()) {
-    std::cout << "still stubs:\n";
-    for (const auto& r : remaining) std::cout << r << "\n";
-  }
-  std::cout << "A written exercise is proven by its tests: ctest --preset release -L exercise\n";
+  std::cout << function << " has no hint of level " << level << ".\n";
   return 0;
 }
 
 int usage() {
-  std::cerr << "usage: exgen generate ROOT [--force] | exgen check ROOT | exgen progress ROOT\n"
+  std::cerr << "usage: exgen generate ROOT [--force] | exgen check ROOT | exgen table ROOT exercises|solutions OUT.cpp\n"
+               "       | exgen hint ROOT FUNCTION [1|2|3]\n"
                "  ROOT is the folder holding solutions/ and exercises/\n";
   return 2;
 }
@@ -137,24 +192,32 @@ int usage() {
 int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() < 2) return usage();
-  if (args[0] != "generate" && args[0] != "check" && args[0] != "progress") {
-    std::cerr << "exgen: unknown command '" << args[0] << "'\n";
+  const std::string& cmd = args[0];
+  if (cmd != "generate" && cmd != "check" && cmd != "table" && cmd != "hint") {
+    std::cerr << "exgen: unknown command '" << cmd << "'\n";
     return usage();
   }
   const fs::path root = args[1];
-  const bool force = args.size() == 3 && args[2] == "--force";
-  if (args.size() > 3 || (args.size() == 3 && !force)) return usage();
   try {
+    if (cmd == "hint") {
+      if (args.size() < 3 || args.size() > 4) return usage();
+      return hint(root, args[2], args.size() == 4 ? args[3] : "1");
+    }
     if (!fs::is_directory(root / "solutions")) {
       std::cerr << "exgen: " << (root / "solutions").string() << " is not a folder\n";
       return 2;
     }
-    if (args[0] == "generate") return generate(root, force);
-    if (args[0] == "check" && !force) return check(root);
-    if (args[0] == "progress" && !force) return progress(root);
+    if (cmd == "table") return args.size() == 4 ? table(root, args[2], args[3]) : usage();
+    const bool force = args.size() == 3 && args[2] == "--force";
+    if (args.size() > 3 || (args.size() == 3 && !force)) return usage();
+    if (cmd == "generate") return generate(root, force);
+    if (!force) return check(root);
     return usage();
   } catch (const exgen::marker_error& e) {
     std::cerr << "exgen: " << e.what() << "\n";
+    return 2;
+  } catch (const cnn::error& e) {  // its message starts with "exgen: " already
+    std::cerr << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "exgen: " << e.what() << "\n";
