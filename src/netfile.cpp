@@ -327,14 +327,11 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
     const std::string_view line = text.substr(start, end - start);
     ++line_no;
     start = end + 1;
-    for (char c : line)
-      if (c == '\0') fail(1, "a NUL byte: this is not a text file");
+    if (const std::size_t nul = line.find('\0'); nul != std::string_view::npos)
+      fail(nul + 1, "a NUL byte: this is not a text file");
     const std::vector<Token> tokens = tokens_of(line);
     if (line.find_first_not_of(" \t\r") != std::string_view::npos) last_line = line_no;
-    if (tokens.empty()) {
-      if (end == text.size()) break;
-      continue;
-    }
+    if (tokens.empty()) continue;
     const Token& head = tokens[0];
 
     // header lines
@@ -359,7 +356,6 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
         const std::size_t to = tokens.back().column - 1 + tokens.back().text.size();
         (head.text == "title" ? net.title : net.reference) = std::string(line.substr(from, to - from));
       }
-      if (end == text.size()) break;
       continue;
     }
 
@@ -401,7 +397,6 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
     reader.finish();
     names.insert(name);
     net.layers.push_back(std::move(layer));
-    if (end == text.size()) break;
   }
 
   if (!has_input) {

@@ -172,6 +172,11 @@ TEST_CASE("broken network files are refused with the line and column of the mist
   }
 }
 
+TEST_CASE("a NUL byte is refused where it stands", "[netfile][errors]") {
+  const std::string text("input 32x32x3\nrelu\0x\n", 21);
+  REQUIRE_THROWS_WITH(parse_net(text, "nul.net"), Contains("read_net: nul.net:2:5: a NUL byte"));
+}
+
 TEST_CASE("a file that reads but does not fit its input is refused by analyze, naming the layer", "[netfile][errors]") {
   const Architecture net = parse_net("input 7x7x1\nconv odd K=1 F=3 S=3\n", "tile.net");
   REQUIRE_THROWS_WITH(analyze(net), Contains("odd: (W - F + 2P) = 4 is not divisible by stride S = 3"));
