@@ -263,7 +263,7 @@ LayerStats stats_of(const Residual& b, const Shape& in, const Field& field) {
   std::string config = basic ? str(b.planes) + "-" + str(b.planes)
                              : str(b.planes) + "-" + str(b.planes) + "-" + str(4 * b.planes);
   config += " S=" + str(b.stride) + (b.shortcut == Shortcut::projection ? ", projection" : ", identity");
-  if (!basic && b.stride_in_3x3) config += ", stride in 3x3";
+  if (!basic && b.stride_in_3x3 && b.stride != 1) config += ", stride in 3x3";  // at stride 1 it changes nothing
   config += rounding_config(b.rounding, Rounding::exact);
   return analyze_block(b.name, basic ? "basic block" : "bottleneck", std::move(config), expand(b), in, field);
 }
