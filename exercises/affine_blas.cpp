@@ -1,7 +1,7 @@
-// cnnlab exercise file, generated from solutions/affine_blas.cpp by tools/exgen (./lab exercises).
-// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
-// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
-// The affine layer as matrix products by BLAS. Same contract as solutions/affine.cpp; differs only in how the
+// cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
+// Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
+// Then: ./lab check <topic>   (the topics are listed by ./lab progress)
+// The affine layer as matrix products by BLAS. Same contract as affine_forward / affine_backward; differs only in how the
 // sums are formed: cblas_dgemm computes C = alpha op(A) op(B) + beta C on row-major arrays.
 #include <cblas.h>
 

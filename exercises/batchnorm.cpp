@@ -1,6 +1,6 @@
-// cnnlab exercise file, generated from solutions/batchnorm.cpp by tools/exgen (./lab exercises).
-// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
-// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
+// cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
+// Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
+// Then: ./lab check <topic>   (the topics are listed by ./lab progress)
 // Batch normalization and spatial batch normalization (see src/cnnlab/batchnorm.hpp for the contract).
 // Two backward passes with one contract: batchnorm_backward walks the computation graph step by step,
 // batchnorm_backward_alt uses the closed form; tests/test_batchnorm.cpp requires them to agree.

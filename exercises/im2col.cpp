@@ -1,6 +1,6 @@
-// cnnlab exercise file, generated from solutions/im2col.cpp by tools/exgen (./lab exercises).
-// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
-// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
+// cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
+// Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
+// Then: ./lab check <topic>   (the topics are listed by ./lab progress)
 // im2col and col2im, written for clarity (see src/cnnlab/im2col.hpp for the layout).
 // The fast convolution does not call these: it fills the same layout chunk by chunk on both cores
 // (src/conv_fast.cpp), and the tests check the two against each other.

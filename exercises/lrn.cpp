@@ -1,6 +1,6 @@
-// cnnlab exercise file, generated from solutions/lrn.cpp by tools/exgen (./lab exercises).
-// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
-// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
+// cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
+// Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
+// Then: ./lab check <topic>   (the topics are listed by ./lab progress)
 // Local response normalization across channels, as loops (see src/cnnlab/lrn.hpp for the contract).
 // alpha is the AlexNet paper's: k + alpha * (sum of squares), not divided by the window size.
 #include "cnnlab/lrn.hpp"

@@ -1,6 +1,6 @@
-// cnnlab exercise file, generated from solutions/svm.cpp by tools/exgen (./lab exercises).
-// Write your code between each BEGIN EXERCISE and END EXERCISE; the rest of this file is checked against
-// the generator, so leave it as it is. Then rebuild and run: ctest --preset release -L <layer>
+// cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
+// Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
+// Then: ./lab check <topic>   (the topics are listed by ./lab progress)
 // The multiclass SVM loss, written as the formula's loops (see src/cnnlab/svm.hpp for the contract).
 #include "cnnlab/svm.hpp"
 

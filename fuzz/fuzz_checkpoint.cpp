@@ -1,5 +1,6 @@
 // Fuzz target: the solver's checkpoint reader (Solver::load_checkpoint_bytes, what load_checkpoint runs on a
-// file's bytes). A small model with parameters and batch-normalization buffers, and one solver per update rule;
+// file's bytes once their crc32 matches: the inputs are checkpoints without their last 4 bytes, so that the
+// fuzzer's mutations reach the parser instead of stopping at the checksum). A small model with parameters and batch-normalization buffers, and one solver per update rule;
 // the input goes to the solver whose rule the checkpoint names (byte 36), so that every rule's optimizer state is
 // reached. Refusing input with cnn::io_error is the expected outcome. After a checkpoint is accepted, train()
 // runs with no epochs left: it only restores the best parameters the checkpoint holds, which must not read or

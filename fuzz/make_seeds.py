@@ -68,6 +68,8 @@ put("npy", "int64.npy", npy(np.arange(3)))
 put("npy", "truncated.npy", npy(a)[:-4])
 
 # --- solver checkpoints of the fuzz target's model (fc1: 4 -> 3, bn1 over 3 features) -------------------------
+# What Solver::load_checkpoint_bytes reads: a checkpoint file without its last 4 bytes (the crc32 that
+# load_checkpoint checks first).
 def doubles(v):
     return struct.pack("<Q", len(v)) + struct.pack("<%dd" % len(v), *v)
 
@@ -75,7 +77,8 @@ def doubles(v):
 def checkpoint(rule, states_per_param, t):
     params = [("fc1.w", (4, 3)), ("fc1.b", (3,)), ("bn1.gamma", (3,)), ("bn1.beta", (3,))]
     buffers = [("bn1.running_mean", (3,)), ("bn1.running_var", (3,))]
-    out = b"CNNLABCK" + struct.pack("<IQQdI", 1, 1, 2, 0.01, rule)  # 1 epoch of 2 steps done
+    out = b"CNNLABCK" + struct.pack("<IQQdI", 2, 1, 2, 0.01, rule)  # version 2, 1 epoch of 2 steps done
+    out += struct.pack("<dddQQ", 1.0, 0.9, 0.0, 64, 1)  # lr decay, momentum, weight decay, batch, seed
     for arrays in (params, buffers):
         out += struct.pack("<Q", len(arrays))
         for name, shape in arrays:

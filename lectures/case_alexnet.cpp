@@ -24,7 +24,7 @@ using walkthrough::layer;
 using walkthrough::millions;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv,
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::alexnet(),
                             "Case study: AlexNet (Krizhevsky et al. 2012), the network that won ImageNet by a large "
                             "margin.\n\nThe calculator's table for the lecture's one-tower AlexNet (227x227x3), the "
                             "lecture's numbers beside the\ncomputed ones, its training recipe and error rates, why the "
@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   // (fc6 alone holds 37.7M weights).
   const arch::Shape run_input{3, 227, 227};
   std::cout << "Running alexnet on random images, input " << to_string(run_input) << ", batch 2:\n";
-  const RunReport run = run_and_check(zoo::alexnet(), run_input, 2);
+  const RunReport run = run_and_check(zoo::alexnet(), run_input, 2, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

@@ -19,7 +19,7 @@ using walkthrough::section;
 using walkthrough::compare;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv, "Case study: the AlphaGo policy network (Silver et al. 2016): a ConvNet on a 19x19 board, no pooling.\n\nThe calculator's table, then the lecture's description of each layer beside the computed sizes.");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::alphago_policy(), "Case study: the AlphaGo policy network (Silver et al. 2016): a ConvNet on a 19x19 board, no pooling.\n\nThe calculator's table, then the lecture's description of each layer beside the computed sizes.");
   const NetworkStats s = analyze(zoo::alphago_policy());
 
   section("The AlphaGo policy network");
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   // Built by the runtime from the same spec as the table above, on the 19x19x48 board, a batch of 4 positions.
   const arch::Shape run_input{48, 19, 19};
   std::cout << "Running alphago_policy on random images, input " << to_string(run_input) << ", batch 4:\n";
-  const RunReport run = run_and_check(zoo::alphago_policy(), run_input, 4);
+  const RunReport run = run_and_check(zoo::alphago_policy(), run_input, 4, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

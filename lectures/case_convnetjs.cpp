@@ -24,7 +24,7 @@ using walkthrough::compare;
 using walkthrough::section;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv,
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::convnetjs_cifar10(),
                             "Case study: the ConvNetJS CIFAR-10 demo, the lecture's pattern\n"
                             "[(CONV-RELU)*N - POOL?]*M - (FC-RELU)*K - SOFTMAX, and its common conv settings.\n\n"
                             "The demo's network as a table and as a network file, its N, M and K, and the output "
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   }
 
   section("A real forward and backward pass, every shape checked against the calculator");
-  const RunReport run = run_and_check(net, net.input, 2);
+  const RunReport run = run_and_check(net, net.input, 2, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

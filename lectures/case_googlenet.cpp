@@ -24,7 +24,7 @@ using walkthrough::compare;
 using walkthrough::millions;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv,
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::googlenet(),
                             "Case study: GoogLeNet (Szegedy et al. 2015): inception modules, no fully connected "
                             "layers but the last.\n\nThe calculator's table (one row per inception module, as table 1 "
                             "of the paper), the inside of one module,\nand the lecture's \"about 5M parameters\" and "
@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
 // average pool makes the parameter count independent of the input size.
   const arch::Shape run_input{3, 97, 97};
   std::cout << "Running googlenet on random images, input " << to_string(run_input) << ", batch 2:\n";
-  const RunReport run = run_and_check(zoo::googlenet(), run_input, 2);
+  const RunReport run = run_and_check(zoo::googlenet(), run_input, 2, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

@@ -20,7 +20,7 @@ using walkthrough::section;
 using walkthrough::compare;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv,
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::lenet5(),
                             "Case study: LeNet-5 (LeCun et al. 1998), the lecture's first architecture, layer by "
                             "layer.\n\nPrints the calculator's table for the zoo's LeNet-5 (src/zoo.cpp), then the "
                             "lecture's numbers beside the\ncomputed ones. The forward and backward passes come later; "
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   // Built by the runtime from the same spec as the table above, at its own 32x32 input, on a batch of 8.
   const arch::Shape run_input{1, 32, 32};
   std::cout << "Running lenet5 on random images, input " << to_string(run_input) << ", batch 8:\n";
-  const RunReport run = run_and_check(zoo::lenet5(), run_input, 8);
+  const RunReport run = run_and_check(zoo::lenet5(), run_input, 8, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

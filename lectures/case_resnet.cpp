@@ -38,7 +38,7 @@ using walkthrough::compare;
 using walkthrough::section;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv,
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::resnet(50),
                             "Case study: ResNet (He et al. 2016): 152 layers, residual blocks, batch norm after "
                             "every conv.\n\nThe calculator's table for ResNet-152 (one row per residual block), one "
                             "block opened up, the lecture's\n\"152 layers\" counted, the five depths of the paper's "
@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   // they tile.
   const arch::Shape run_input{3, 65, 65};
   std::cout << "Running resnet(50) on random images, input " << to_string(run_input) << ", batch 2:\n";
-  const RunReport run = run_and_check(zoo::resnet(50), run_input, 2);
+  const RunReport run = run_and_check(zoo::resnet(50), run_input, 2, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

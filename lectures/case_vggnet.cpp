@@ -32,7 +32,7 @@ using walkthrough::compare;
 using walkthrough::millions;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv,
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::vgg16(),
                             "Case study: VGGNet (Simonyan and Zisserman 2015): only 3x3 convs at stride 1, pad 1, and "
                             "2x2 max pools.\n\nThe calculator's table for VGG-16, the lecture's memory, parameter and "
                             "error figures beside the computed ones,\nand why the lecture's \"24M activations\" does "
@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
 // several GB and minutes); fc6 then sees 2x2x512 instead of 7x7x512, so it has fewer parameters.
   const arch::Shape run_input{3, 64, 64};
   std::cout << "Running vgg16 on random images, input " << to_string(run_input) << ", batch 2:\n";
-  const RunReport run = run_and_check(zoo::vgg16(), run_input, 2);
+  const RunReport run = run_and_check(zoo::vgg16(), run_input, 2, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

@@ -23,7 +23,8 @@ using walkthrough::compare;
 using walkthrough::layer;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv, "Case study: ZFNet (Zeiler and Fergus 2013), AlexNet with a smaller, denser first layer and wider conv3-5.\n\nThe calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the\narithmetic behind the paper's sizes at 224: which layers round down, which up.");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::zfnet(),
+                            "Case study: ZFNet (Zeiler and Fergus 2013), AlexNet with a smaller, denser first layer and wider conv3-5.\n\nThe calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the\narithmetic behind the paper's sizes at 224: which layers round down, which up.");
   const Architecture net = zoo::zfnet();
   const NetworkStats z = analyze(net);
   const NetworkStats a = analyze(zoo::alexnet());
@@ -69,7 +70,7 @@ int main(int argc, char** argv) {
   // fc6 still sees 6x6x512, so the parameters are the same.
   const arch::Shape run_input{3, 233, 233};
   std::cout << "Running zfnet on random images, input " << to_string(run_input) << ", batch 1:\n";
-  const RunReport run = run_and_check(zoo::zfnet(), run_input, 1);
+  const RunReport run = run_and_check(zoo::zfnet(), run_input, 1, 1, 200'000'000, layers);
   std::cout << run.table();
   if (!run.all_match) return 1;
   return 0;

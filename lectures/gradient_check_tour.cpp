@@ -12,6 +12,7 @@
 
 #include "cnnlab/affine.hpp"
 #include "cnnlab/gradcheck.hpp"
+#include "cnnlab/layer_set.hpp"
 #include "cnnlab/random.hpp"
 #include "cnnlab/relu.hpp"
 #include "cnnlab/softmax.hpp"
@@ -45,6 +46,9 @@ using walkthrough::section;
 
 int main(int argc, char** argv) {
   walkthrough::no_arguments(argc, argv, "A tour of the gradient checker: how cnnlab proves a backward pass right, and what a wrong one looks like.\n\nEvery layer's backward pass claims a gradient. The checker measures the same slope from outside, by nudging\none input at a time and re-running the forward pass (centred differences), and compares the two. This\nprogram runs the check on the first layers, then on two deliberately wrong backward passes, then on an input\nthat sits on ReLU's kink, and prints what the checker says each time.");
+  // It checks your first layers (exercises/): all of them must be written first.
+  stop_unless_written("gradient_check_tour",
+                    {"affine_forward", "affine_backward", "relu_forward", "relu_backward", "softmax_loss", "svm_loss"});
   std::cout << "Gradient checking: the analytic gradient of every layer against centred differences\n"
                "  numerical dL/dx_i = (L(x + h e_i) - L(x - h e_i)) / 2h,  h = 1e-5, in double precision\n"
                "  relative error = |analytic - numerical| / max(|analytic|, |numerical|)\n"

@@ -2,31 +2,68 @@
 // beside cnnlab's" rows, number formats, and the command line (none of them takes arguments but --help).
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cnnlab/arch.hpp"
+#include "cnnlab/cli.hpp"
 #include "cnnlab/errors.hpp"
+#include "cnnlab/layer_set.hpp"
 
 namespace walkthrough {
 
 // Every walkthrough prints what it shows and takes no arguments: --help (or -h) prints what the program
-// shows and exits 0; anything else is a usage error, exit status 2, as for the other programs.
+// shows and exits 0; anything else is a usage error, exit status 2, as for the other programs (the shared
+// parser of src/cnnlab/cli.hpp). An exception that escapes main() ends the program with its message and
+// status 1, not an abort.
 inline void no_arguments(int argc, char** argv, std::string_view about) {
   const std::string name = argc > 0 ? std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1) : "walkthrough";
+  cnn::cli::exit_cleanly_on_uncaught(name);
+  const std::string usage = "usage: " + name + " [--help]\n";
+  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  try {
+    const cnn::cli::Parsed p = cnn::cli::parse(args, {});
+    if (p.help) {
+      std::cout << "usage: " << name << "\n" << about << "\n";
+      std::exit(cnn::cli::exit_ok);
+    }
+    if (!p.positional.empty()) throw cnn::cli::usage_error("unknown argument '" + p.positional.front() + "'");
+  } catch (const cnn::cli::usage_error&) {
+    std::exit(cnn::cli::report(name, std::current_exception(), usage, "", std::cerr));
+  }
+}
+
+// The case studies, which run their network at the end, take one option: --layers SET (reference, the default,
+// or mine: the network runs your exercises, after a check that the ones it needs are written, and the table
+// times your conv_forward_naive beside your conv_forward_im2col). --help and bad arguments as no_arguments.
+inline cnn::LayerSet layers_argument(int argc, char** argv, const cnn::arch::Architecture& net, std::string_view about) {
+  const std::string name = argc > 0 ? std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1) : "walkthrough";
+  const std::string usage = "usage: " + name + " [--layers reference|mine]";
+  std::string set = "reference";
   for (int i = 1; i < argc; ++i) {
     const std::string_view a = argv[i];
     if (a == "--help" || a == "-h") {
-      std::cout << "usage: " << name << "\n" << about << "\n";
+      std::cout << usage << "\n" << about << "\n\n  --layers mine  run the network with your exercises (exercises/)\n";
       std::exit(0);
     }
-    std::cerr << name << ": unknown argument '" << a << "'\nusage: " << name << " [--help]\n";
+    if (a == "--layers" && i + 1 < argc && (std::string_view(argv[i + 1]) == "reference" || std::string_view(argv[i + 1]) == "mine")) {
+      set = argv[++i];
+      continue;
+    }
+    std::cerr << name << ": unknown argument '" << a << "'\n" << usage << "\n";
     std::exit(2);
   }
+  if (set == "reference") return cnn::reference_layers();
+  std::vector<std::string> needs = cnn::exercises_for_network(net);
+  needs.push_back("conv_forward_naive");
+  cnn::stop_unless_written(name + " --layers mine", needs);
+  return cnn::my_layers();
 }
 
 inline void section(const std::string& title) { std::cout << "\n== " << title << " ==\n\n"; }

@@ -1,4 +1,4 @@
-// The affine layer as matrix products by BLAS. Same contract as solutions/affine.cpp; differs only in how the
+// The affine layer as matrix products by BLAS. Same contract as affine_forward / affine_backward; differs only in how the
 // sums are formed: cblas_dgemm computes C = alpha op(A) op(B) + beta C on row-major arrays.
 #include <cblas.h>
 

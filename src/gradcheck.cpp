@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <limits>
 #include <numeric>
 #include <sstream>
 
@@ -18,15 +19,6 @@ double rel_error(double a, double b) {
 
 namespace detail {
 namespace {
-
-std::vector<std::size_t> unravel(std::size_t flat, const std::vector<std::size_t>& shape) {
-  std::vector<std::size_t> index(shape.size());
-  for (std::size_t k = shape.size(); k-- > 0;) {
-    index[k] = flat % shape[k];
-    flat /= shape[k];
-  }
-  return index;
-}
 
 // sum_j dout_j (a_j - b_j): differencing entry by entry before summing keeps the cancellation small.
 double weighted_difference(const std::vector<double>& a, const std::vector<double>& b, const std::vector<double>& dout) {
@@ -67,6 +59,54 @@ std::string fmt_short(double v) {
   return os.str();
 }
 
+// The diagnosis of a failed check. With all entries known (every one checked, or few enough to measure the
+// rest now) it sees the whole arrays, and for a layer whose output has a minibatch axis it also offers the
+// gradients of the first and of the last example alone (dout zero elsewhere) as known wrong answers; otherwise
+// it sees the checked entries only, as a flat list.
+std::string diagnose_failure(const GradCheck& check, double* x, const double* analytic, std::vector<double>& numerical,
+                             const std::vector<std::size_t>& indices, const std::function<std::vector<double>()>& f,
+                             const std::vector<double>& dout) {
+  const std::size_t n = numerical.size();
+  DiagnosisContext context = check.options.context;
+  if (context.x.empty()) context.x = {check.shape, std::vector<double>(x, x + n)};
+  Observation seen;
+  seen.name = check.name;
+  seen.expected_what = "the numerical gradient";
+  for (const GradEntry& e : check.kinks)
+    if (!e.ok) seen.kinks.push_back(e.index);
+  const double h = check.options.h;
+  if (indices.size() < n && n <= diagnose_max_entries) {
+    const auto f0 = f();
+    for (std::size_t i = 0; i < n; ++i)
+      if (std::isnan(numerical[i])) numerical[i] = slopes_at(x, i, f, f0, dout, h).centred;
+  }
+  if (indices.size() == n || n <= diagnose_max_entries) {
+    seen.actual = {check.shape, std::vector<double>(analytic, analytic + n)};
+    seen.expected = {check.shape, numerical};
+    const auto& out_shape = context.dout.shape;
+    if (out_shape.size() >= 2 && out_shape[0] >= 2 && context.dout.values.size() == dout.size()) {
+      const std::size_t N = out_shape[0], per = dout.size() / N;
+      for (const std::size_t k : {std::size_t{0}, N - 1}) {
+        std::vector<double> alone(dout.size(), 0.0);
+        std::copy(dout.begin() + k * per, dout.begin() + (k + 1) * per, alone.begin() + k * per);
+        const std::string what =
+            k == 0 ? "is the gradient of example 0 alone (dout zero for the others): the sum over the N = " +
+                         std::to_string(N) + " examples of the minibatch is missing"
+                   : "is the gradient of the last example alone (example " + std::to_string(N - 1) +
+                         "): `=` where `+=` belongs? each example overwrites the one before";
+        context.known.push_back({what, {check.shape, numerical_gradient_flat(x, n, f, alone, h)}, ""});
+      }
+    }
+  } else {
+    seen.actual.shape = seen.expected.shape = {indices.size()};
+    for (std::size_t i : indices) {
+      seen.actual.values.push_back(analytic[i]);
+      seen.expected.values.push_back(numerical[i]);
+    }
+  }
+  return diagnose(seen, context);
+}
+
 }  // namespace
 
 std::vector<double> numerical_gradient_flat(double* x, std::size_t n, const std::function<std::vector<double>()>& f,
@@ -101,8 +141,10 @@ GradCheck check_gradient_flat(std::string name, const std::vector<std::size_t>& 
   const auto f0 = f();
   const double h = options.h;
   const Tolerance& tol = options.tol;
+  std::vector<double> numerical(n, std::numeric_limits<double>::quiet_NaN());
   for (std::size_t i : indices) {
     const Slopes s = slopes_at(x, i, f, f0, dout, h);
+    numerical[i] = s.centred;
     GradEntry e;
     e.index = unravel(i, shape);
     e.analytic = analytic[i];
@@ -125,21 +167,28 @@ GradCheck check_gradient_flat(std::string name, const std::vector<std::size_t>& 
     }
     if (!e.ok) result.failures.push_back(e);
   }
+  if (!result.passed()) result.diagnosis = diagnose_failure(result, x, analytic, numerical, indices, f, dout);
   return result;
 }
 
-Comparison compare_flat(std::string name, const std::vector<std::size_t>& actual_shape, const double* actual,
-                        const std::vector<std::size_t>& expected_shape, const double* expected, Tolerance tol) {
+Comparison compare_flat(std::string name, FlatArray actual_array, FlatArray expected_array, Tolerance tol,
+                        const DiagnosisContext& context) {
   Comparison c;
   c.name = std::move(name);
   c.tol = tol;
-  if (actual_shape != expected_shape) {
-    c.shapes_match = false;
-    c.shape_note = "actual shape " + shape_str(actual_shape) + ", expected shape " + shape_str(expected_shape);
+  const auto& actual_shape = actual_array.shape;
+  const double* actual = actual_array.values.data();
+  const double* expected = expected_array.values.data();
+  const auto diagnosed = [&] {
+    if (!c.passed()) c.diagnosis = diagnose({c.name, std::move(actual_array), std::move(expected_array), "the expected values", {}}, context);
     return c;
+  };
+  if (actual_shape != expected_array.shape) {
+    c.shapes_match = false;
+    c.shape_note = "actual shape " + shape_str(actual_shape) + ", expected shape " + shape_str(expected_array.shape);
+    return diagnosed();
   }
-  const std::size_t n =
-      std::accumulate(actual_shape.begin(), actual_shape.end(), std::size_t{1}, std::multiplies<>());
+  const std::size_t n = actual_array.values.size();
   for (std::size_t i = 0; i < n; ++i) {
     const double err = std::abs(actual[i] - expected[i]);
     const bool ok = err <= tol.abs + tol.rel * std::abs(expected[i]);  // false for NaN
@@ -152,7 +201,21 @@ Comparison compare_flat(std::string name, const std::vector<std::size_t>& actual
       c.worst_expected = expected[i];
     }
   }
-  return c;
+  return diagnosed();
+}
+
+std::string gradient_shape_message(const std::string& name, const FlatArray& analytic,
+                                   const std::vector<std::size_t>& x_shape, const FlatArray& numerical,
+                                   const DiagnosisContext& context) {
+  const std::string tensor = checked_tensor(name);
+  std::string message = name + ": " + (tensor.empty() ? "the analytic gradient" : "your " + tensor) + " has shape " +
+                        shape_str(analytic.shape) + " but " + (tensor.empty() ? "x" : tensor.substr(1)) +
+                        " has shape " + shape_str(x_shape);
+  if (!numerical.empty()) {
+    Observation seen{name, analytic, numerical, "the numerical gradient", {}};
+    message += "\n" + diagnose(seen, context);
+  }
+  return message;
 }
 
 }  // namespace detail
@@ -202,6 +265,7 @@ std::string GradCheck::report() const {
          << (e.ok ? " (matches one side: accepted)" : " (matches neither side: failed)") << "\n";
     }
   }
+  if (!diagnosis.empty()) os << diagnosis << "\n";
   return os.str();
 }
 
@@ -210,6 +274,7 @@ std::string Comparison::report() const {
   os << "comparison of " << name << ": " << (passed() ? "passed" : "FAILED");
   if (!shapes_match) {
     os << ", shapes differ: " << shape_note << "\n";
+    if (!diagnosis.empty()) os << diagnosis << "\n";
     return os.str();
   }
   os << ", " << mismatches << " of " << compared << " entries outside |a - e| <= " << detail::fmt_short(tol.abs)
@@ -218,6 +283,7 @@ std::string Comparison::report() const {
     os << "; largest difference " << detail::fmt_short(max_abs_error) << " at index " << shape_str(worst_index)
        << " (actual " << detail::fmt(worst_actual) << ", expected " << detail::fmt(worst_expected) << ")";
   os << "\n";
+  if (!diagnosis.empty()) os << diagnosis << "\n";
   return os.str();
 }
 

@@ -1,12 +1,15 @@
 #include "cnnlab/npy.hpp"
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <sstream>
 #include <string_view>
 
 #include "cnnlab/errors.hpp"
@@ -320,6 +323,25 @@ NpyArray load_npy(const std::string& path) {
   const char* fn = "load_npy";
   const std::vector<std::uint8_t> bytes = read_file(path, fn);
   return parse_npy(bytes, path);
+}
+
+std::string first_non_finite(std::span<const double> values, std::span<const std::size_t> shape) {
+  const auto bad = std::find_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); });
+  if (bad == values.end()) return "";
+  std::size_t flat = static_cast<std::size_t>(bad - values.begin());
+  std::ostringstream os;
+  os << *bad << " at index " << flat;
+  if (shape.size() > 1) {
+    std::vector<std::size_t> at(shape.size());
+    for (std::size_t k = shape.size(); k-- > 0;) {
+      at[k] = shape[k] ? flat % shape[k] : 0;
+      flat = shape[k] ? flat / shape[k] : 0;
+    }
+    os << " = (";
+    for (std::size_t k = 0; k < at.size(); ++k) os << (k ? ", " : "") << at[k];
+    os << ")";
+  }
+  return os.str();
 }
 
 }  // namespace cnn

@@ -1,4 +1,4 @@
-// Fast max and average pooling. Same contracts as the naive loops of solutions/pool.cpp (see
+// Fast max and average pooling. Same contracts as the naive loops of the pooling exercises (see
 // src/cnnlab/pool.hpp); ready-made rather than exercises, as the course hands out its fast_layers.py.
 // They differ only in how the windows are visited:
 //

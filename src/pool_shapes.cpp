@@ -1,4 +1,4 @@
-// Shapes and checks shared by the naive pooling layers (solutions/pool.cpp) and the fast ones
+// Shapes and checks shared by the naive pooling layers (exercises/pool.cpp) and the fast ones
 // (src/pool_fast.cpp), so both accept and refuse the same inputs with the same messages.
 #include <algorithm>
 

@@ -26,9 +26,10 @@ TEST_CASE("affine_backward matches NumPy on the linspace example", "[affine][kno
   const Tensor2 dout = linspace<Tensor2>(-1.0, 2.0, {2, 3});
   const auto [out, cache] = affine_forward(x, w, b);
   const auto [dx, dw, db] = affine_backward(dout, cache);
-  REQUIRE_CLOSE(compare("dx", dx, from_values(ref::affine_dx, {2, 4, 5, 6})));
-  REQUIRE_CLOSE(compare("dw", dw, from_values<Tensor2>(ref::affine_dw, {120, 3})));
-  REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::affine_db, {3})));
+  const DiagnosisContext context = layer_context("\"The affine layer\"", FlatArray::of(dout));
+  REQUIRE_CLOSE(compare("dx", dx, from_values(ref::affine_dx, {2, 4, 5, 6}), {1e-10, 1e-12}, context));
+  REQUIRE_CLOSE(compare("dw", dw, from_values<Tensor2>(ref::affine_dw, {120, 3}), {1e-10, 1e-12}, context));
+  REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::affine_db, {3}), {1e-10, 1e-12}, context));
 }
 
 TEST_CASE("affine_forward by hand: one example, two features, two outputs", "[affine][known][fn:affine_forward]") {
@@ -51,9 +52,10 @@ TEST_CASE("affine_backward matches numerical gradients for x, w and b", "[affine
   const auto [out, cache] = affine_forward(x, w, b);
   const auto [dx, dw, db] = affine_backward(dout, cache);
   auto y = [&] { return affine_forward(x, w, b).out; };
-  REQUIRE_GRADIENT_OK(check_gradient("dx of affine_backward", y, x, dout, dx));
-  REQUIRE_GRADIENT_OK(check_gradient("dw of affine_backward", y, w, dout, dw));
-  REQUIRE_GRADIENT_OK(check_gradient("db of affine_backward", y, b, dout, db));
+  const GradCheckOptions options{.context = layer_context("\"The affine layer\"")};
+  REQUIRE_GRADIENT_OK(check_gradient("dx of affine_backward", y, x, dout, dx, options));
+  REQUIRE_GRADIENT_OK(check_gradient("dw of affine_backward", y, w, dout, dw, options));
+  REQUIRE_GRADIENT_OK(check_gradient("db of affine_backward", y, b, dout, db, options));
 }
 
 TEST_CASE("affine_forward refuses mismatched shapes with the sizes in the message", "[affine][errors][fn:affine_forward]") {

@@ -55,12 +55,13 @@ void check_course_forward(const ConvImpl& impl) {
   INFO("implementation: " << impl.name);
   const CourseExample ex;
   const Tensor4 out = impl.forward(ex.x, ex.w, ex.b, ex.param).out;
+  // All of it, from PyTorch (tests/reference/conv_torch.py); first, so that a failure gets a diagnosis.
+  REQUIRE_CLOSE(compare("out", out, from_values<Tensor4>(ref::conv_course_out, {2, 3, 2, 2}), {1e-10, 1e-12},
+                        conv_forward_context(ex.x, ex.w, ex.b, ex.param)));
   // The numbers published with the course's assignment (8 decimals).
   const Tensor2 published_00 = {{-0.08759809, -0.10987781}, {-0.18387192, -0.2109216}};
   REQUIRE_CLOSE(compare("out[0, 0]", xt::eval(xt::view(out, 0, 0)), published_00, {0.0, 1e-8}));
   REQUIRE_THAT(out(1, 2, 1, 1), Catch::Matchers::WithinAbs(2.38247847, 1e-8));
-  // All of it, from PyTorch (tests/reference/conv_torch.py).
-  REQUIRE_CLOSE(compare("out", out, from_values<Tensor4>(ref::conv_course_out, {2, 3, 2, 2})));
 }
 
 void check_course_backward(const ConvImpl& impl) {
@@ -68,9 +69,11 @@ void check_course_backward(const ConvImpl& impl) {
   const CourseExample ex;
   const auto [out, cache] = impl.forward(ex.x, ex.w, ex.b, ex.param);
   const auto [dx, dw, db] = impl.backward(ex.dout, cache);
-  REQUIRE_CLOSE(compare("dx", dx, from_values<Tensor4>(ref::conv_course_dx, {2, 3, 4, 4})));
-  REQUIRE_CLOSE(compare("dw", dw, from_values<Tensor4>(ref::conv_course_dw, {3, 3, 4, 4})));
-  REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::conv_course_db, {3})));
+  const auto context = [&](const char* tensor) { return conv_backward_context(tensor, ex.x, ex.w, ex.dout, ex.param); };
+  const Tolerance tol{1e-10, 1e-12};
+  REQUIRE_CLOSE(compare("dx", dx, from_values<Tensor4>(ref::conv_course_dx, {2, 3, 4, 4}), tol, context("dx")));
+  REQUIRE_CLOSE(compare("dw", dw, from_values<Tensor4>(ref::conv_course_dw, {3, 3, 4, 4}), tol, context("dw")));
+  REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::conv_course_db, {3}), tol, context("db")));
 }
 
 void check_torch_cases(const ConvImpl& impl) {
@@ -85,10 +88,12 @@ void check_torch_cases(const ConvImpl& impl) {
     const Tensor4 dout = pattern<Tensor4>({s[0], s[1], s[2], s[3]}, 41, 5);
     const auto [dx, dw, db] = impl.backward(dout, cache);
     REQUIRE(out.size() == c.out.size());
-    REQUIRE_CLOSE(compare("out", out, xt::adapt(c.out, out.shape())));
-    REQUIRE_CLOSE(compare("dx", dx, xt::adapt(c.dx, x.shape())));
-    REQUIRE_CLOSE(compare("dw", dw, xt::adapt(c.dw, w.shape())));
-    REQUIRE_CLOSE(compare("db", db, xt::adapt(c.db, b.shape())));
+    const auto context = [&](const char* tensor) { return conv_backward_context(tensor, x, w, dout, param); };
+    const Tolerance tol{1e-10, 1e-12};
+    REQUIRE_CLOSE(compare("out", out, xt::adapt(c.out, out.shape()), tol, conv_forward_context(x, w, b, param)));
+    REQUIRE_CLOSE(compare("dx", dx, xt::adapt(c.dx, x.shape()), tol, context("dx")));
+    REQUIRE_CLOSE(compare("dw", dw, xt::adapt(c.dw, w.shape()), tol, context("dw")));
+    REQUIRE_CLOSE(compare("db", db, xt::adapt(c.db, b.shape()), tol, context("db")));
   }
 }
 
@@ -135,9 +140,12 @@ void check_gradients(const ConvImpl& impl, const std::array<std::size_t, 4>& x_s
   const auto [dx, dw, db] = impl.backward(dout, cache);
   auto y = [&] { return impl.forward(x, w, b, param).out; };
   const std::string name = std::string(" of conv_backward_") + impl.name;
-  REQUIRE_GRADIENT_OK(check_gradient("dx" + name, y, x, dout, dx));
-  REQUIRE_GRADIENT_OK(check_gradient("dw" + name, y, w, dout, dw));
-  REQUIRE_GRADIENT_OK(check_gradient("db" + name, y, b, dout, db));
+  const auto context = [&](const char* tensor) {
+    return GradCheckOptions{.context = conv_backward_context(tensor, x, w, dout, param)};
+  };
+  REQUIRE_GRADIENT_OK(check_gradient("dx" + name, y, x, dout, dx, context("dx")));
+  REQUIRE_GRADIENT_OK(check_gradient("dw" + name, y, w, dout, dw, context("dw")));
+  REQUIRE_GRADIENT_OK(check_gradient("db" + name, y, b, dout, db, context("db")));
 }
 
 // A random configuration that tiles: sizes small enough for the naive loops, edge cases included.

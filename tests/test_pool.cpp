@@ -118,7 +118,8 @@ TEST_CASE("max_pool_backward_naive matches PyTorch and sends a tie's gradient to
     INFO("case: " << rc.name);
     const MaxPoolCache cache{reference_input(rc.input, rc.x_shape), {rc.height, rc.width, rc.stride}};
     const Tensor4 dx = max_pool_backward_naive(reference_dout(rc.out_shape), cache).dx;
-    REQUIRE_CLOSE(compare("dx", dx, ref_tensor(rc.max_dx, rc.x_shape), torch_tol));
+    REQUIRE_CLOSE(compare("dx", dx, ref_tensor(rc.max_dx, rc.x_shape), torch_tol,
+                          max_pool_backward_context(cache.x, cache.param, reference_dout(rc.out_shape))));
   }
 }
 
@@ -190,7 +191,8 @@ TEST_CASE("max pooling by hand: the gradient goes to the first maximum of a tied
 
   const auto [out, cache] = max_pool_forward_naive(x, {});
   REQUIRE(out(0, 0, 0, 0) == 3.0);
-  REQUIRE_CLOSE(compare("naive dx", max_pool_backward_naive(dout, cache).dx, expected, {0.0, 0.0}));
+  REQUIRE_CLOSE(compare("naive dx", max_pool_backward_naive(dout, cache).dx, expected, {0.0, 0.0},
+                        max_pool_backward_context(x, {}, dout)));
   const auto [out_fast, cache_fast] = max_pool_forward_fast(x, {});
   REQUIRE_CLOSE(compare("fast dx", max_pool_backward_fast(dout, cache_fast).dx, expected, {0.0, 0.0}));
 }
@@ -243,7 +245,8 @@ TEST_CASE("max_pool_backward_naive matches numerical gradients (no ties)", "[poo
     const Tensor4 dout = randn<Tensor4>(out.shape(), rng);
     const Tensor4 dx = max_pool_backward_naive(dout, cache).dx;
     REQUIRE_GRADIENT_OK(check_gradient("dx of max_pool_backward_naive, " + describe(cache.x.shape(), param),
-                                       [&] { return max_pool_forward_naive(x, param).out; }, x, dout, dx));
+                                       [&] { return max_pool_forward_naive(x, param).out; }, x, dout, dx,
+                                       {.context = max_pool_backward_context(x, param, dout)}));
   }
 }
 
@@ -303,7 +306,8 @@ TEST_CASE("a tie in a max-pool window is reported by the gradient checker as a k
   const auto [out, cache] = max_pool_forward_naive(x, {});
   const Tensor4 dx = max_pool_backward_naive(dout, cache).dx;
   const GradCheck gc = check_gradient("dx of max_pool_backward_naive at a tie",
-                                      [&] { return max_pool_forward_naive(x, {}).out; }, x, dout, dx);
+                                      [&] { return max_pool_forward_naive(x, {}).out; }, x, dout, dx,
+                                      {.context = max_pool_backward_context(x, {}, dout)});
   INFO(gc.report());
   REQUIRE(gc.passed());
   REQUIRE(gc.kinks.size() == 2);

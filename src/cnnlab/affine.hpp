@@ -2,8 +2,7 @@
 /// @brief The affine (fully connected) layer: every output is a weighted sum of every input.
 ///
 /// Exercises: `exercises/affine.cpp` (naive loops) and `exercises/affine_blas.cpp` (the same as two matrix
-/// products by BLAS). References: `solutions/affine.cpp`, `solutions/affine_blas.cpp`.
-/// Tests: `tests/test_affine.cpp` (`ctest -L affine`). Page: @ref layer_affine.
+/// products by BLAS). Tests: `tests/test_affine.cpp` (`./lab check affine`). Page: @ref layer_affine.
 #pragma once
 
 #include "cnnlab/tensor.hpp"

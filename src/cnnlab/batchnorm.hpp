@@ -10,8 +10,7 @@
 /// update with @f$ m' = 1 - m @f$ (its default 0.1 is cnnlab's 0.9), and feeds its running variance with the
 /// unbiased batch variance, where cnnlab uses the biased one it normalizes with. See @ref layer_batchnorm.
 ///
-/// Exercise: `exercises/batchnorm.cpp`. Reference: `solutions/batchnorm.cpp`. Tests: `tests/test_batchnorm.cpp`
-/// (`ctest -L batchnorm`), reference values from `tests/reference/norm_torch.py`. Page: @ref layer_batchnorm.
+/// Exercise: `exercises/batchnorm.cpp`. Tests: `tests/test_batchnorm.cpp` (`./lab check batchnorm`), reference values from `tests/reference/norm_torch.py`. Page: @ref layer_batchnorm.
 #pragma once
 
 #include <array>

@@ -12,8 +12,7 @@
 /// refused (cnn::shape_error, with the arithmetic) when the division is not exact.
 ///
 /// Exercises: `exercises/conv.cpp` (naive), `exercises/conv_im2col.cpp` (im2col + one matrix product).
-/// Reference: `solutions/conv.cpp`, `solutions/conv_im2col.cpp`. Tests: `tests/test_conv.cpp`
-/// (`ctest -L conv`). Pages: @ref layer_conv, @ref layer_conv_backward.
+/// Tests: `tests/test_conv.cpp` (`./lab check conv`, `./lab check conv_im2col`). Pages: @ref layer_conv, @ref layer_conv_backward.
 #pragma once
 
 #include <cstddef>

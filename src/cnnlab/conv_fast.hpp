@@ -1,5 +1,5 @@
 /// @file conv_fast.hpp
-/// @brief Internals of the fast convolution (solutions/conv_im2col.cpp): a workspace reused between calls,
+/// @brief Internals of the library's fast convolution (the runtime's): a workspace reused between calls,
 /// a loop split over the cores, im2col and col2im for a chunk of examples, and the matrix product by BLAS.
 ///
 /// None of this is an exercise and none of it is needed to understand the layer: the clear versions are

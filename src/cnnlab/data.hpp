@@ -30,6 +30,7 @@ struct Dataset {
   std::vector<std::uint8_t> images;   ///< N*C*H*W bytes, image after image, each (C, H, W) row-major
   std::vector<std::uint8_t> labels;   ///< N labels
   std::vector<std::string> class_names;  ///< K names, or empty
+  std::string source;                 ///< the file the images came from (for messages), or empty
 
   /// @brief Bytes per image, C*H*W.
   std::size_t image_size() const { return channels * height * width; }
@@ -80,6 +81,9 @@ struct IdxArray {
 /// @throws cnn::io_error for a wrong magic number, a type other than unsigned byte, a zero dimension, or a
 ///         size that does not match the bytes present (truncated or with trailing bytes)
 IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& name);
+/// @brief As the other parse_idx, taking the bytes over: the header is removed in place, so the data is never
+/// held twice (a 47 MB training set needs 47 MB, not 94).
+IdxArray parse_idx(std::vector<std::uint8_t>&& bytes, const std::string& name);
 
 /// @brief Reads an images file (N, H, W) and a labels file (N) in IDX format, gzipped or plain.
 /// @throws cnn::io_error naming the file: see parse_idx, plus counts that differ between the two files,

@@ -7,8 +7,7 @@
 /// and of dropping it in others; convert with p_drop = 1 - p_keep. Only a naive (loop) version exists: the
 /// layer is one multiplication per entry, with nothing a faster algorithm could save.
 ///
-/// Exercise: `exercises/dropout.cpp`. Reference: `solutions/dropout.cpp`. Tests: `tests/test_dropout.cpp`
-/// (`ctest -L dropout`). Page: @ref layer_dropout.
+/// Exercise: `exercises/dropout.cpp`. Tests: `tests/test_dropout.cpp` (`./lab check dropout`). Page: @ref layer_dropout.
 #pragma once
 
 #include "cnnlab/mode.hpp"

@@ -44,6 +44,13 @@ class io_error : public error {
   using error::error;
 };
 
+/// @brief An index outside its array. Thrown only in builds with index checks (the `student` and `bounds`
+/// presets), where the message also says where in exercises/ the index was used.
+class index_error : public error {
+ public:
+  using error::error;
+};
+
 /// @brief Thrown by an exercise stub that the student has not written yet.
 ///
 /// The message reads `not implemented: <function> (<file>)`; ctest reports a test that ends with it as

@@ -2,7 +2,7 @@
 /// @brief Which exercise functions exist, where each lives, and whether it is written yet.
 ///
 /// The table is made at build time by exgen from the files of the implementation a program links: from
-/// exercises/ (a function is *written* once its stub is replaced) or from solutions/ (every function written).
+/// exercises/ (a function is *written* once its stub is replaced) or from the reference bodies (all written).
 /// Programs and tests use it to say, before they start, which functions a student still has to write.
 #pragma once
 

@@ -6,13 +6,14 @@
 #include <cstdint>
 #include <functional>
 #include <ostream>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace cnn {
 
-/// @brief Writes a file through a temporary file: @p write fills `path + ".tmp"`, which is flushed, synced to
+/// @brief Writes a file through a temporary file: @p write fills unique_temp_name(path), which is flushed, synced to
 /// disk (fsync) and renamed over @p path; the folder is synced after the rename. A reader, or a program
 /// started after a crash at any moment, finds either the previous file or the new one, never a mix. When
 /// anything fails, the temporary file is removed and the previous file is left as it was.
@@ -24,12 +25,60 @@ namespace cnn {
 void write_file_atomically(const std::string& path, std::string_view function,
                            const std::function<void(std::ostream&)>& write);
 
+/// @brief A name beside @p path for a temporary file or folder, unique to this process and call:
+/// `<path>.tmp.<pid>.<n>`. Two programs writing the same file at once never share a temporary.
+std::string unique_temp_name(const std::string& path);
+
+/// @brief Why @p path cannot be read as a file, in a few words ("no such file", "is a folder, not a file",
+/// "a symbolic link to X, which does not exist", "cannot be reached (Too many levels of symbolic links)"), or
+/// "" when it is a regular file (which may still be unreadable for lack of permission).
+std::string describe_unreadable(const std::string& path);
+
 /// @brief Reads a whole file into memory: the one way cnnlab's readers get their bytes (they then parse a span,
 /// which is what the fuzz targets feed).
 /// @param path      the file to read
 /// @param function  the public function on whose behalf it is read, named in errors
-/// @throws cnn::io_error naming @p function and @p path when it is not a regular file ("no such file"), cannot
-///         be opened or fails while being read
+/// @throws cnn::io_error naming @p function and @p path when it is not a regular file (describe_unreadable's
+///         reason), cannot be opened (with the system's reason) or fails while being read
 std::vector<std::uint8_t> read_file(const std::string& path, std::string_view function);
+
+/// @brief zlib's crc32 of @p bytes (the checksum that ends a checkpoint file).
+std::uint32_t crc32_of(std::span<const std::uint8_t> bytes);
+
+/// @brief Checks, before any work is done, that write_file_atomically(@p path) can succeed: @p path is not
+/// empty, not a folder or other non-file, and a file can be created beside it (one is, and removed again).
+/// @throws cnn::io_error naming @p function and @p path, with the system's reason
+void check_writable_file(const std::string& path, std::string_view function);
+
+/// @brief Writes a folder of files as a set: everything goes into a new folder beside @p dir
+/// (unique_temp_name), which commit() puts in the place of @p dir in one step (an atomic exchange where the
+/// file system has one, otherwise two renames). A reader finds the old set or the new one, never a mix; after
+/// a crash a `<dir>.tmp.*` folder may be left beside it, never a half-written @p dir.
+///
+/// The constructor does every check that can be done before the work: it refuses a @p dir that is not a
+/// folder, or a folder holding anything but the kinds of file cnnlab writes (.csv, .png, .npy, .html, .txt,
+/// .json, .svg), since the whole folder is replaced; and it creates the temporary folder. Without commit() the
+/// temporary folder is removed and @p dir left as it was.
+class FolderWriter {
+ public:
+  /// @throws cnn::io_error naming @p function and @p dir when it cannot be written as a set
+  FolderWriter(const std::string& dir, std::string function);
+  ~FolderWriter();
+  FolderWriter(const FolderWriter&) = delete;
+  FolderWriter& operator=(const FolderWriter&) = delete;
+
+  /// @brief The temporary folder to write the files into.
+  const std::string& folder() const { return temp_; }
+  /// @brief The folder that commit() replaces (@p dir, or the folder a symbolic link @p dir names).
+  const std::string& target() const { return target_; }
+  /// @brief Puts the new set in place of the old one.
+  /// @throws cnn::io_error when the folder cannot be moved into place (the old set is then left as it was)
+  void commit();
+
+ private:
+  std::string function_;
+  std::string target_;
+  std::string temp_;
+};
 
 }  // namespace cnn

@@ -24,6 +24,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "cnnlab/diagnose.hpp"
 #include "cnnlab/errors.hpp"
 #include "cnnlab/tensor.hpp"
 
@@ -43,6 +44,7 @@ struct GradCheckOptions {
   std::uint64_t seed = 0;     ///< seed of the random draw of a sparse check
   double kink_ratio = 1e-3;   ///< one-sided slopes that differ by more than this fraction mark a kink
   double kink_tol = 1e-3;     ///< at a kink, the analytic value must match a one-sided slope to this relative error
+  DiagnosisContext context{}; ///< what the diagnosis of a failure may know about the layer (cnnlab/diagnose.hpp)
 };
 
 /// @brief One checked entry of a gradient.
@@ -68,11 +70,12 @@ struct GradCheck {
   std::optional<GradEntry> worst;   ///< the entry with that error
   std::vector<GradEntry> failures;  ///< entries that failed (kinks that match neither side included)
   std::vector<GradEntry> kinks;     ///< entries whose centred difference straddled a kink
+  std::string diagnosis;            ///< when the check failed: the likely mistake (cnn::diagnose), one line
 
   /// @brief True when no entry failed.
   bool passed() const { return failures.empty(); }
   /// @brief A readable account: verdict, worst entry, failures (index, analytic, numerical, relative
-  /// error, tolerance) and kinks.
+  /// error, tolerance), kinks, and the diagnosis of a failure.
   std::string report() const;
 };
 
@@ -91,10 +94,11 @@ struct Comparison {
   std::vector<std::size_t> worst_index;   ///< where that is
   double worst_actual = 0.0;              ///< a at that index
   double worst_expected = 0.0;            ///< e at that index
+  std::string diagnosis;                  ///< when the comparison failed: the likely mistake, one line
 
   /// @brief True when the shapes match and no entry failed.
   bool passed() const { return shapes_match && mismatches == 0; }
-  /// @brief A readable account of the comparison.
+  /// @brief A readable account of the comparison, with the diagnosis of a failure.
   std::string report() const;
 };
 
@@ -110,8 +114,14 @@ GradCheck check_gradient_flat(std::string name, const std::vector<std::size_t>& 
 std::vector<double> numerical_gradient_flat(double* x, std::size_t n, const std::function<std::vector<double>()>& f,
                                             const std::vector<double>& dout, double h);
 
-Comparison compare_flat(std::string name, const std::vector<std::size_t>& actual_shape, const double* actual,
-                        const std::vector<std::size_t>& expected_shape, const double* expected, Tolerance tol);
+Comparison compare_flat(std::string name, FlatArray actual, FlatArray expected, Tolerance tol,
+                        const DiagnosisContext& context);
+
+/// The message of a gradient whose shape differs from its input's: "db of affine_backward: your db has shape
+/// (10) but b has shape (5)", with the diagnosis when @p numerical (the gradient at x) is given.
+std::string gradient_shape_message(const std::string& name, const FlatArray& analytic,
+                                   const std::vector<std::size_t>& x_shape, const FlatArray& numerical,
+                                   const DiagnosisContext& context);
 
 template <class E>
 std::vector<std::size_t> shape_of(const E& e) {
@@ -130,8 +140,20 @@ std::vector<double> flat_copy(const E& e) {
 template <class X, class G>
 void require_same_shape(const X& x, const G& analytic, const std::string& name) {
   if (shape_of(x) != shape_of(analytic))
-    throw shape_error("check_gradient", name + ": the analytic gradient has shape " + shape_str(analytic.shape()) +
-                                            " but x has shape " + shape_str(x.shape()));
+    throw shape_error("check_gradient", gradient_shape_message(name, FlatArray::of(analytic), shape_of(x), {}, {}));
+}
+
+/// The largest input whose whole numerical gradient the checker computes to diagnose a failure.
+inline constexpr std::size_t diagnose_max_entries = 4096;
+
+/// As require_same_shape, and the message carries a diagnosis made from the numerical gradient at @p x.
+template <class X, class G>
+void require_gradient_shape(X& x, const G& analytic, const std::string& name, const DiagnosisContext& context,
+                            const std::function<std::vector<double>()>& f, const std::vector<double>& dout, double h) {
+  if (shape_of(x) == shape_of(analytic)) return;
+  FlatArray numerical;
+  if (x.size() <= diagnose_max_entries) numerical = {shape_of(x), numerical_gradient_flat(x.data(), x.size(), f, dout, h)};
+  throw shape_error("check_gradient", gradient_shape_message(name, FlatArray::of(analytic), shape_of(x), numerical, context));
 }
 
 }  // namespace detail
@@ -146,11 +168,10 @@ void require_same_shape(const X& x, const G& analytic, const std::string& name) 
 template <class F, class X, class G>
   requires std::is_convertible_v<std::invoke_result_t<F&>, double>
 GradCheck check_gradient(std::string name, F&& f, X& x, const G& analytic, const GradCheckOptions& options = {}) {
-  detail::require_same_shape(x, analytic, name);
+  const std::function<std::vector<double>()> fx = [&] { return std::vector<double>{static_cast<double>(f())}; };
+  detail::require_gradient_shape(x, analytic, name, options.context, fx, {1.0}, options.h);
   const auto a = detail::flat_copy(analytic);
-  return detail::check_gradient_flat(
-      std::move(name), detail::shape_of(x), x.data(), a.data(),
-      [&] { return std::vector<double>{static_cast<double>(f())}; }, {1.0}, options);
+  return detail::check_gradient_flat(std::move(name), detail::shape_of(x), x.data(), a.data(), fx, {1.0}, options);
 }
 
 /// @brief Checks @p analytic = @f$\partial (\sum_j \bar y_j f_j(x)) / \partial x@f$ for a layer
@@ -167,17 +188,19 @@ template <class F, class X, class D, class G>
   requires(!std::is_convertible_v<std::invoke_result_t<F&>, double>)
 GradCheck check_gradient(std::string name, F&& f, X& x, const D& dout, const G& analytic,
                          const GradCheckOptions& options = {}) {
-  detail::require_same_shape(x, analytic, name);
   {
     const auto y = f();
     if (detail::shape_of(y) != detail::shape_of(dout))
       throw shape_error("check_gradient", name + ": dout has shape " + shape_str(dout.shape()) +
                                               " but the function's output has shape " + shape_str(y.shape()));
   }
+  GradCheckOptions with_dout = options;
+  if (with_dout.context.dout.empty()) with_dout.context.dout = FlatArray::of(dout);
+  const std::function<std::vector<double>()> fx = [&] { return detail::flat_copy(f()); };
+  detail::require_gradient_shape(x, analytic, name, with_dout.context, fx, with_dout.context.dout.values, options.h);
   const auto a = detail::flat_copy(analytic);
-  return detail::check_gradient_flat(
-      std::move(name), detail::shape_of(x), x.data(), a.data(), [&] { return detail::flat_copy(f()); },
-      detail::flat_copy(dout), options);
+  return detail::check_gradient_flat(std::move(name), detail::shape_of(x), x.data(), a.data(), fx,
+                                     with_dout.context.dout.values, with_dout);
 }
 
 /// @brief The numerical gradient of a scalar function, entry by entry (the course's
@@ -234,12 +257,11 @@ std::vector<GradCheck> check_parameters(const std::function<double()>& loss, con
 /// @param actual    the values under test
 /// @param expected  the reference values, same shape
 /// @param tol       tolerance; the default suits two computations of the same double-precision formula
+/// @param context   what the diagnosis of a failure may know about the layer (cnnlab/diagnose.hpp)
 template <class A, class E>
-Comparison compare(std::string name, const A& actual, const E& expected, Tolerance tol = {1e-10, 1e-12}) {
-  const auto a = detail::flat_copy(actual);
-  const auto e = detail::flat_copy(expected);
-  return detail::compare_flat(std::move(name), detail::shape_of(actual), a.data(), detail::shape_of(expected),
-                              e.data(), tol);
+Comparison compare(std::string name, const A& actual, const E& expected, Tolerance tol = {1e-10, 1e-12},
+                   const DiagnosisContext& context = {}) {
+  return detail::compare_flat(std::move(name), FlatArray::of(actual), FlatArray::of(expected), tol, context);
 }
 
 }  // namespace cnn

@@ -8,8 +8,7 @@
 /// - column k = (n*Hout + i)*Wout + j is the receptive field of output position (i, j) of example n;
 /// - cols(r, k) = x̂(n, c, i*S + p, j*S + q), where x̂ is x zero-padded by P on each side.
 ///
-/// Exercise: `exercises/im2col.cpp`. Reference: `solutions/im2col.cpp`. Tests: `tests/test_im2col.cpp`
-/// (`ctest -L im2col`). Page: @ref layer_conv.
+/// Exercise: `exercises/im2col.cpp`. Tests: `tests/test_im2col.cpp` (`./lab check im2col`). Page: @ref layer_conv.
 #pragma once
 
 #include <array>

@@ -7,8 +7,7 @@
 /// x^2@f$): cnnlab's @f$\alpha@f$ equals theirs divided by n. Only a naive (loop) version exists. The layer
 /// has fallen out of use (batch normalization replaced it); it is here because the lecture's AlexNet has it.
 ///
-/// Exercise: `exercises/lrn.cpp`. Reference: `solutions/lrn.cpp`. Tests: `tests/test_lrn.cpp`
-/// (`ctest -L lrn`), reference values from `tests/reference/norm_torch.py`. Page: @ref layer_lrn.
+/// Exercise: `exercises/lrn.cpp`. Tests: `tests/test_lrn.cpp` (`./lab check lrn`), reference values from `tests/reference/norm_torch.py`. Page: @ref layer_lrn.
 #pragma once
 
 #include <cstddef>

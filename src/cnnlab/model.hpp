@@ -2,8 +2,9 @@
 /// @brief Networks made of layer objects that own their parameters and gradients: the runtime behind the
 /// training program and the model zoo's forward passes.
 ///
-/// Each layer object wraps one pair of the library's layer functions (the fast version where there is one)
-/// and keeps the cache between its forward and backward pass. Activations travel between layers as
+/// Each layer object runs one layer's forward and backward pass and keeps what the backward pass needs. Which
+/// code that is, is the model's LayerSet (layer_set.hpp): the library's own fast versions (the reference
+/// runtime) or, for the layers that are exercises, the exercise functions (`train --layers mine`). Activations travel between layers as
 /// Tensor (any rank); a layer that needs a fixed rank takes the storage over without copying it.
 /// Page: @ref training.
 #pragma once
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "cnnlab/errors.hpp"
+#include "cnnlab/layer_set.hpp"
 #include "cnnlab/lrn.hpp"
 #include "cnnlab/mode.hpp"
 #include "cnnlab/random.hpp"
@@ -78,43 +80,57 @@ class Layer {
   std::string name_;
 };
 
-/// @brief A convolution, K filters of F x F over C input channels (conv_forward_im2col and its backward);
-/// without @p bias, b stays 0 and is not a parameter.
+// The makers of the layers that are exercises take @p mine: null (the default) builds the library's layer,
+// otherwise a layer that calls these exercise functions (LayerSet::layers). Both have the same parameters,
+// drawn the same way.
+
+/// @brief A convolution, K filters of F x F over C input channels (the library's conv_forward_fast, or
+/// mine->conv_forward); without @p bias, b stays 0 and is not a parameter.
 /// @throws cnn::value_error naming make_conv and the layer when C, K, F or the stride is 0
 std::unique_ptr<Layer> make_conv(std::string name, std::size_t C, std::size_t K, std::size_t F, ConvParam param,
-                                 Init init = Init::he, bool bias = true);
-/// @brief ReLU.
-std::unique_ptr<Layer> make_relu(std::string name);
-/// @brief Max pooling with a window of @p size x @p size at @p stride (the fast version); @p pad surrounds the
-/// input with -infinity first.
+                                 Init init = Init::he, bool bias = true, const LayerFunctions* mine = nullptr);
+/// @brief ReLU (in place, or mine->relu_forward).
+std::unique_ptr<Layer> make_relu(std::string name, const LayerFunctions* mine = nullptr);
+/// @brief Max pooling with a window of @p size x @p size at @p stride (the fast version, or
+/// mine->max_pool_forward); @p pad surrounds the input with -infinity first.
 /// @throws cnn::value_error when @p pad is more than half of @p size (a window could lie entirely in the padding)
-std::unique_ptr<Layer> make_max_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad = 0);
-/// @brief Average pooling with a window of @p size x @p size at @p stride (the fast version); @p pad surrounds
-/// the input with zeros first, which count in the divisor (PyTorch's default).
+std::unique_ptr<Layer> make_max_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad = 0,
+                                     const LayerFunctions* mine = nullptr);
+/// @brief Average pooling with a window of @p size x @p size at @p stride (the fast version, or
+/// mine->avg_pool_forward); @p pad surrounds the input with zeros first, which count in the divisor (PyTorch's
+/// default).
 /// @throws cnn::value_error when @p pad is more than half of @p size
-std::unique_ptr<Layer> make_avg_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad = 0);
-/// @brief A fully connected layer from D inputs (the input flattened) to M outputs (the BLAS version).
+std::unique_ptr<Layer> make_avg_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad = 0,
+                                     const LayerFunctions* mine = nullptr);
+/// @brief A fully connected layer from D inputs (the input flattened) to M outputs (BLAS products, or
+/// mine->affine_forward).
 std::unique_ptr<Layer> make_affine(std::string name, std::size_t D, std::size_t M, Init init = Init::he,
-                                   bool bias = true);
+                                   bool bias = true, const LayerFunctions* mine = nullptr);
 /// @brief Local response normalization across channels.
-std::unique_ptr<Layer> make_lrn(std::string name, LrnParam param);
+std::unique_ptr<Layer> make_lrn(std::string name, LrnParam param, const LayerFunctions* mine = nullptr);
 /// @brief Global average pooling, (N, C, H, W) to (N, C).
-std::unique_ptr<Layer> make_global_avg_pool(std::string name);
-/// @brief Flattens (N, d1, ..., dk) to (N, D).
+std::unique_ptr<Layer> make_global_avg_pool(std::string name, const LayerFunctions* mine = nullptr);
+/// @brief Flattens (N, d1, ..., dk) to (N, D) (not an exercise: the same layer in both sets).
 std::unique_ptr<Layer> make_flatten(std::string name);
 /// @brief The network's final softmax, which the loss applies: passes scores through unchanged.
 std::unique_ptr<Layer> make_scores(std::string name);
 /// @brief Inverted dropout with probability @p p_drop of zeroing a unit, masks drawn from @p seed.
 /// @throws cnn::value_error naming make_dropout and the layer when p_drop is outside [0, 1)
-std::unique_ptr<Layer> make_dropout(std::string name, double p_drop, std::uint64_t seed);
+std::unique_ptr<Layer> make_dropout(std::string name, double p_drop, std::uint64_t seed,
+                                    const LayerFunctions* mine = nullptr);
 /// @brief Spatial batch normalization over C channels (gamma 1, beta 0, running statistics owned by the layer).
-std::unique_ptr<Layer> make_spatial_batchnorm(std::string name, std::size_t C, double momentum = 0.9);
+std::unique_ptr<Layer> make_spatial_batchnorm(std::string name, std::size_t C, double momentum = 0.9,
+                                              const LayerFunctions* mine = nullptr);
 /// @brief Batch normalization over D features of an (N, D) input.
-std::unique_ptr<Layer> make_batchnorm(std::string name, std::size_t D, double momentum = 0.9);
+std::unique_ptr<Layer> make_batchnorm(std::string name, std::size_t D, double momentum = 0.9,
+                                      const LayerFunctions* mine = nullptr);
 
 /// @brief A network: layers applied in order, then the softmax loss.
 class Model {
  public:
+  /// @param set the loss and update rules the model trains with (its layers are built with the same set's
+  /// functions by build_model; Model::add takes any layer)
+  explicit Model(LayerSet set = reference_layers()) : set_(std::move(set)) {}
   /// @brief Appends a layer; returns *this so that definitions read top to bottom.
   Model& add(std::unique_ptr<Layer> layer);
   /// @brief Runs every layer forward.
@@ -141,20 +157,26 @@ class Model {
   void initialize(Rng& rng);
   /// @brief The layers, in order.
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  /// @brief The implementation the model runs: its loss, and the update rules a Solver applies to it.
+  const LayerSet& layer_set() const { return set_; }
 
  private:
+  LayerSet set_;
   std::vector<std::unique_ptr<Layer>> layers_;
 };
 
 /// @brief Builds a runnable model from an architecture spec of the model zoo (src/cnnlab/zoo.hpp), for its
 /// published input size, with He-initialised weights drawn from @p seed. Blocks (inception, residual,
 /// auxiliary classifier) become one layer each, whose parameters are named "<block>/<layer>.<param>".
+/// @param set  which code the layers, the loss and the update rules run (the same seed gives the same initial
+///             parameters in either set)
 /// @throws cnn::value_error for a layer the runtime cannot run (grouped convolutions)
 /// @throws cnn::shape_error for a convolution that does not tile its input at this size
-Model build_model(const arch::Architecture& net, std::uint64_t seed = 0);
+Model build_model(const arch::Architecture& net, std::uint64_t seed = 0, const LayerSet& set = reference_layers());
 
 /// @brief As above, for another input size (e.g. a reduced one, to run a large model quickly).
-Model build_model(const arch::Architecture& net, const arch::Shape& input, std::uint64_t seed = 0);
+Model build_model(const arch::Architecture& net, const arch::Shape& input, std::uint64_t seed = 0,
+                  const LayerSet& set = reference_layers());
 
 /// @brief Takes over a Tensor's storage as a tensor of fixed rank N, without copying.
 /// @throws cnn::shape_error naming @p function when the rank is not N

@@ -44,4 +44,11 @@ NpyArray parse_npy(std::span<const std::uint8_t> bytes, const std::string& name)
 /// @throws cnn::io_error for a missing or unreadable file, or for anything parse_npy refuses
 NpyArray load_npy(const std::string& path);
 
+/// @brief Where the first value that is not finite sits, for messages: "nan at index 17 = (0, 0, 3, 2)", or ""
+/// when every value is finite. Parameters loaded from a file are checked with it, so that a NaN is refused
+/// with the file and the index before it reaches training or a test accuracy.
+/// @param values row-major values
+/// @param shape  their shape (an empty shape prints the flat index only)
+std::string first_non_finite(std::span<const double> values, std::span<const std::size_t> shape);
+
 }  // namespace cnn

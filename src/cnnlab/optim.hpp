@@ -8,8 +8,7 @@
 /// the first call. Every rule applies L2 weight decay the same way, by adding @f$\lambda w@f$ to the gradient
 /// (@f$g = dw + \lambda w@f$), as PyTorch's optimizers do (not AdamW's decoupled decay).
 ///
-/// Exercise: `exercises/optim.cpp`. Reference: `solutions/optim.cpp`. Tests: `tests/test_optim.cpp`
-/// (`ctest -L optim`), against PyTorch's torch.optim. Page: @ref update_rules.
+/// Exercise: `exercises/optim.cpp`. Tests: `tests/test_optim.cpp` (`./lab check optim`), against PyTorch's torch.optim. Page: @ref update_rules.
 #pragma once
 
 #include <cstddef>

@@ -24,8 +24,8 @@ std::vector<std::string> save_params_npy(Model& model, const std::string& dir);
 /// refused folder leaves the model as it was.
 /// @param model the model to initialise; its architecture gives the names and shapes expected
 /// @param dir   the folder
-/// @throws cnn::io_error naming the file for a missing or malformed file (see parse_npy) or a shape that is not
-///         the model's
+/// @throws cnn::io_error naming the file for a missing or malformed file (see parse_npy), a shape that is not
+///         the model's, or a value that is not finite (with its index, see first_non_finite)
 void load_params_npy(Model& model, const std::string& dir);
 
 }  // namespace cnn

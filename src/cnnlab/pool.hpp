@@ -11,8 +11,7 @@
 /// (cnn::pool_output_size; PyTorch rounds the same way, Caffe rounds up instead).
 ///
 /// Two versions of every layer, with the same contract:
-/// - naive (`*_naive`): the loops of the formula. Exercises in `exercises/pool.cpp`, reference bodies in
-///   `solutions/pool.cpp`.
+/// - naive (`*_naive`): the loops of the formula. Exercises in `exercises/pool.cpp`.
 /// - fast (`*_fast`): ready-made, not exercises (the course hands them out too), in `src/pool_fast.cpp`.
 ///   A reshape path when the windows tile the input, a window-matrix (im2col-style) path otherwise.
 ///

@@ -1,8 +1,7 @@
 /// @file relu.hpp
 /// @brief The rectified linear unit: threshold at zero, elementwise.
 ///
-/// Exercise: `exercises/relu.cpp`. Reference: `solutions/relu.cpp`. Tests: `tests/test_relu.cpp`
-/// (`ctest -L relu`). Page: @ref layer_relu.
+/// Exercise: `exercises/relu.cpp`. Tests: `tests/test_relu.cpp` (`./lab check relu`). Page: @ref layer_relu.
 #pragma once
 
 #include "cnnlab/tensor.hpp"

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cnnlab/arch.hpp"
+#include "cnnlab/layer_set.hpp"
 
 namespace cnn {
 
@@ -39,10 +40,12 @@ struct RunReport {
 
 /// @brief Builds @p net for @p input, runs a forward pass (train mode) and a backward pass with a random
 /// upstream gradient on @p batch random images, and compares every top-level layer's output with the
-/// calculator's. Conv layers whose naive forward pass costs at most @p naive_budget multiply-adds are also
-/// timed with conv_forward_naive and conv_forward_im2col, side by side.
+/// calculator's. With the exercise functions (@p set = my_layers()), conv layers whose naive forward pass
+/// costs at most @p naive_budget multiply-adds are also timed with conv_forward_naive and conv_forward_im2col,
+/// side by side (the library keeps no naive convolution: the reference set times none).
 /// @throws cnn::shape_error when a convolution does not tile at this input size (choose another)
 RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input, std::size_t batch = 2,
-                        std::uint64_t seed = 1, std::size_t naive_budget = 200'000'000);
+                        std::uint64_t seed = 1, std::size_t naive_budget = 200'000'000,
+                        const LayerSet& set = reference_layers());
 
 }  // namespace cnn

@@ -1,8 +1,7 @@
 /// @file softmax.hpp
 /// @brief The softmax (cross-entropy) loss: class scores to probabilities, then the log-loss of the true class.
 ///
-/// Exercise: `exercises/softmax.cpp`. Reference: `solutions/softmax.cpp`. Tests: `tests/test_softmax.cpp`
-/// (`ctest -L softmax`). Page: @ref layer_losses.
+/// Exercise: `exercises/softmax.cpp`. Tests: `tests/test_softmax.cpp` (`./lab check softmax`). Page: @ref layer_losses.
 #pragma once
 
 #include "cnnlab/tensor.hpp"

@@ -23,10 +23,12 @@ enum class UpdateRule { sgd, momentum, nesterov, adagrad, rmsprop, adam, adadelt
 /// @brief Parses "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam" or "adadelta".
 /// @throws cnn::value_error for any other name, listing the valid ones
 UpdateRule parse_update_rule(const std::string& name);
+/// @brief The name parse_update_rule reads: rule_name(UpdateRule::adam) is "adam".
+std::string rule_name(UpdateRule rule);
 
 /// @brief How to train.
 struct SolverConfig {
-  UpdateRule rule = UpdateRule::momentum;  ///< the update rule
+  UpdateRule rule = UpdateRule::momentum;  ///< the update rule (its function: the model's LayerSet's)
   double learning_rate = 1e-2;             ///< initial learning rate
   double momentum = 0.9;                   ///< momentum (momentum, nesterov) or beta1 (adam)
   double weight_decay = 0.0;               ///< L2 weight decay, added to every gradient
@@ -37,6 +39,9 @@ struct SolverConfig {
   Normalization norm{};                    ///< how bytes become inputs
   std::size_t train_acc_samples = 2000;    ///< training accuracy is measured on this many images (0 = all)
   std::string checkpoint;                  ///< written after every epoch when not empty (atomically)
+  std::size_t min_batch = 1;               ///< the smallest minibatch the model can take (2 with batch
+                                           ///< normalization): a smaller last minibatch of an epoch is merged
+                                           ///< into the one before
 };
 
 /// @brief What happened during training.
@@ -68,6 +73,22 @@ struct StepInfo {
 double accuracy(Model& model, const Dataset& data, const Normalization& norm, std::size_t max_images = 0,
                 std::size_t batch = 500);
 
+/// @brief What a checkpoint file says about how it was trained (read without a model: before one is built).
+struct CheckpointInfo {
+  std::size_t epochs_done = 0;        ///< epochs completed
+  UpdateRule rule = UpdateRule::sgd;  ///< the update rule (its state is in the file)
+  double learning_rate = 0.0;         ///< the rate the next step would use (decayed after every epoch)
+  double lr_decay = 1.0;              ///< SolverConfig::lr_decay
+  double momentum = 0.0;              ///< SolverConfig::momentum
+  double weight_decay = 0.0;          ///< SolverConfig::weight_decay
+  std::size_t batch_size = 0;         ///< SolverConfig::batch_size
+  std::uint64_t seed = 0;             ///< SolverConfig::seed
+};
+
+/// @brief Reads the hyperparameters a checkpoint was saved with, after checking its checksum.
+/// @throws cnn::io_error for a file that is missing, damaged (checksum), truncated or of another format
+CheckpointInfo read_checkpoint_info(const std::string& path);
+
 /// @brief Trains a model on a data set, keeping the parameters with the best validation accuracy.
 class Solver {
  public:
@@ -93,18 +114,25 @@ class Solver {
   std::size_t epochs_done() const { return epochs_done_; }
   /// @brief The learning rate the next step uses.
   double learning_rate() const { return lr_; }
+  /// @brief Sets the learning rate of the next step (after a resumed checkpoint: a rate given on the command
+  /// line replaces the saved one); it decays from there.
+  /// @throws cnn::value_error unless @p lr > 0
+  void set_learning_rate(double lr);
 
-  /// @brief Writes the parameters, buffers, optimizer state, epoch and history to @p path through a
-  /// temporary file (@p path + ".tmp"), a flush and fsync, and a rename: a save interrupted at any point leaves
-  /// the previous checkpoint intact (tests/core/test_checkpoint.cpp kills a process in the middle of saving).
+  /// @brief Writes the parameters, buffers, optimizer state, epoch, history and hyperparameters to @p path,
+  /// followed by a crc32 checksum, through write_file_atomically (a temporary file unique to this process, a
+  /// flush and fsync, and a rename): a save interrupted at any point leaves the previous checkpoint intact
+  /// (tests/core/test_checkpoint.cpp kills a process in the middle of saving).
   /// @throws cnn::io_error when the file cannot be written
   void save_checkpoint(const std::string& path) const;
-  /// @brief Restores what save_checkpoint wrote; training then resumes after the saved epoch.
-  /// @throws cnn::io_error for a file that is missing, truncated, of another format or of another model
+  /// @brief Restores what save_checkpoint wrote; training then resumes after the saved epoch, with the saved
+  /// learning rate and this solver's other hyperparameters (read_checkpoint_info gives the saved ones).
+  /// @throws cnn::io_error for a file that is missing, damaged (its checksum does not match), truncated, of
+  /// another format or of another model
   void load_checkpoint(const std::string& path);
-  /// @brief As load_checkpoint, from a checkpoint file's bytes already in memory (what load_checkpoint does after
-  /// reading the file; the fuzz target calls it directly).
-  /// @param bytes the file's bytes
+  /// @brief As load_checkpoint, from a checkpoint's bytes already in memory: what load_checkpoint does after
+  /// reading the file and checking its checksum (the fuzz target calls it directly, on bytes without one).
+  /// @param bytes the file's bytes without the trailing 4-byte checksum
   /// @param path  the file name used in messages
   /// @throws cnn::io_error for bytes that are truncated, of another format or of another model
   void load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const std::string& path);

@@ -1,8 +1,7 @@
 /// @file svm.hpp
 /// @brief The multiclass SVM (hinge) loss: the true class should beat every other class by a margin of 1.
 ///
-/// Exercise: `exercises/svm.cpp`. Reference: `solutions/svm.cpp`. Tests: `tests/test_svm.cpp`
-/// (`ctest -L svm`). Page: @ref layer_losses.
+/// Exercise: `exercises/svm.cpp`. Tests: `tests/test_svm.cpp` (`./lab check svm`). Page: @ref layer_losses.
 #pragma once
 
 #include "cnnlab/softmax.hpp"  // LossResult

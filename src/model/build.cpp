@@ -101,7 +101,7 @@ class BlockLayer final : public Layer {
 // Walks specs, tracking the volume's shape (from the calculator) and whether it has been flattened.
 class Builder {
  public:
-  explicit Builder(std::uint64_t seed) : seed_(seed) {}
+  Builder(std::uint64_t seed, const LayerFunctions* mine) : seed_(seed), mine_(mine) {}
 
   LayerList make_all(const std::vector<arch::Layer>& specs, const std::string& prefix, arch::Shape& shape, bool& flat) {
     LayerList out;
@@ -131,7 +131,7 @@ class Builder {
       conv_output_size("build_model: " + name, in.h, c->size, c->stride, c->pad, "H");  // refuses what cannot tile
       conv_output_size("build_model: " + name, in.w, c->size, c->stride, c->pad, "W");
       flat = false;
-      return make_conv(name, in.c, c->filters, c->size, ConvParam{c->stride, c->pad}, init_, c->bias);
+      return make_conv(name, in.c, c->filters, c->size, ConvParam{c->stride, c->pad}, init_, c->bias, mine_);
     }
     if (const auto* p = std::get_if<Pool>(&spec)) {
       // The runtime's pools round down; one that rounds otherwise runs only where its windows tile exactly.
@@ -141,21 +141,22 @@ class Builder {
                 window_output_size("build_model: " + name, n, p->size, p->stride, p->pad, Rounding::floor))
           throw value_error("build_model", name + ": a pool that rounds up (round=ceil, as Caffe) is counted by the "
                                                   "calculator but cannot run where its windows do not tile");
-      return p->kind == PoolKind::max ? make_max_pool(name, p->size, p->stride, p->pad)
-                                      : make_avg_pool(name, p->size, p->stride, p->pad);
+      return p->kind == PoolKind::max ? make_max_pool(name, p->size, p->stride, p->pad, mine_)
+                                      : make_avg_pool(name, p->size, p->stride, p->pad, mine_);
     }
     if (const auto* f = std::get_if<FullyConnected>(&spec)) {
       flat = true;
-      return make_affine(name, in.size(), f->outputs, init_, f->bias);
+      return make_affine(name, in.size(), f->outputs, init_, f->bias, mine_);
     }
-    if (std::get_if<ReLU>(&spec)) return make_relu(name);
-    if (const auto* l = std::get_if<LRN>(&spec)) return make_lrn(name, LrnParam{l->size, l->k, l->alpha, l->beta});
-    if (std::get_if<BatchNorm>(&spec)) return flat ? make_batchnorm(name, in.size()) : make_spatial_batchnorm(name, in.c);
-    if (const auto* d = std::get_if<Dropout>(&spec)) return make_dropout(name, d->p, seed_ * 7919u + ++dropouts_);
+    if (std::get_if<ReLU>(&spec)) return make_relu(name, mine_);
+    if (const auto* l = std::get_if<LRN>(&spec)) return make_lrn(name, LrnParam{l->size, l->k, l->alpha, l->beta}, mine_);
+    if (std::get_if<BatchNorm>(&spec))
+      return flat ? make_batchnorm(name, in.size(), 0.9, mine_) : make_spatial_batchnorm(name, in.c, 0.9, mine_);
+    if (const auto* d = std::get_if<Dropout>(&spec)) return make_dropout(name, d->p, seed_ * 7919u + ++dropouts_, mine_);
     if (std::get_if<Softmax>(&spec)) return make_scores(name);
     if (std::get_if<GlobalAvgPool>(&spec)) {
       flat = true;
-      return make_global_avg_pool(name);
+      return make_global_avg_pool(name, mine_);
     }
     if (std::get_if<Flatten>(&spec)) {
       flat = true;
@@ -191,19 +192,22 @@ class Builder {
   }
 
   std::uint64_t seed_;
+  const LayerFunctions* mine_;  // null: the library's layers
   std::uint64_t dropouts_ = 0;
   Init init_ = Init::he;
 };
 
 }  // namespace
 
-Model build_model(const arch::Architecture& net, std::uint64_t seed) { return build_model(net, net.input, seed); }
+Model build_model(const arch::Architecture& net, std::uint64_t seed, const LayerSet& set) {
+  return build_model(net, net.input, seed, set);
+}
 
-Model build_model(const arch::Architecture& net, const arch::Shape& input, std::uint64_t seed) {
-  Model model;
+Model build_model(const arch::Architecture& net, const arch::Shape& input, std::uint64_t seed, const LayerSet& set) {
+  Model model(set);
   arch::Shape shape = input;
   bool flat = false;
-  Builder builder(seed);
+  Builder builder(seed, set.layers);
   for (auto& layer : builder.make_all(net.layers, "", shape, flat)) model.add(std::move(layer));
   Rng rng(seed);
   model.initialize(rng);

@@ -1,6 +1,8 @@
-// The layer objects: each wraps one pair of the library's layer functions and owns its parameters. Conv, ReLU
-// and Affine, the layers of every step, call the same computations through entry points that skip the caches'
-// copies (see docs/training.md, "The pieces").
+// The layer objects of the reference runtime: each wraps the library's own computation of a layer (never an
+// exercise function) and owns its parameters (src/model/layer_parts.hpp, shared with the `mine` set's layers in
+// src/model/my_layers.cpp). Conv, ReLU and Affine, the layers of every step, skip the caches' copies (see
+// docs/training.md, "The pieces"); the rest are written here on flat arrays, each checked against the exercise's
+// reference body in tests/core/test_runtime_layers.cpp.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -9,43 +11,19 @@
 #include <type_traits>
 #include <optional>
 
-#include "cnnlab/affine.hpp"
-#include "cnnlab/batchnorm.hpp"
 #include "cnnlab/batchnorm_fast.hpp"
 #include "cnnlab/checks.hpp"
-#include "cnnlab/conv.hpp"
 #include "cnnlab/conv_fast.hpp"
-#include "cnnlab/dropout.hpp"
-#include "cnnlab/lrn.hpp"
+#include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/pool.hpp"
-#include "cnnlab/relu.hpp"
+#include "layer_parts.hpp"
 
 namespace cnn {
 
 namespace {
 
-template <class T>
-ParamView view(const std::string& layer, const char* name, T& value, T& grad) {
-  return ParamView{layer + "." + name, std::vector<std::size_t>(value.shape().begin(), value.shape().end()),
-                   std::span<double>(value.data(), value.size()), std::span<double>(grad.data(), grad.size())};
-}
-
-// Weights ~ N(0, gain / fan_in): He (gain 2) for ReLU networks, Xavier (gain 1) otherwise.
-template <class T>
-void draw_weights(T& w, std::size_t fan_in, Init init, Rng& rng) {
-  const double gain = init == Init::he ? 2.0 : 1.0;
-  const double scale = std::sqrt(gain / static_cast<double>(fan_in));
-  for (double& v : w) v = scale * rng.normal();
-}
-
-// Batch normalization's running statistics, as buffers (no gradient).
-std::vector<ParamView> running(const std::string& layer, BatchNormState& s) {
-  auto buffer = [&](const char* name, Tensor1& t) {
-    return ParamView{layer + "." + name, {t.size()}, std::span<double>(t.data(), t.size()), {}};
-  };
-  return {buffer("running_mean", s.running_mean), buffer("running_var", s.running_var)};
-}
+using detail::require_cache;
 
 // v_i = v_i <= 0 ? +0 : v_i, and mask_i = 0 where v_i was <= 0, else 1: as relu_forward and relu_backward,
 // a NaN passes (its mask is 1) and -0 becomes +0.
@@ -80,21 +58,9 @@ void in_parts(std::size_t n, const Body& body) {
     detail::parallel_for(n, body);
 }
 
-template <class Cache>
-const Cache& require_cache(const std::optional<Cache>& cache, const std::string& layer) {
-  if (!cache) throw value_error("Layer::backward", layer + ": backward called before any forward pass");
-  return *cache;
-}
-
-class Conv final : public Layer {
+class Conv final : public detail::ConvParams {
  public:
-  Conv(std::string name, std::size_t C, std::size_t K, std::size_t F, ConvParam param, Init init, bool bias)
-      : Layer(std::move(name)), param_(param), init_(init), bias_(bias),
-        w_(xt::zeros<double>({K, C, F, F})), b_(xt::zeros<double>({K})), dw_(w_), db_(b_) {}
-  std::string describe() const override {
-    return "conv " + std::to_string(w_.shape(0)) + "@" + std::to_string(w_.shape(2)) + "x" +
-           std::to_string(w_.shape(3)) + " stride " + std::to_string(param_.stride) + " pad " + std::to_string(param_.pad);
-  }
+  using ConvParams::ConvParams;
   // The layer keeps x itself (it owns it) rather than a cache with copies of x, w and b; backward uses w as it
   // is then, which is the forward pass's w unless the parameters were changed in between.
   Tensor forward(Tensor x, Mode) override {
@@ -108,24 +74,8 @@ class Conv final : public Layer {
     return give_any(std::move(dx));
   }
   void backward_params(Tensor dout) override { backward_into(std::move(dout), nullptr); }
-  // Without a bias (a batch norm follows and its beta shifts instead), b stays 0 and is not a parameter.
-  std::vector<ParamView> params() override {
-    if (!bias_) return {view(name(), "w", w_, dw_)};
-    return {view(name(), "w", w_, dw_), view(name(), "b", b_, db_)};
-  }
-  void initialize(Rng& rng) override {
-    draw_weights(w_, w_.shape(1) * w_.shape(2) * w_.shape(3), init_, rng);
-    b_.fill(0.0);
-  }
 
  private:
-  ConvParam param_;
-  Init init_;
-  bool bias_;
-  Tensor4 w_;
-  Tensor1 b_;
-  Tensor4 dw_;
-  Tensor1 db_;
   Tensor4 x_;            // the last forward pass's input
   bool has_x_ = false;   // whether there was one
 
@@ -169,100 +119,134 @@ class Relu final : public Layer {
   bool has_x_ = false;
 };
 
-// Pooling layers pad here, around the library's unpadded pooling functions: the input is surrounded by P
-// entries of `fill` (-infinity for max pooling, so padding never wins; 0 for average pooling, counted in
-// the divisor as PyTorch's default does) and the gradient is cropped back.
-Tensor4 pad_input(const Tensor4& x, std::size_t P, double fill) {
-  const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
-  Tensor4 xp = Tensor4::from_shape({N, C, H + 2 * P, W + 2 * P});
-  xp.fill(fill);
-  for (std::size_t n = 0; n < N; ++n)
-    for (std::size_t c = 0; c < C; ++c)
-      for (std::size_t h = 0; h < H; ++h)
-        std::copy_n(&x(n, c, h, 0), W, &xp(n, c, h + P, P));
-  return xp;
-}
-
-Tensor4 crop_grad(const Tensor4& dxp, std::size_t P) {
-  const std::size_t N = dxp.shape(0), C = dxp.shape(1), H = dxp.shape(2) - 2 * P, W = dxp.shape(3) - 2 * P;
-  Tensor4 dx = Tensor4::from_shape({N, C, H, W});
-  for (std::size_t n = 0; n < N; ++n)
-    for (std::size_t c = 0; c < C; ++c)
-      for (std::size_t h = 0; h < H; ++h) std::copy_n(&dxp(n, c, h + P, P), W, &dx(n, c, h, 0));
-  return dx;
-}
-
 template <bool Max>
-class Pool final : public Layer {
+class Pool final : public detail::PoolBase<Max> {
  public:
-  Pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad)
-      : Layer(std::move(name)), param_{size, size, stride}, pad_(pad) {}
-  std::string describe() const override {
-    return std::string(Max ? "max" : "avg") + " pool " + std::to_string(param_.height) + "x" +
-           std::to_string(param_.width) + " stride " + std::to_string(param_.stride) +
-           (pad_ ? " pad " + std::to_string(pad_) : "");
-  }
+  using detail::PoolBase<Max>::PoolBase;
   Tensor forward(Tensor x, Mode) override {
-    Tensor4 x4 = take_rank<4>(std::move(x), name());
-    if (pad_) x4 = pad_input(x4, pad_, Max ? -std::numeric_limits<double>::infinity() : 0.0);
+    const Tensor4 x4 = this->padded(std::move(x));
     if constexpr (Max) {
-      auto r = max_pool_forward_fast(x4, param_);
+      auto r = max_pool_forward_fast(x4, this->param_);
       cache_ = std::move(r.cache);
       return give_any(std::move(r.out));
     } else {
-      auto r = avg_pool_forward_fast(x4, param_);
+      auto r = avg_pool_forward_fast(x4, this->param_);
       cache_ = std::move(r.cache);
       return give_any(std::move(r.out));
     }
   }
   Tensor backward(Tensor dout) override {
-    Tensor4 dx;
+    Tensor4 d = take_rank<4>(std::move(dout), this->name());
     if constexpr (Max)
-      dx = max_pool_backward_fast(take_rank<4>(std::move(dout), name()), require_cache(cache_, name())).dx;
+      return this->cropped(max_pool_backward_fast(d, require_cache(cache_, this->name())).dx);
     else
-      dx = avg_pool_backward_fast(take_rank<4>(std::move(dout), name()), require_cache(cache_, name())).dx;
-    return give_any(pad_ ? crop_grad(dx, pad_) : std::move(dx));
+      return this->cropped(avg_pool_backward_fast(d, require_cache(cache_, this->name())).dx);
   }
 
  private:
-  PoolParam param_;
-  std::size_t pad_;
   std::optional<std::conditional_t<Max, MaxPoolFastCache, AvgPoolCache>> cache_;
 };
 
+// Local response normalization across channels: s = k + alpha * (sum of x^2 over the window of channels),
+// y = x s^(-beta) (lrn_forward). The layer keeps x, s and s^(-beta); the backward pass forms each entry's
+// dout x s^(-beta - 1) once and sums it over the windows (lrn_backward forms it once per window).
 class Lrn final : public Layer {
  public:
   Lrn(std::string name, LrnParam param) : Layer(std::move(name)), param_(param) {}
   std::string describe() const override { return "lrn n " + std::to_string(param_.size); }
   Tensor forward(Tensor x, Mode) override {
-    auto r = lrn_forward(take_rank<4>(std::move(x), name()), param_);
-    cache_ = std::move(r.cache);
-    return give_any(std::move(r.out));
+    const char* fn = "lrn_forward";
+    if (param_.size == 0 || param_.size % 2 == 0)
+      throw value_error(fn, "size n must be odd so that the window is centred on its channel, got " + std::to_string(param_.size));
+    if (!(param_.k > 0.0)) throw value_error(fn, "k must be > 0, got " + num_str(param_.k));
+    if (!(param_.alpha >= 0.0)) throw value_error(fn, "alpha must be >= 0, got " + num_str(param_.alpha));
+    if (!(param_.beta >= 0.0)) throw value_error(fn, "beta must be >= 0, got " + num_str(param_.beta));
+    x_ = take_rank<4>(std::move(x), name());
+    has_x_ = true;
+    const std::size_t N = x_.shape(0), C = x_.shape(1), P = x_.shape(2) * x_.shape(3);  // P: pixels per plane
+    const std::size_t r = (param_.size - 1) / 2;
+    scale_ = Tensor4::from_shape(x_.shape());
+    power_ = Tensor4::from_shape(x_.shape());
+    Tensor4 out = Tensor4::from_shape(x_.shape());
+    const double* xs = x_.data();
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t c = 0; c < C; ++c) {
+        const std::size_t lo = c < r ? 0 : c - r, hi = std::min(C - 1, c + r), at = (n * C + c) * P;
+        for (std::size_t p = 0; p < P; ++p) {
+          double sum = 0.0;  // of x^2 over the channels lo..hi at this pixel
+          for (std::size_t c2 = lo; c2 <= hi; ++c2) sum += xs[(n * C + c2) * P + p] * xs[(n * C + c2) * P + p];
+          scale_.data()[at + p] = param_.k + param_.alpha * sum;
+          power_.data()[at + p] = std::pow(scale_.data()[at + p], -param_.beta);
+          out.data()[at + p] = xs[at + p] * power_.data()[at + p];
+        }
+      }
+    return give_any(std::move(out));
   }
-  Tensor backward(Tensor dout) override {
-    return give_any(lrn_backward(take_rank<4>(std::move(dout), name()), require_cache(cache_, name())).dx);
+  Tensor backward(Tensor dout_any) override {
+    if (!has_x_) throw value_error("Layer::backward", name() + ": backward called before any forward pass");
+    const Tensor4 dout = take_rank<4>(std::move(dout_any), name());
+    check_same_shape("lrn_backward", "dout", dout, "x", x_);
+    const std::size_t N = x_.shape(0), C = x_.shape(1), P = x_.shape(2) * x_.shape(3);
+    const std::size_t r = (param_.size - 1) / 2;
+    const double beta = param_.beta, two_ab = 2.0 * param_.alpha * beta;
+    // t = dout x s^(-beta - 1), what each channel sends back through the denominators of its neighbours
+    Tensor4 t = Tensor4::from_shape(x_.shape());
+    for (std::size_t i = 0; i < t.size(); ++i)
+      t.data()[i] = dout.data()[i] * x_.data()[i] * std::pow(scale_.data()[i], -beta - 1.0);
+    Tensor4 dx = Tensor4::from_shape(x_.shape());
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t ch = 0; ch < C; ++ch) {
+        const std::size_t lo = ch < r ? 0 : ch - r, hi = std::min(C - 1, ch + r), at = (n * C + ch) * P;
+        for (std::size_t p = 0; p < P; ++p) {
+          double through_scales = 0.0;
+          for (std::size_t c = lo; c <= hi; ++c) through_scales += t.data()[(n * C + c) * P + p];
+          dx.data()[at + p] = dout.data()[at + p] * power_.data()[at + p] - two_ab * x_.data()[at + p] * through_scales;
+        }
+      }
+    return give_any(std::move(dx));
   }
 
  private:
   LrnParam param_;
-  std::optional<LrnCache> cache_;
+  Tensor4 x_, scale_, power_;  // the input, s and s^(-beta) of the last forward pass
+  bool has_x_ = false;
 };
 
+// Global average pooling: the mean of each channel's plane, (N, C, H, W) to (N, C); its gradient spreads
+// dout / (H W) evenly over the plane.
 class GlobalAvgPool final : public Layer {
  public:
   using Layer::Layer;
   std::string describe() const override { return "global avg pool"; }
   Tensor forward(Tensor x, Mode) override {
-    auto r = global_avg_pool_forward(take_rank<4>(std::move(x), name()));
-    cache_ = std::move(r.cache);
-    return give_any(std::move(r.out));
+    const Tensor4 x4 = take_rank<4>(std::move(x), name());
+    shape_ = {x4.shape(0), x4.shape(1), x4.shape(2), x4.shape(3)};
+    has_x_ = true;
+    const std::size_t NC = shape_[0] * shape_[1], P = shape_[2] * shape_[3];
+    if (P == 0) throw shape_error("global_avg_pool_forward", "x must have H, W >= 1, got " + shape_str(x4.shape()));
+    Tensor2 out = Tensor2::from_shape({shape_[0], shape_[1]});
+    for (std::size_t i = 0; i < NC; ++i) {
+      double sum = 0.0;
+      for (std::size_t p = 0; p < P; ++p) sum += x4.data()[i * P + p];
+      out.data()[i] = sum / static_cast<double>(P);
+    }
+    return give_any(std::move(out));
   }
-  Tensor backward(Tensor dout) override {
-    return give_any(global_avg_pool_backward(take_rank<2>(std::move(dout), name()), require_cache(cache_, name())).dx);
+  Tensor backward(Tensor dout_any) override {
+    if (!has_x_) throw value_error("Layer::backward", name() + ": backward called before any forward pass");
+    const Tensor2 dout = take_rank<2>(std::move(dout_any), name());
+    if (dout.shape(0) != shape_[0] || dout.shape(1) != shape_[1])
+      throw shape_error("global_avg_pool_backward", "dout must be (N, C) = (" + std::to_string(shape_[0]) + ", " +
+                                                        std::to_string(shape_[1]) + "), got " + shape_str(dout.shape()));
+    const std::size_t P = shape_[2] * shape_[3];
+    Tensor4 dx = Tensor4::from_shape(shape_);
+    for (std::size_t i = 0; i < dout.size(); ++i) std::fill_n(dx.data() + i * P, P, dout.data()[i] / static_cast<double>(P));
+    return give_any(std::move(dx));
   }
 
  private:
-  std::optional<GlobalAvgPoolCache> cache_;
+  std::array<std::size_t, 4> shape_{};  // x's shape (N, C, H, W)
+  bool has_x_ = false;
 };
 
 // (N, d1, ..., dk) -> (N, D): a reshape, so the backward pass reshapes back.
@@ -295,13 +279,9 @@ class Scores final : public Layer {
   Tensor backward(Tensor dout) override { return dout; }
 };
 
-class Affine final : public Layer {
+class Affine final : public detail::AffineParams {
  public:
-  Affine(std::string name, std::size_t D, std::size_t M, Init init, bool bias)
-      : Layer(std::move(name)), init_(init), bias_(bias), w_(xt::zeros<double>({D, M})), b_(xt::zeros<double>({M})), dw_(w_), db_(b_) {}
-  std::string describe() const override {
-    return "affine " + std::to_string(w_.shape(0)) + " -> " + std::to_string(w_.shape(1));
-  }
+  using AffineParams::AffineParams;
   // The products of affine_forward_blas / affine_backward_blas, with the rows shared among the cores
   // (gemm_parallel); the layer keeps x itself (it owns it) instead of a cache with copies of x, w and b, and
   // writes dw and db into its own arrays.
@@ -329,97 +309,88 @@ class Affine final : public Layer {
       for (std::size_t m = 0; m < M; ++m) db_(m) += dout(n, m);
     return dx;
   }
-  std::vector<ParamView> params() override {
-    if (!bias_) return {view(name(), "w", w_, dw_)};
-    return {view(name(), "w", w_, dw_), view(name(), "b", b_, db_)};
-  }
-  void initialize(Rng& rng) override {
-    draw_weights(w_, w_.shape(0), init_, rng);
-    b_.fill(0.0);
-  }
 
  private:
-  Init init_;
-  bool bias_;
-  Tensor2 w_;
-  Tensor1 b_;
-  Tensor2 dw_;
-  Tensor1 db_;
   Tensor x_;            // the last forward pass's input
   bool has_x_ = false;  // whether there was one
 };
 
-class Dropout final : public Layer {
+// Inverted dropout in place: in train mode one u = rng.uniform() per entry, in order (dropout_forward's draws);
+// an entry is kept, times 1 / (1 - p_drop), when u >= p_drop. The layer keeps which entries were kept (a byte
+// each) instead of a mask of doubles. Test mode is the identity and draws nothing.
+class Dropout final : public detail::DropoutBase {
  public:
-  Dropout(std::string name, double p_drop, std::uint64_t seed) : Layer(std::move(name)), p_drop_(p_drop), rng_(seed) {}
-  std::string describe() const override { return "dropout p_drop " + std::to_string(p_drop_).substr(0, 4); }
+  using DropoutBase::DropoutBase;
   Tensor forward(Tensor x, Mode mode) override {
-    auto r = dropout_forward(x, DropoutParam{p_drop_, mode}, rng_);
-    cache_ = std::move(r.cache);
-    return std::move(r.out);
-  }
-  Tensor backward(Tensor dout) override { return dropout_backward(dout, require_cache(cache_, name())).dx; }
-
- private:
-  double p_drop_;
-  Rng rng_;
-  std::optional<DropoutCache> cache_;
-};
-
-// Batch normalization over the features of (N, D) or, Spatial, over the channels of (N, C, H, W): the same
-// parameters (gamma, beta) and running statistics, a different pair of library functions.
-template <bool Spatial>
-class BatchNorm final : public Layer {
- public:
-  BatchNorm(std::string name, std::size_t features, double momentum)
-      : Layer(std::move(name)), momentum_(momentum), gamma_(xt::ones<double>({features})),
-        beta_(xt::zeros<double>({features})), dgamma_(xt::zeros<double>({features})),
-        dbeta_(xt::zeros<double>({features})), state_(batchnorm_state(features)) {}
-  std::string describe() const override {
-    return std::string(Spatial ? "spatial batchnorm " : "batchnorm ") + std::to_string(gamma_.size());
-  }
-  Tensor forward(Tensor x, Mode mode) override {
-    BatchNormParam p;
-    p.mode = mode;
-    p.momentum = momentum_;
-    if constexpr (Spatial) {
-      auto r = spatial_batchnorm_forward_fast(take_rank<4>(std::move(x), name()), gamma_, beta_, p, state_);
-      cache_ = std::move(r.cache);
-      return give_any(std::move(r.out));
-    } else {
-      auto r = batchnorm_forward(take_rank<2>(std::move(x), name()), gamma_, beta_, p, state_);
-      cache_ = std::move(r.cache);
-      return give_any(std::move(r.out));
+    if (x.dimension() == 0) throw shape_error("dropout_forward", "x must have rank >= 1, got a scalar");
+    shape_.assign(x.shape().begin(), x.shape().end());
+    kept_.assign(x.size(), 1);
+    scale_ = 1.0;
+    has_x_ = true;
+    if (mode == Mode::train) {
+      scale_ = 1.0 / (1.0 - p_drop_);
+      double* v = x.data();
+      for (std::size_t i = 0; i < x.size(); ++i) {
+        kept_[i] = rng_.uniform() >= p_drop_;
+        v[i] = (kept_[i] ? scale_ : 0.0) * v[i];
+      }
     }
+    return x;
   }
   Tensor backward(Tensor dout) override {
-    if constexpr (Spatial) {
-      auto g = spatial_batchnorm_backward_fast(take_rank<4>(std::move(dout), name()), require_cache(cache_, name()));
-      dgamma_ = std::move(g.dgamma);
-      dbeta_ = std::move(g.dbeta);
-      return give_any(std::move(g.dx));
-    } else {
-      auto g = batchnorm_backward_alt(take_rank<2>(std::move(dout), name()), require_cache(cache_, name()));
-      dgamma_ = std::move(g.dgamma);
-      dbeta_ = std::move(g.dbeta);
-      return give_any(std::move(g.dx));
-    }
-  }
-  std::vector<ParamView> params() override {
-    return {view(name(), "gamma", gamma_, dgamma_), view(name(), "beta", beta_, dbeta_)};
-  }
-  std::vector<ParamView> buffers() override { return running(name(), state_); }
-  void initialize(Rng&) override {
-    gamma_.fill(1.0);
-    beta_.fill(0.0);
-    state_ = batchnorm_state(gamma_.size());
+    if (!has_x_) throw value_error("Layer::backward", name() + ": backward called before any forward pass");
+    if (!std::equal(shape_.begin(), shape_.end(), dout.shape().begin(), dout.shape().end()))
+      throw shape_error("dropout_backward", "dout has shape " + shape_str(dout.shape()) + " but x had shape " +
+                                                shape_str(shape_));
+    double* d = dout.data();
+    for (std::size_t i = 0; i < dout.size(); ++i) d[i] = (kept_[i] ? scale_ : 0.0) * d[i];
+    return dout;
   }
 
  private:
-  double momentum_;
-  Tensor1 gamma_, beta_, dgamma_, dbeta_;
-  BatchNormState state_;
-  std::optional<std::conditional_t<Spatial, SpatialBatchNormFastCache, BatchNormCache>> cache_;
+  std::vector<std::size_t> shape_;  // x's shape
+  std::vector<std::uint8_t> kept_;  // 1 where the entry was kept
+  double scale_ = 1.0;              // what a kept entry was multiplied by
+  bool has_x_ = false;
+};
+
+// Batch normalization over the channels of (N, C, H, W) (spatial_batchnorm_forward_fast and its backward) or,
+// not Spatial, over the features of (N, D): laid out as (N, D, 1, 1), the same computation with planes of one
+// pixel, and the same numbers as batchnorm_forward and batchnorm_backward.
+template <bool Spatial>
+class BatchNorm final : public detail::BatchNormParams<Spatial> {
+ public:
+  using detail::BatchNormParams<Spatial>::BatchNormParams;
+  Tensor forward(Tensor x, Mode mode) override {
+    if constexpr (!Spatial) {
+      if (x.dimension() != 2)
+        throw shape_error(this->name(), "expected an input of rank 2, got shape " + shape_str(x.shape()));
+      x.reshape({x.shape(0), x.shape(1), std::size_t{1}, std::size_t{1}});
+    }
+    auto r = spatial_batchnorm_forward_fast(take_rank<4>(std::move(x), this->name()), this->gamma_, this->beta_,
+                                            this->param(mode), this->state_);
+    cache_ = std::move(r.cache);
+    return flat(give_any(std::move(r.out)));
+  }
+  Tensor backward(Tensor dout) override {
+    if constexpr (!Spatial) {
+      if (dout.dimension() != 2)
+        throw shape_error(this->name(), "expected a gradient of rank 2, got shape " + shape_str(dout.shape()));
+      dout.reshape({dout.shape(0), dout.shape(1), std::size_t{1}, std::size_t{1}});
+    }
+    auto g = spatial_batchnorm_backward_fast(take_rank<4>(std::move(dout), this->name()),
+                                             require_cache(cache_, this->name()));
+    this->keep_grads(g);
+    return flat(give_any(std::move(g.dx)));
+  }
+
+ private:
+  // (N, D, 1, 1) back to (N, D) for the flat layer
+  static Tensor flat(Tensor t) {
+    if constexpr (!Spatial) t.reshape({t.shape(0), t.shape(1)});
+    return t;
+  }
+  std::optional<SpatialBatchNormFastCache> cache_;
 };
 
 // The pooling layers pad themselves; as the architecture specs (src/arch.cpp), they refuse a padding under which a
@@ -432,41 +403,86 @@ void check_pool_pad(const char* function, std::size_t size, std::size_t pad) {
 
 }  // namespace
 
+namespace detail {
+
+Tensor4 pad_input(const Tensor4& x, std::size_t P, double fill) {
+  const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
+  Tensor4 xp = Tensor4::from_shape({N, C, H + 2 * P, W + 2 * P});
+  xp.fill(fill);
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t h = 0; h < H; ++h)
+        std::copy_n(&x(n, c, h, 0), W, &xp(n, c, h + P, P));
+  return xp;
+}
+
+Tensor4 crop_grad(const Tensor4& dxp, std::size_t P) {
+  const std::size_t N = dxp.shape(0), C = dxp.shape(1), H = dxp.shape(2) - 2 * P, W = dxp.shape(3) - 2 * P;
+  Tensor4 dx = Tensor4::from_shape({N, C, H, W});
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t c = 0; c < C; ++c)
+      for (std::size_t h = 0; h < H; ++h) std::copy_n(&dxp(n, c, h + P, P), W, &dx(n, c, h, 0));
+  return dx;
+}
+
+}  // namespace detail
+
+// Each maker of a layer that is an exercise builds the library's layer, or with @p mine the one that calls the
+// exercise functions (src/model/my_layers.cpp); the checks of the arguments come first, for both.
 std::unique_ptr<Layer> make_conv(std::string name, std::size_t C, std::size_t K, std::size_t F, ConvParam param, Init init,
-                                 bool bias) {
+                                 bool bias, const LayerFunctions* mine) {
   // Refused here, naming the layer's maker, rather than at the first forward pass.
   if (C == 0 || K == 0 || F == 0)
     throw value_error("make_conv", name + ": channels C, filters K and size F must be at least 1, got C = " +
                                        std::to_string(C) + ", K = " + std::to_string(K) + ", F = " + std::to_string(F));
   if (param.stride == 0) throw value_error("make_conv", name + ": stride S must be at least 1, got 0");
+  if (mine) return detail::my_conv(*mine, std::move(name), C, K, F, param, init, bias);
   return std::make_unique<Conv>(std::move(name), C, K, F, param, init, bias);
 }
-std::unique_ptr<Layer> make_relu(std::string name) { return std::make_unique<Relu>(std::move(name)); }
-std::unique_ptr<Layer> make_max_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad) {
+std::unique_ptr<Layer> make_relu(std::string name, const LayerFunctions* mine) {
+  if (mine) return detail::my_relu(*mine, std::move(name));
+  return std::make_unique<Relu>(std::move(name));
+}
+std::unique_ptr<Layer> make_max_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad,
+                                     const LayerFunctions* mine) {
   check_pool_pad("make_max_pool", size, pad);
+  if (mine) return detail::my_pool(*mine, true, std::move(name), size, stride, pad);
   return std::make_unique<Pool<true>>(std::move(name), size, stride, pad);
 }
-std::unique_ptr<Layer> make_avg_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad) {
+std::unique_ptr<Layer> make_avg_pool(std::string name, std::size_t size, std::size_t stride, std::size_t pad,
+                                     const LayerFunctions* mine) {
   check_pool_pad("make_avg_pool", size, pad);
+  if (mine) return detail::my_pool(*mine, false, std::move(name), size, stride, pad);
   return std::make_unique<Pool<false>>(std::move(name), size, stride, pad);
 }
-std::unique_ptr<Layer> make_lrn(std::string name, LrnParam param) { return std::make_unique<Lrn>(std::move(name), param); }
-std::unique_ptr<Layer> make_global_avg_pool(std::string name) { return std::make_unique<GlobalAvgPool>(std::move(name)); }
+std::unique_ptr<Layer> make_lrn(std::string name, LrnParam param, const LayerFunctions* mine) {
+  if (mine) return detail::my_lrn(*mine, std::move(name), param);
+  return std::make_unique<Lrn>(std::move(name), param);
+}
+std::unique_ptr<Layer> make_global_avg_pool(std::string name, const LayerFunctions* mine) {
+  if (mine) return detail::my_global_avg_pool(*mine, std::move(name));
+  return std::make_unique<GlobalAvgPool>(std::move(name));
+}
 std::unique_ptr<Layer> make_flatten(std::string name) { return std::make_unique<Flatten>(std::move(name)); }
 std::unique_ptr<Layer> make_scores(std::string name) { return std::make_unique<Scores>(std::move(name)); }
-std::unique_ptr<Layer> make_affine(std::string name, std::size_t D, std::size_t M, Init init, bool bias) {
+std::unique_ptr<Layer> make_affine(std::string name, std::size_t D, std::size_t M, Init init, bool bias,
+                                   const LayerFunctions* mine) {
+  if (mine) return detail::my_affine(*mine, std::move(name), D, M, init, bias);
   return std::make_unique<Affine>(std::move(name), D, M, init, bias);
 }
-std::unique_ptr<Layer> make_dropout(std::string name, double p_drop, std::uint64_t seed) {
+std::unique_ptr<Layer> make_dropout(std::string name, double p_drop, std::uint64_t seed, const LayerFunctions* mine) {
   if (!(p_drop >= 0.0 && p_drop < 1.0))
     throw value_error("make_dropout",
                       name + ": p_drop is the probability of zeroing a unit and must be in [0, 1), got " + num_str(p_drop));
+  if (mine) return detail::my_dropout(*mine, std::move(name), p_drop, seed);
   return std::make_unique<Dropout>(std::move(name), p_drop, seed);
 }
-std::unique_ptr<Layer> make_spatial_batchnorm(std::string name, std::size_t C, double momentum) {
+std::unique_ptr<Layer> make_spatial_batchnorm(std::string name, std::size_t C, double momentum, const LayerFunctions* mine) {
+  if (mine) return detail::my_batchnorm(*mine, true, std::move(name), C, momentum);
   return std::make_unique<BatchNorm<true>>(std::move(name), C, momentum);
 }
-std::unique_ptr<Layer> make_batchnorm(std::string name, std::size_t D, double momentum) {
+std::unique_ptr<Layer> make_batchnorm(std::string name, std::size_t D, double momentum, const LayerFunctions* mine) {
+  if (mine) return detail::my_batchnorm(*mine, false, std::move(name), D, momentum);
   return std::make_unique<BatchNorm<false>>(std::move(name), D, momentum);
 }
 

@@ -1,6 +1,5 @@
 #include "cnnlab/model.hpp"
 
-#include "cnnlab/softmax.hpp"
 
 namespace cnn {
 
@@ -22,7 +21,7 @@ Tensor Model::backward(Tensor dout) {
 
 double Model::loss_and_gradients(const Tensor4& x, const Labels& y) {
   Tensor scores = forward(Tensor(x), Mode::train);
-  const LossResult r = softmax_loss(take_rank<2>(std::move(scores), "Model::loss_and_gradients"), y);
+  const LossResult r = set_.training.softmax_loss(take_rank<2>(std::move(scores), "Model::loss_and_gradients"), y);
   // As backward, except that the first layer is not asked for dL/dx (the images need no gradient).
   Tensor dout(r.dx);
   for (std::size_t k = layers_.size(); k-- > 1;) dout = layers_[k]->backward(std::move(dout));

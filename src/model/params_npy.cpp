@@ -42,13 +42,16 @@ void load_params_npy(Model& model, const std::string& dir) {
   for (const auto& a : arrays) {
     const std::string path = (std::filesystem::path(dir) / (a.name + ".npy")).string();
     std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
+    if (!std::filesystem::exists(std::filesystem::symlink_status(path, ec)))
       throw io_error("load_params_npy", path + ": missing; expected " + a.name + " of shape " + shape_str(a.shape) +
                                             " (a folder written by save_params_npy or `train --out`)");
     NpyArray n = load_npy(path);
     if (n.shape != a.shape)
       throw io_error("load_params_npy", path + ": " + a.name + " has shape " + shape_str(n.shape) +
                                             ", expected " + shape_str(a.shape) + " for this model");
+    if (const std::string bad = first_non_finite(n.values, n.shape); !bad.empty())
+      throw io_error("load_params_npy", path + ": " + a.name + " holds " + bad +
+                                            "; a model cannot start from values that are not finite");
     loaded.push_back(std::move(n));
   }
   for (std::size_t i = 0; i < arrays.size(); ++i)

@@ -1,11 +1,13 @@
 #include "cnnlab/run_check.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
 
 #include "cnnlab/conv.hpp"
+#include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
 
 namespace cnn {
@@ -36,12 +38,12 @@ bool same_shape(const Tensor& t, const arch::Shape& s, std::size_t batch) {
 }  // namespace
 
 RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input, std::size_t batch, std::uint64_t seed,
-                        std::size_t naive_budget) {
+                        std::size_t naive_budget, const LayerSet& set) {
   RunReport report;
   report.input = input;
   report.batch = batch;
   const arch::NetworkStats stats = arch::analyze(net, input);
-  Model model = build_model(net, input, seed);
+  Model model = build_model(net, input, seed, set);
   report.parameters = model.num_params();
   Rng rng(seed + 1);
   Tensor a = randn<Tensor4>({batch, input.c, input.h, input.w}, rng);
@@ -51,7 +53,8 @@ RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input,
     const auto& s = stats.layers[k];
     RunRow row;
     row.name = layer.name();
-    if (const auto* c = std::get_if<arch::Conv>(&net.layers[k]); c && c->groups == 1 && s.mult_adds * batch <= naive_budget) {
+    const auto* c = std::get_if<arch::Conv>(&net.layers[k]);
+    if (set.layers && c && c->groups == 1 && s.mult_adds * batch <= naive_budget) {
       // Time both implementations on this layer's input and weights.
       auto params = layer.params();
       Tensor4 w = Tensor4::from_shape({params[0].shape[0], params[0].shape[1], params[0].shape[2], params[0].shape[3]});
@@ -59,10 +62,10 @@ RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input,
       const Tensor1 b = xt::zeros<double>({w.shape(0)});
       const Tensor4 x4 = take_rank<4>(Tensor(a), "run_and_check");
       auto t0 = std::chrono::steady_clock::now();
-      const auto naive = conv_forward_naive(x4, w, b, ConvParam{c->stride, c->pad});
+      const auto naive = set.layers->conv_forward_naive(x4, w, b, ConvParam{c->stride, c->pad});
       row.naive_ms = ms_since(t0);
       t0 = std::chrono::steady_clock::now();
-      const auto fast = conv_forward_im2col(x4, w, b, ConvParam{c->stride, c->pad});
+      const auto fast = set.layers->conv_forward(x4, w, b, ConvParam{c->stride, c->pad});
       row.im2col_ms = ms_since(t0);
     }
     const auto t0 = std::chrono::steady_clock::now();
@@ -92,9 +95,11 @@ RunReport run_and_check(const arch::Architecture& net, const arch::Shape& input,
 
 std::string RunReport::table() const {
   std::ostringstream os;
+  const bool timed = std::any_of(rows.begin(), rows.end(), [](const RunRow& r) { return r.naive_ms >= 0; });
   os << std::left << std::setw(16) << "layer" << std::setw(22) << "output in the run" << std::setw(14) << "calculator"
-     << std::setw(6) << "same" << std::right << std::setw(11) << "fwd ms" << std::setw(11) << "bwd ms" << std::setw(13)
-     << "naive ms" << std::setw(12) << "im2col ms" << "\n";
+     << std::setw(6) << "same" << std::right << std::setw(11) << "fwd ms" << std::setw(11) << "bwd ms";
+  if (timed) os << std::setw(13) << "naive ms" << std::setw(12) << "im2col ms";
+  os << "\n";
   os << std::fixed << std::setprecision(2);
   for (const auto& r : rows) {
     os << std::left << std::setw(16) << r.name << std::setw(22) << r.runtime_shape << std::setw(14) << r.calc_shape

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <sstream>
 #include <type_traits>
 
 #include "cnnlab/errors.hpp"
 #include "cnnlab/files.hpp"
+#include "cnnlab/npy.hpp"
 
 namespace cnn {
 
@@ -25,6 +27,19 @@ UpdateRule parse_update_rule(const std::string& name) {
   if (name == "adadelta") return UpdateRule::adadelta;
   throw value_error("parse_update_rule", "unknown update rule \"" + name +
                                              "\"; expected sgd, momentum, nesterov, adagrad, rmsprop, adam or adadelta");
+}
+
+std::string rule_name(UpdateRule rule) {
+  switch (rule) {
+    case UpdateRule::sgd: return "sgd";
+    case UpdateRule::momentum: return "momentum";
+    case UpdateRule::nesterov: return "nesterov";
+    case UpdateRule::adagrad: return "adagrad";
+    case UpdateRule::rmsprop: return "rmsprop";
+    case UpdateRule::adam: return "adam";
+    case UpdateRule::adadelta: return "adadelta";
+  }
+  return "unknown";
 }
 
 double accuracy(Model& model, const Dataset& data, const Normalization& norm, std::size_t max_images,
@@ -51,6 +66,9 @@ Solver::Solver(Model& model, const Dataset& train, const Dataset& val, SolverCon
     : model_(model), train_(train), val_(val), config_(std::move(config)), lr_(config_.learning_rate) {
   if (config_.batch_size == 0) throw value_error("Solver", "batch_size must be at least 1");
   if (train_.count == 0) throw value_error("Solver", "the training set is empty");
+  if (train_.count < config_.min_batch)
+    throw value_error("Solver", "the training set has " + std::to_string(train_.count) + " image(s); this model needs " +
+                                    std::to_string(config_.min_batch) + " or more per minibatch");
   for (std::size_t i = 0; i < model_.params().size(); ++i) {
     switch (config_.rule) {
       case UpdateRule::sgd: rules_.emplace_back(SgdConfig{}); break;
@@ -75,13 +93,14 @@ void set_common(C& c, double lr, double momentum, double weight_decay) {
   if constexpr (requires { c.beta1; }) c.beta1 = momentum;
 }
 
-void apply(SgdConfig& c, std::span<double> w, std::span<const double> g) { sgd(w, g, c); }
-void apply(MomentumConfig& c, std::span<double> w, std::span<const double> g) { sgd_momentum(w, g, c); }
-void apply(NesterovConfig& c, std::span<double> w, std::span<const double> g) { nesterov(w, g, c); }
-void apply(AdagradConfig& c, std::span<double> w, std::span<const double> g) { adagrad(w, g, c); }
-void apply(RmspropConfig& c, std::span<double> w, std::span<const double> g) { rmsprop(w, g, c); }
-void apply(AdamConfig& c, std::span<double> w, std::span<const double> g) { adam(w, g, c); }
-void apply(AdadeltaConfig& c, std::span<double> w, std::span<const double> g) { adadelta(w, g, c); }
+// One rule's step, with the model's function for it (the library's or the exercise's).
+void apply(const TrainingFunctions& f, SgdConfig& c, std::span<double> w, std::span<const double> g) { f.sgd(w, g, c); }
+void apply(const TrainingFunctions& f, MomentumConfig& c, std::span<double> w, std::span<const double> g) { f.sgd_momentum(w, g, c); }
+void apply(const TrainingFunctions& f, NesterovConfig& c, std::span<double> w, std::span<const double> g) { f.nesterov(w, g, c); }
+void apply(const TrainingFunctions& f, AdagradConfig& c, std::span<double> w, std::span<const double> g) { f.adagrad(w, g, c); }
+void apply(const TrainingFunctions& f, RmspropConfig& c, std::span<double> w, std::span<const double> g) { f.rmsprop(w, g, c); }
+void apply(const TrainingFunctions& f, AdamConfig& c, std::span<double> w, std::span<const double> g) { f.adam(w, g, c); }
+void apply(const TrainingFunctions& f, AdadeltaConfig& c, std::span<double> w, std::span<const double> g) { f.adadelta(w, g, c); }
 
 // The state vectors of a rule's config, for checkpoints: pointers to const vectors for a const config (saving),
 // to mutable ones otherwise (loading).
@@ -145,11 +164,12 @@ double Solver::step(std::span<const std::size_t> indices) {
     if (!all_finite(p.grad))
       throw value_error("Solver::step", "a gradient of " + p.name + " (layer " + layer_of(p.name) + ") is not finite " +
                                             at + " (" + stopped + ")");
+  const TrainingFunctions& rules = model_.layer_set().training;
   for (std::size_t i = 0; i < params.size(); ++i) {
     std::visit(
         [&](auto& c) {
           set_common(c, lr_, config_.momentum, config_.weight_decay);
-          apply(c, params[i].value, params[i].grad);
+          apply(rules, c, params[i].value, params[i].grad);
         },
         rules_[i]);
   }
@@ -158,9 +178,15 @@ double Solver::step(std::span<const std::size_t> indices) {
   return loss;
 }
 
+void Solver::set_learning_rate(double lr) {
+  if (!(lr > 0)) throw value_error("Solver::set_learning_rate", "the learning rate must be above 0, got " + std::to_string(lr));
+  lr_ = lr;
+}
+
 const History& Solver::train(const std::function<void(const StepInfo&)>& on_step) {
   const std::size_t N = train_.count, B = config_.batch_size;
-  const std::size_t steps = (N + B - 1) / B;
+  std::size_t steps = (N + B - 1) / B;
+  if (steps > 1 && N - (steps - 1) * B < config_.min_batch) --steps;  // the small last minibatch joins the one before
   std::vector<std::size_t> order(N);
   while (epochs_done_ < config_.epochs) {
     const std::size_t epoch = epochs_done_ + 1;
@@ -170,7 +196,7 @@ const History& Solver::train(const std::function<void(const StepInfo&)>& on_step
     for (std::size_t i = N; i > 1; --i) std::swap(order[i - 1], order[rng.index(i)]);
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t s = 0; s < steps; ++s) {
-      const std::size_t lo = s * B, hi = std::min(N, lo + B);
+      const std::size_t lo = s * B, hi = s + 1 == steps ? N : lo + B;
       const double loss = step(std::span<const std::size_t>(order.data() + lo, hi - lo));
       if (on_step) {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -202,14 +228,41 @@ const History& Solver::train(const std::function<void(const StepInfo&)>& on_step
 
 // --- checkpoints ----------------------------------------------------------------------------------------
 // Layout (little-endian, as written by this machine): "CNNLABCK", u32 version, u64 epochs done, u64 steps done,
-// f64 learning rate, u32 rule, then a u64 count and that many arrays (name, rank, dims, values) for the
-// parameters, then the buffers, then for every parameter the rule's state vectors and Adam's step count,
-// then the history. Every array carries its name and shape, so a checkpoint of another model is refused.
+// f64 learning rate, u32 rule, the other hyperparameters (f64 lr decay, momentum, weight decay; u64 batch size,
+// seed), then a u64 count and that many arrays (name, rank, dims, values) for the parameters, then the
+// buffers, then for every parameter the rule's state vectors and Adam's step count, then the history. Every array carries its name and shape, so a checkpoint of another model is refused. The file ends
+// with zlib's crc32 of everything before it (u32), so a flipped or lost byte is refused too.
 
 namespace {
 
 constexpr char kMagic[8] = {'C', 'N', 'N', 'L', 'A', 'B', 'C', 'K'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;  // 1: no hyperparameters, no checksum
+constexpr std::size_t kEpochsAt = 12, kLrAt = 28, kRuleAt = 36, kHyperAt = 40;  // byte offsets
+constexpr std::size_t kHyperBytes = 5 * 8;
+
+// The payload of a checkpoint file: its bytes without the trailing checksum, once the checksum matches.
+std::span<const std::uint8_t> verified_payload(std::span<const std::uint8_t> file, const std::string& path) {
+  auto fail = [&](const std::string& what) { throw io_error("Solver::load_checkpoint", path + ": " + what); };
+  if (file.size() < sizeof kMagic + 4 || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0)
+    fail("not a cnnlab checkpoint (wrong magic)");
+  std::uint32_t version = 0;
+  std::memcpy(&version, file.data() + sizeof kMagic, sizeof version);
+  if (version != kVersion)
+    fail("checkpoint version " + std::to_string(version) + ", this build reads version " + std::to_string(kVersion) +
+         (version == 1 ? " (version 1, from an older cnnlab, has no checksum: start afresh)" : ""));
+  if (file.size() < sizeof kMagic + 8) fail("truncated at byte " + std::to_string(file.size()));
+  const auto payload = file.first(file.size() - 4);
+  std::uint32_t stored = 0;
+  std::memcpy(&stored, file.data() + payload.size(), sizeof stored);
+  const std::uint32_t actual = crc32_of(payload);
+  if (stored != actual) {
+    char msg[160];
+    std::snprintf(msg, sizeof msg, "damaged or truncated: its checksum does not match (crc32 %08x stored, %08x "
+                  "computed over %zu bytes)", static_cast<unsigned>(stored), static_cast<unsigned>(actual), payload.size());
+    fail(msg);
+  }
+  return payload;
+}
 
 class Writer {
  public:
@@ -272,7 +325,8 @@ class Reader {
 }  // namespace
 
 void Solver::save_checkpoint(const std::string& path) const {
-  write_file_atomically(path, "Solver::save_checkpoint", [&](std::ostream& out) {
+  write_file_atomically(path, "Solver::save_checkpoint", [&](std::ostream& file) {
+    std::ostringstream out;
     Writer w(out);
     out.write(kMagic, sizeof kMagic);
     w.put(kVersion);
@@ -280,6 +334,11 @@ void Solver::save_checkpoint(const std::string& path) const {
     w.put<std::uint64_t>(steps_done_);
     w.put(lr_);
     w.put<std::uint32_t>(static_cast<std::uint32_t>(config_.rule));
+    w.put(config_.lr_decay);
+    w.put(config_.momentum);
+    w.put(config_.weight_decay);
+    w.put<std::uint64_t>(config_.batch_size);
+    w.put<std::uint64_t>(config_.seed);
     auto write_arrays = [&](const std::vector<ParamView>& arrays) {
       w.put<std::uint64_t>(arrays.size());
       for (const auto& a : arrays) {
@@ -309,12 +368,44 @@ void Solver::save_checkpoint(const std::string& path) const {
     w.put(history_.best_val_acc);
     w.put<std::uint64_t>(best_.size());
     for (const auto& v : best_) w.put_doubles(v);
+    const std::string payload = std::move(out).str();
+    const std::uint32_t crc = crc32_of({reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()});
+    file.write(payload.data(), static_cast<std::streamsize>(payload.size()));
+    file.write(reinterpret_cast<const char*>(&crc), sizeof crc);
   });
+}
+
+CheckpointInfo read_checkpoint_info(const std::string& path) {
+  const std::vector<std::uint8_t> bytes = read_file(path, "Solver::load_checkpoint");
+  const auto payload = verified_payload(bytes, path);
+  if (payload.size() < kHyperAt + kHyperBytes) throw io_error("Solver::load_checkpoint", path + ": truncated");
+  auto at = [&](std::size_t offset, auto v) {
+    std::memcpy(&v, payload.data() + offset, sizeof v);
+    return v;
+  };
+  const std::size_t hyper = kHyperAt;
+  const auto rule = at(kRuleAt, std::uint32_t{});
+  if (rule > static_cast<std::uint32_t>(UpdateRule::adadelta))
+    throw io_error("Solver::load_checkpoint", path + ": unknown update rule " + std::to_string(rule));
+  CheckpointInfo info;
+  info.epochs_done = at(kEpochsAt, std::uint64_t{});
+  info.learning_rate = at(kLrAt, double{});
+  info.rule = static_cast<UpdateRule>(rule);
+  info.lr_decay = at(hyper, double{});
+  info.momentum = at(hyper + 8, double{});
+  info.weight_decay = at(hyper + 16, double{});
+  info.batch_size = at(hyper + 24, std::uint64_t{});
+  info.seed = at(hyper + 32, std::uint64_t{});
+  const bool sane = info.learning_rate > 0 && std::isfinite(info.learning_rate) && info.lr_decay > 0 &&
+                    info.lr_decay <= 1 && info.momentum >= 0 && info.momentum < 1 && info.weight_decay >= 0 &&
+                    std::isfinite(info.weight_decay) && info.batch_size > 0;
+  if (!sane) throw io_error("Solver::load_checkpoint", path + ": holds hyperparameters out of range");
+  return info;
 }
 
 void Solver::load_checkpoint(const std::string& path) {
   const std::vector<std::uint8_t> bytes = read_file(path, "Solver::load_checkpoint");
-  load_checkpoint_bytes(bytes, path);
+  load_checkpoint_bytes(verified_payload(bytes, path), path);
 }
 
 void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const std::string& path) {
@@ -329,6 +420,7 @@ void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const st
   const auto lr = r.get<double>();
   if (r.get<std::uint32_t>() != static_cast<std::uint32_t>(config_.rule))
     r.fail("saved with another update rule than this solver's");
+  for (std::size_t k = 0; k < 5; ++k) r.get<double>();  // the other hyperparameters: read_checkpoint_info's
   // Read everything first; change the model only once the whole file has been checked.
   auto read_arrays = [&](const std::vector<ParamView>& expect) {
     std::vector<std::vector<double>> values;
@@ -344,6 +436,8 @@ void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const st
       if (shape != e.shape) r.fail(name + " has shape " + shape_str(shape) + ", this model's is " + shape_str(e.shape));
       values.push_back(r.get_doubles());
       if (values.back().size() != e.value.size()) r.fail(name + ": wrong number of values");
+      if (const std::string bad = first_non_finite(values.back(), shape); !bad.empty())
+        r.fail(name + " holds " + bad + "; training cannot resume from values that are not finite");
     }
     return values;
   };

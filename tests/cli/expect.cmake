@@ -2,6 +2,10 @@
 #   cmake -DCOMMAND=prog -DARGS="a;b" -DSTATUS=2 -DSTDERR_HAS="usage:" [-DSTDOUT_HAS=...] -P expect.cmake
 execute_process(COMMAND ${COMMAND} ${ARGS} RESULT_VARIABLE status OUTPUT_VARIABLE out ERROR_VARIABLE err
                 TIMEOUT 120)
+# STATUS "crash": the process must end by a signal (execute_process then gives its name, not a number)
+if(STATUS STREQUAL "crash" AND NOT "${status}" MATCHES "^[0-9]+$")
+  set(STATUS "${status}")
+endif()
 if(NOT "${status}" STREQUAL "${STATUS}")
   message(FATAL_ERROR "${COMMAND} ${ARGS}: exit status ${status}, expected ${STATUS}\nstdout:\n${out}\nstderr:\n${err}")
 endif()

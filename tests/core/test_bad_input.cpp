@@ -175,7 +175,7 @@ TEST_CASE("convolutions and im2col refuse mismatched filters, zero strides and w
                    [] { col2im(zeros2(27, 50), {2, 3, 7, 7}, 3, 3, {3, 0}); }});
   table.push_back({"conv_output_size", "cnncalc", Kind::shape, {"(W - F + 2P) = 4 is not divisible by stride S = 3"},
                    [] { conv_output_size("cnncalc", 7, 3, 3, 0, "W"); }});
-  table.push_back({"conv_relu_pool", "conv_forward_im2col", Kind::shape, {"not divisible by stride S = 3"},
+  table.push_back({"conv_relu_pool", "conv_forward_fast", Kind::shape, {"not divisible by stride S = 3"},
                    [=] { conv_relu_pool_forward(x, w, b, {3, 0}, {}); }});
   run_table(table);
 }

@@ -63,6 +63,7 @@ TEST_CASE("a backward pass with a sign error fails with index, values, relative 
   REQUIRE_THAT(report, Contains("analytic"));
   REQUIRE_THAT(report, Contains("numerical"));
   REQUIRE_THAT(report, Contains("relative error 2 > tolerance 1e-07"));
+  REQUIRE_THAT(report, Contains("diagnosis: your dx has the wrong sign at every entry"));
 }
 
 TEST_CASE("an affine backward with a transposed weight gradient fails the check", "[gradcheck][demo]") {
@@ -80,6 +81,7 @@ TEST_CASE("an affine backward with a transposed weight gradient fails the check"
   WARN(gc.report());
   REQUIRE_FALSE(gc.passed());
   REQUIRE(gc.failures.size() == 6);  // every off-diagonal entry; the diagonal is unchanged by a transpose
+  REQUIRE_THAT(gc.report(), Contains("diagnosis: your dw is the transpose of the numerical gradient"));
 }
 
 TEST_CASE("a step straddling ReLU's kink is reported as a kink, not as an unexplained failure", "[gradcheck][kink]") {
@@ -155,6 +157,10 @@ TEST_CASE("check_gradient refuses shapes that disagree and a bad step", "[gradch
   Tensor1 x = {1.0, 2.0};
   const Tensor1 g3 = {1.0, 2.0, 3.0};
   REQUIRE_THROWS_AS(check_gradient("dx", [&] { return xt::sum(x)(); }, x, g3), shape_error);
+  // The message names the tensor checked and its input, from the check's name "dX of f".
+  REQUIRE_THROWS_WITH(check_gradient("db of a sum", [&] { return xt::sum(x)(); }, x, g3),
+                      Contains("check_gradient: db of a sum: your db has shape (3) but b has shape (2)\n"
+                               "diagnosis: wrong shape: your db has shape (3) but the expected shape is (2)"));
   GradCheckOptions opt;
   opt.h = 0.0;
   REQUIRE_THROWS_AS(check_gradient("dx", [&] { return xt::sum(x)(); }, x, Tensor1{1.0, 1.0}, opt), value_error);
@@ -167,6 +173,7 @@ TEST_CASE("a NaN in the analytic gradient fails the check", "[gradcheck]") {
   const Tensor1 g = {1.0, std::numeric_limits<double>::quiet_NaN()};
   const GradCheck gc = check_gradient("dx", [&] { return xt::sum(x)(); }, x, g);
   REQUIRE_FALSE(gc.passed());
+  REQUIRE_THAT(gc.report(), Contains("diagnosis: your dx is NaN at (1) where the expected value is finite"));
 }
 
 TEST_CASE("compare reports the worst entry and refuses different shapes", "[gradcheck][compare]") {

@@ -45,7 +45,7 @@ foreach(line IN LISTS lines)
   set(test "${KIND}/${name}")
   string(APPEND script "add_test([==[${test}]==] [==[${TEST_EXE}]==] [==[${spec}]==])\n")
   set(skip "")
-  if(KIND STREQUAL "exercise")
+  if(KIND STREQUAL "exercise" OR SKIP_STUBS)
     set(skip " SKIP_REGULAR_EXPRESSION \"not implemented: \"")
   endif()
   string(APPEND script "set_tests_properties([==[${test}]==] PROPERTIES LABELS [==[${labels}]==] TIMEOUT ${TIMEOUT}"

@@ -8,12 +8,16 @@
 //   functions it grades with tags [fn:<function>]; when ctest runs one test case and one of them is a stub,
 //   this prints "not implemented: <function> (<file>)" (ctest's skip pattern) and exits. A test that would
 //   pass on an untouched stub (a shape check before the stub, say) then does not count as progress.
+// - Forward before backward: a test of a backward pass first runs, in a child process, the tests of its
+//   forward pass; when those fail it says "fix <forward> first" instead of reporting a gradient failure.
 // - `--cnnlab-list` prints every test case with its tags, one a line ("name<TAB>[tag][tag]"), which the
 //   build turns into ctest tests with labels (tests/support/discover.cmake).
 #define CATCH_CONFIG_RUNNER
 #define CATCH_CONFIG_NO_POSIX_SIGNALS
+#define CATCH_CONFIG_CONSOLE_WIDTH 200  // a gradient check's report line stays one line
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -21,6 +25,8 @@
 #include <vector>
 
 #include <execinfo.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cnnlab/exercise_table.hpp"
@@ -80,6 +86,59 @@ std::vector<std::string> graded_functions(const Catch::TestCaseInfo& info) {
   return out;
 }
 
+// The function a test grades: the last of its [fn:] tags in the order of the exercise table (file order,
+// which puts a forward pass before its backward pass); "" for a test of library code.
+std::string graded_function(const Catch::TestCaseInfo& info) {
+  const auto functions = graded_functions(info);
+  std::string last;
+  for (const cnn::ExerciseEntry& e : cnn::exercise_table())
+    if (std::find(functions.begin(), functions.end(), e.function) != functions.end()) last = e.function;
+  return last;
+}
+
+// The forward pass a backward function needs: "conv_backward_naive" -> "conv_forward_naive",
+// "batchnorm_backward_alt" -> "batchnorm_forward"; "" when there is none among the exercises.
+std::string forward_of(const std::string& function) {
+  std::string f = function;
+  const auto at = f.find("backward");
+  if (at == std::string::npos) return "";
+  f.replace(at, 8, "forward");
+  if (f.size() > 4 && f.compare(f.size() - 4, 4, "_alt") == 0) f.resize(f.size() - 4);
+  return cnn::find_exercise(f) != nullptr ? f : "";
+}
+
+// Forward before backward: before a test that grades a backward pass runs, the tests that grade its forward
+// pass run (in a child process of this program, quietly). When they fail, a gradient check would measure the
+// slope of another function than the layer's, so the test stops with "fix <forward> first".
+bool forward_fails(const char* self, const std::string& forward, const std::vector<Catch::TestCase>& all) {
+  std::string spec;
+  for (const auto& t : all) {
+    if (graded_function(t) != forward) continue;
+    std::string name = t.name;
+    std::string escaped;
+    for (char c : name) {
+      if (c == ',' || c == '[' || c == ']' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    spec += (spec.empty() ? "" : ",") + escaped;
+  }
+  if (spec.empty()) return false;
+  const pid_t pid = ::fork();
+  if (pid < 0) return false;
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) {
+      ::dup2(null, STDOUT_FILENO);
+      ::dup2(null, STDERR_FILENO);
+    }
+    ::execl(self, self, spec.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  int status = 0;
+  if (::waitpid(pid, &status, 0) < 0) return false;
+  return !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -109,12 +168,25 @@ int main(int argc, char** argv) {
 
   if (tests.size() == 1) {
     std::strncpy(g_test_name, tests.front().name.c_str(), sizeof g_test_name - 1);
-    for (const auto& f : graded_functions(tests.front()))
-      if (const cnn::ExerciseEntry* e = cnn::find_exercise(f); e != nullptr && !e->written) {
+    const auto functions = graded_functions(tests.front());
+    for (const cnn::ExerciseEntry& entry : cnn::exercise_table())  // in file order: forward before backward
+      if (const cnn::ExerciseEntry* e = &entry;
+          !e->written && std::find(functions.begin(), functions.end(), e->function) != functions.end()) {
         std::cout << "not implemented: " << e->function << " (" << e->file << ")\n"
                   << "(skipped: this test grades " << e->function << ", which is still a stub)\n";
         return 0;
       }
+  }
+  if (tests.size() == 1) {
+    const std::string forward = forward_of(graded_function(tests.front()));
+    if (!forward.empty() && cnn::exercise_written(forward) &&
+        forward_fails(argv[0], forward, Catch::getAllTestCasesSorted(config))) {
+      const cnn::ExerciseEntry* e = cnn::find_exercise(forward);
+      std::cout << "fix " << forward << " first (" << e->file << ":" << e->line << "): its own tests fail, and this test "
+                << "of " << graded_function(tests.front()) << " runs it: a gradient check of a wrong forward pass "
+                << "measures the slope of another function.\n";
+      return 1;
+    }
   }
   install_crash_handlers();
   return session.run();

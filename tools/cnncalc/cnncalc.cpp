@@ -1,17 +1,20 @@
 // cnncalc: argument parsing and the five commands; see cnncalc.hpp.
 #include "cnncalc.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <iostream>
-#include <fstream>
+#include <span>
 #include <iomanip>
 #include <map>
 #include <ostream>
 #include <sstream>
 #include <unistd.h>
 
+#include "cnnlab/cli.hpp"
 #include "cnnlab/errors.hpp"
+#include "cnnlab/files.hpp"
 #include "cnnlab/netfile.hpp"
 #include "cnnlab/zoo.hpp"
 
@@ -209,54 +212,18 @@ examples:
 
 // --- options ---------------------------------------------------------------------------------------------
 
-struct Flag {
-  std::string name;  // "--input"
-  bool takes_value;
-};
-
-struct Parsed {
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> values;  // a switch maps to ""
-  bool help = false;
-
-  bool has(const std::string& flag) const { return values.count(flag) > 0; }
-  const std::string& get(const std::string& flag) const { return values.at(flag); }
-};
+// The shared command-line parser (src/cnnlab/cli.hpp); its usage errors become cnncalc's, which know the
+// command whose help to print.
+using Flag = cnn::cli::Flag;
+using Parsed = cnn::cli::Parsed;
 
 Parsed parse_flags(const std::string& command, const std::vector<std::string>& args, std::size_t from,
                    const std::vector<Flag>& flags) {
-  Parsed p;
-  for (std::size_t i = from; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help") {
-      p.help = true;
-      continue;
-    }
-    if (a.size() < 2 || a[0] != '-') {
-      p.positional.push_back(a);
-      continue;
-    }
-    const std::size_t eq = a.find('=');
-    const std::string name = a.substr(0, eq);
-    const Flag* flag = nullptr;
-    for (const auto& f : flags)
-      if (f.name == name) flag = &f;
-    if (!flag) throw usage_error(command, "unknown option '" + name + "'");
-    if (p.has(name)) throw usage_error(command, "option " + name + " given twice");
-    if (!flag->takes_value) {
-      if (eq != std::string::npos) throw usage_error(command, "option " + name + " takes no value");
-      p.values[name] = "";
-    } else if (eq != std::string::npos) {
-      p.values[name] = a.substr(eq + 1);
-    } else {
-      const bool negative_number = args.size() > i + 1 && args[i + 1].size() > 1 && args[i + 1][0] == '-' &&
-                                   std::isdigit(static_cast<unsigned char>(args[i + 1][1]));
-      if (i + 1 >= args.size() || (args[i + 1].size() > 1 && args[i + 1][0] == '-' && !negative_number))
-        throw usage_error(command, "option " + name + " needs a value");
-      p.values[name] = args[++i];
-    }
+  try {
+    return cnn::cli::parse(std::span<const std::string>(args).subspan(std::min(from, args.size())), flags);
+  } catch (const cnn::cli::usage_error& e) {
+    throw usage_error(command, e.what());
   }
-  return p;
 }
 
 void require(const Parsed& p, const std::string& command, std::initializer_list<const char*> flags) {
@@ -287,17 +254,17 @@ void check_product(double product, const std::string& command) {
   if (product > kMaxProduct) throw usage_error(command, "these sizes are too large to count in 64-bit integers");
 }
 
-// Writes a command's result to --output FILE when given, else to `out`.
+// Writes a command's result to --output FILE when given (whole or not at all: an old file stays as it was
+// when the new one cannot be written), else to `out`.
 int deliver(const Parsed& p, const std::string& text, std::ostream& out, std::ostream& err) {
   if (!p.has("--output")) {
     out << text;
     return exit_ok;
   }
-  std::ofstream file(p.get("--output"), std::ios::binary | std::ios::trunc);
-  file << text;
-  file.flush();
-  if (!file) {
-    err << "cnncalc: cannot write " << p.get("--output") << "\n";
+  try {
+    cnn::write_file_atomically(p.get("--output"), "cnncalc", [&](std::ostream& file) { file << text; });
+  } catch (const cnn::io_error& e) {
+    err << e.what() << "\n";
     return exit_write;
   }
   return exit_ok;
@@ -591,8 +558,13 @@ int cmd_models(const std::vector<std::string>& args, std::ostream& out, std::ost
 // "34,944 -> 14,208 (-20,736)", or "34,944" when equal.
 std::string change(std::size_t a, std::size_t b) {
   if (a == b) return arch::with_commas(a);
-  const std::string delta = b > a ? "+" + arch::with_commas(b - a) : "-" + arch::with_commas(a - b);
-  return arch::with_commas(a) + " -> " + arch::with_commas(b) + " (" + delta + ")";
+  std::string text = arch::with_commas(a);
+  text += " -> ";
+  text += arch::with_commas(b);
+  text += b > a ? " (+" : " (-";
+  text += arch::with_commas(b > a ? b - a : a - b);
+  text += ")";
+  return text;
 }
 
 std::string change(const std::string& a, const std::string& b) { return a == b ? a : a + " -> " + b; }
@@ -814,20 +786,11 @@ std::string help(std::string_view command) {
 }
 
 std::size_t parse_count(std::string_view text, std::string_view flag, std::size_t min, const std::string& command) {
-  std::size_t v = 0;
-  const char* first = text.data();
-  const char* last = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(first, last, v);
-  const std::string what = std::string(flag) + " expects a whole number";
-  if (text.size() > 1 && text[0] == '-' && std::isdigit(static_cast<unsigned char>(text[1])))
-    throw usage_error(command, std::string(flag) + " must not be negative, got " + std::string(text));
-  if (text.empty() || ec != std::errc() || ptr != last || text[0] == '+' || text[0] == '-')
-    throw usage_error(command, what + ", got '" + std::string(text) + "'");
-  if (v < min) throw usage_error(command, std::string(flag) + " must be at least " + std::to_string(min) + ", got " +
-                                              std::string(text));
-  if (v > kMaxCount)
-    throw usage_error(command, std::string(flag) + " must be at most 1,000,000, got " + std::string(text));
-  return v;
+  try {
+    return cnn::cli::count(text, flag, min, kMaxCount);
+  } catch (const cnn::cli::usage_error& e) {
+    throw usage_error(command, e.what());
+  }
 }
 
 arch::Shape parse_volume(std::string_view text, const std::string& command, bool allow_2d, std::size_t depth,

@@ -5,8 +5,13 @@
 #include <vector>
 
 #include "cnncalc.hpp"
+#include "cnnlab/cli.hpp"
 
 int main(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
-  return cnncalc::run(args, std::cout, std::cerr);
+  // run() answers usage errors and refusals itself; anything else (out of memory, a bug) ends here, with its
+  // message and exit status 1 rather than an abort.
+  return cnn::cli::guarded("cnncalc", "", "", [&] {
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    return cnncalc::run(args, std::cout, std::cerr);
+  });
 }

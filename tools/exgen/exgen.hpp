@@ -74,6 +74,12 @@ struct RegionStatus {
 };
 std::vector<RegionStatus> progress(const std::string& exercise_text, const std::string& exercise_file);
 
+/// The exercise file @p exercise_text with the regions named in @p functions (all when empty) holding the
+/// reference bodies of @p solution_text instead, without their hints: a perfect student, for tests of the
+/// grader and of the student loop.
+std::string solve(const std::string& exercise_text, const std::string& exercise_file, const std::string& solution_text,
+                  const std::string& solution_file, const std::vector<std::string>& functions);
+
 /// One hint of a region: in solutions/, the lines `// HINT <level>: text` right inside the region, each
 /// continued by the lines below it that start with `//` and at least three spaces. Level 1 is the idea,
 /// 2 the formula with shapes, 3 pseudo-code.

@@ -5,6 +5,9 @@
 //   exgen table ROOT exercises|solutions OUT.cpp
 //                                        the exercise table (src/cnnlab/exercise_table.hpp) of one implementation
 //   exgen hint ROOT FUNCTION [LEVEL]     one hint of ROOT/exercises/hints.md (level 1 when not given)
+//   exgen solve ROOT [FUNCTION...]       put the reference bodies into exercises/ (a perfect student, for tests)
+//   exgen handout ROOT OUT [--pseudo-code]
+//                                        OUT/exercises/: fresh stubs and hints up to level 2 (3 with the flag)
 //
 // Exit status: 0 success, 1 stale or refused, 2 usage or marker error.
 #include <algorithm>
@@ -180,9 +183,37 @@ int hint(const fs::path& root, const std::string& function, const std::string& l
   return 0;
 }
 
+int solve(const fs::path& root, const std::vector<std::string>& functions) {
+  std::vector<std::pair<fs::path, std::string>> outputs;
+  for (const auto& name : solution_files(root)) {
+    const fs::path target = root / "exercises" / name;
+    if (!fs::exists(target)) continue;
+    const std::string text = exgen::solve(read(target), "exercises/" + name, read(root / "solutions" / name),
+                                          "solutions/" + name, functions);
+    if (text != read(target)) outputs.emplace_back(target, text);
+  }
+  for (const auto& [target, text] : outputs) {
+    write_atomically(target, text);
+    std::cout << "exgen: wrote the reference bodies into " << fs::relative(target, root).string() << "\n";
+  }
+  return 0;
+}
+
+// A student's copy of the exercises: OUT/exercises/ with every stub fresh (whatever ROOT/exercises/ holds)
+// and the hints up to level 2, or 3 with --pseudo-code.
+int handout(const fs::path& root, const fs::path& out, bool pseudo_code) {
+  fs::create_directories(out / "exercises");
+  for (const auto& name : solution_files(root))
+    write_atomically(out / "exercises" / name,
+                     exgen::make_exercise(read(root / "solutions" / name), "solutions/" + name, "exercises/" + name));
+  write_atomically(out / "exercises" / "hints.md", exgen::hints_file(all_hints(root), pseudo_code ? 3 : 2));
+  return 0;
+}
+
 int usage() {
   std::cerr << "usage: exgen generate ROOT [--force] | exgen check ROOT | exgen table ROOT exercises|solutions OUT.cpp\n"
-               "       | exgen hint ROOT FUNCTION [1|2|3]\n"
+               "       | exgen hint ROOT FUNCTION [1|2|3] | exgen solve ROOT [FUNCTION...]\n"
+               "       | exgen handout ROOT OUT [--pseudo-code]\n"
                "  ROOT is the folder holding solutions/ and exercises/\n";
   return 2;
 }
@@ -193,7 +224,7 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() < 2) return usage();
   const std::string& cmd = args[0];
-  if (cmd != "generate" && cmd != "check" && cmd != "table" && cmd != "hint") {
+  if (cmd != "generate" && cmd != "check" && cmd != "table" && cmd != "hint" && cmd != "solve" && cmd != "handout") {
     std::cerr << "exgen: unknown command '" << cmd << "'\n";
     return usage();
   }
@@ -207,6 +238,12 @@ int main(int argc, char** argv) {
       std::cerr << "exgen: " << (root / "solutions").string() << " is not a folder\n";
       return 2;
     }
+    if (cmd == "handout") {
+      if (args.size() == 3) return handout(root, args[2], false);
+      if (args.size() == 4 && args[3] == "--pseudo-code") return handout(root, args[2], true);
+      return usage();
+    }
+    if (cmd == "solve") return solve(root, std::vector<std::string>(args.begin() + 2, args.end()));
     if (cmd == "table") return args.size() == 4 ? table(root, args[2], args[3]) : usage();
     const bool force = args.size() == 3 && args[2] == "--force";
     if (args.size() > 3 || (args.size() == 3 && !force)) return usage();

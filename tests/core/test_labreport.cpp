@@ -1,0 +1,113 @@
+// Tests of labreport (tools/labreport): the course file, ctest's JUnit, which function a test grades, the
+// summaries of ./lab check and the grades of ./lab grade, on small inputs written here by hand.
+#include "labreport.hpp"
+
+#include <catch2/catch.hpp>
+
+using Catch::Matchers::Contains;
+using labreport::TestResult;
+
+namespace {
+
+const std::string kCourse =
+    "# topic function points\n"
+    "relu  relu_forward   2\n"
+    "relu  relu_backward  3\n"
+    "lrn   lrn_forward    1  optional\n";
+
+// What ctest --output-junit writes (trimmed): one pass, one failure, one skip of a stub.
+const std::string kJunit = R"(<?xml version="1.0" encoding="UTF-8"?>
+<testsuite name="Linux-c++" tests="3">
+	<testcase name="exercise/relu_forward by hand" classname="x" time="0.1" status="run">
+		<system-out>All tests passed</system-out>
+	</testcase>
+	<testcase name="exercise/relu_backward gradient" classname="x" time="0.1" status="fail">
+		<failure message="Failed"/>
+		<system-out>Filters: relu_backward gradient
+...............................................................................
+
+../../tests/test_relu.cpp:40: FAILED:
+  REQUIRE( cnnlab_gc_.passed() )
+with expansion:
+  false
+with message:
+  gradient check of dx: FAILED &amp; x &lt; 0
+===============================================================================
+test cases: 1 | 1 failed
+</system-out>
+	</testcase>
+	<testcase name="exercise/lrn_forward known" classname="x" time="0.1" status="notrun">
+		<skipped message="SKIP_REGULAR_EXPRESSION_MATCHED"/>
+		<system-out>not implemented: lrn_forward (exercises/lrn.cpp)</system-out>
+	</testcase>
+</testsuite>
+)";
+
+const std::map<std::string, std::vector<std::string>> kGradedBy = {
+    {"exercise/relu_forward by hand", {"relu_forward"}},
+    {"exercise/relu_backward gradient", {"relu_forward", "relu_backward"}},  // grades backward, needs forward
+    {"exercise/lrn_forward known", {"lrn_forward"}}};
+
+const std::map<std::string, std::tuple<std::string, std::size_t, bool>> kWritten = {
+    {"relu_forward", {"exercises/relu.cpp", 17, true}},
+    {"relu_backward", {"exercises/relu.cpp", 30, true}},
+    {"lrn_forward", {"exercises/lrn.cpp", 12, false}}};
+
+}  // namespace
+
+TEST_CASE("the course file gives topics, functions, points and optional ones in order", "[labreport]") {
+  const auto c = labreport::parse_course(kCourse, "course.txt");
+  REQUIRE(c.size() == 3);
+  CHECK(c[1].topic == "relu");
+  CHECK(c[1].function == "relu_backward");
+  CHECK(c[1].points == 3.0);
+  CHECK(c[2].optional);
+  REQUIRE_THROWS_WITH(labreport::parse_course("relu relu_forward x\n", "c.txt"),
+                      Contains("c.txt:1: points must be a number >= 0, got 'x'"));
+  REQUIRE_THROWS_WITH(labreport::parse_course("a f 1\nb f 2\n", "c.txt"), Contains("c.txt:2: f is listed twice"));
+  REQUIRE_THROWS_WITH(labreport::parse_course("a f 1 extra\n", "c.txt"), Contains("may only be 'optional'"));
+}
+
+TEST_CASE("ctest's JUnit is read: status, messages and output with entities decoded", "[labreport]") {
+  const auto r = labreport::parse_junit(kJunit, "j.xml");
+  REQUIRE(r.size() == 3);
+  CHECK(r[0].status == TestResult::Status::passed);
+  CHECK(r[1].status == TestResult::Status::failed);
+  CHECK_THAT(r[1].output, Contains("gradient check of dx: FAILED & x < 0"));
+  CHECK(r[2].status == TestResult::Status::skipped);
+}
+
+TEST_CASE("a test grades the last of its functions; a stub is not written; check says what is next",
+          "[labreport]") {
+  const auto course = labreport::parse_course(kCourse, "course.txt");
+  const auto results = labreport::parse_junit(kJunit, "j.xml");
+  const auto s = labreport::states(course, kWritten, kGradedBy, results);
+  CHECK(s[0].verdict() == "passing");  // the failing test grades relu_backward, not relu_forward
+  CHECK(s[0].passed == 1);
+  CHECK(s[1].verdict() == "failing");
+  CHECK(s[2].verdict() == "not written");
+  const std::string report = labreport::check_report(s, {"relu"}, {});
+  CHECK_THAT(report, Contains("relu_backward: 1 test fails"));
+  CHECK_THAT(report, Contains("gradient check of dx: FAILED & x < 0"));
+  CHECK_THAT(report, Contains("(the check at tests/test_relu.cpp:40)"));
+  CHECK_THAT(report, !Contains("REQUIRE(") && !Contains("with expansion"));
+  CHECK_THAT(report, Contains("next: fix relu_backward"));
+}
+
+TEST_CASE("grades: points times the share of passing tests, 0 for a stub, and Gradescope's fields", "[labreport]") {
+  const auto course = labreport::parse_course(kCourse, "course.txt");
+  const auto results = labreport::parse_junit(kJunit, "j.xml");
+  const auto s = labreport::states(course, kWritten, kGradedBy, results);
+  // relu_backward is graded by two tests, one of which did not run this time: it counts as not passed
+  const auto g = labreport::grades(s, {{"relu_forward", 1}, {"relu_backward", 2}, {"lrn_forward", 1}});
+  CHECK(g[0].score == 2.0);
+  CHECK(g[1].score == 0.0);
+  CHECK(g[1].total == 2);
+  CHECK(g[2].score == 0.0);
+  CHECK_THAT(g[2].output, Contains("not written (exercises/lrn.cpp)"));
+  const std::string table = labreport::grade_table(g);
+  CHECK_THAT(table, Contains("total") && Contains("2 / 6"));
+  const std::string json = labreport::gradescope_json(g);
+  CHECK_THAT(json, Contains("\"score\": 2,") && Contains("\"max_score\": 3") && Contains("\"name\": \"relu: relu_backward\""));
+  CHECK_THAT(json, Contains("\"output\": \"0 of 2 tests pass\\nfails: relu_backward gradient"));
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The handout and the grader, tried as a teacher would (CI runs this; it builds a handout and three grading
+# trees, so it is not part of ctest's suite):
+#   1. ./lab handout writes a repository with no reference body and no BEGIN SOLUTION marker in any file;
+#   2. in a fresh clone of it the README's test command passes (stubs skipped), cnncalc runs, and a program that
+#      needs an exercise names it and stops;
+#   3. ./lab grade --student: untouched stubs score 0; a perfect student (the reference bodies, put in by
+#      exgen solve) scores full points; one wrong function loses exactly that function's points.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+work=$(mktemp -d /tmp/cnnlab_handout_XXXXXX)
+trap 'rm -rf "$work"' EXIT
+fail() { echo "handout test: FAILED: $*" >&2; exit 1; }
+pass=0
+ok() { echo "handout test: ok: $*"; pass=$((pass + 1)); }
+
+./lab handout "$work/handout" || fail "./lab handout exited with $?"
+[[ ! -d $work/handout/solutions ]] || fail "the handout has solutions/"
+! grep -rIlE '^[[:space:]]*// BEGIN SOLUTION' "$work/handout" || fail "a BEGIN SOLUTION marker is in the handout"
+# no reference body: no run of three consecutive code lines of a solution region stands in any handout file
+/usr/bin/python3 - "$work/handout" <<'PY' || fail "a reference body is in the handout"
+import pathlib, re, sys
+root = pathlib.Path(sys.argv[1])
+texts = {p: "\n".join(l.strip() for l in p.read_text(errors="replace").splitlines())
+         for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
+leaks = 0
+for sol in sorted(pathlib.Path("solutions").glob("*.cpp")):
+    for m in re.finditer(r"// BEGIN SOLUTION (\w+)\n(.*?)// END SOLUTION", sol.read_text(), re.S):
+        code = [l.strip() for l in m.group(2).splitlines() if l.strip() and not l.strip().startswith("//")]
+        for k in range(len(code) - 2):
+            run = "\n".join(code[k:k + 3])
+            if len(run) < 40:
+                continue
+            for p, t in texts.items():
+                if run in t:
+                    print(f"{sol}: {m.group(1)}: lines '{code[k]}' ... stand in {p}")
+                    leaks += 1
+                    break
+sys.exit(1 if leaks else 0)
+PY
+ok "the handout has no solutions/, no marker and no reference body ($(cd "$work/handout" && git ls-files | wc -l) files)"
+
+git clone -q "$work/handout" "$work/clone"
+(cd "$work/clone" && ./lab test) >"$work/handout_test.log" 2>&1 || { tail -40 "$work/handout_test.log"; fail "./lab test in a clone of the handout"; }
+grep -E "tests passed|tests failed" "$work/handout_test.log" | tail -1
+ok "./lab test passes in a fresh clone of the handout"
+"$work/clone/build/release/cnncalc" conv --input 32x32x3 --filters 10 --size 5 --stride 1 --pad 2 >/dev/null ||
+  fail "cnncalc in the handout"
+set +e
+out=$("$work/clone/build/release/lectures/gradient_check_tour" 2>&1); status=$?
+set -e
+[[ $status -eq 1 && $out == *"not implemented: "*"exercises/"* ]] ||
+  fail "gradient_check_tour on stubs: exit $status, expected 1 naming the exercises; it said: $out"
+ok "a walkthrough that needs exercises names them and stops: $(echo "$out" | head -1 | cut -c1-120)"
+
+grade_total() { # prints "got max" from the table's total line
+  ./lab grade --student "$1" "${@:2}" >"$work/grade.log" 2>&1 || { cat "$work/grade.log"; fail "./lab grade --student $1"; }
+  awk '/^total/ { print $2, $4 }' "$work/grade.log"
+}
+read -r got max < <(grade_total "$work/clone")
+[[ $got == 0 ]] || fail "untouched stubs scored $got of $max"
+ok "untouched stubs: $got / $max"
+
+cp -r "$work/clone" "$work/perfect"
+cp -r solutions "$work/perfect/solutions"  # exgen solve reads the reference bodies from there
+build/student/exgen solve "$work/perfect" >/dev/null || fail "exgen solve"
+rm -rf "$work/perfect/solutions"
+read -r got max < <(grade_total "$work/perfect")
+[[ $got == "$max" ]] || { cat "$work/grade.log"; fail "the perfect student scored $got of $max"; }
+ok "a perfect student: $got / $max"
+cp build/grade/results.json "$work/results.json"
+/usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['score'] == sum(t['score'] for t in d['tests']); assert all({'name','score','max_score','output'} <= set(t) for t in d['tests'])" "$work/results.json" ||
+  fail "results.json is not in Gradescope's format"
+ok "results.json has Gradescope's fields and its score is the sum of its tests"
+
+# one wrong function: relu_backward passes the gradient through everywhere (forgets the mask)
+cp -r "$work/perfect" "$work/wrong"
+/usr/bin/python3 - "$work/wrong/exercises/relu.cpp" <<'PY'
+import re, sys
+p = sys.argv[1]
+s = open(p).read()
+body = re.search(r"(// BEGIN EXERCISE relu_backward\n)(.*?)(\s*// END EXERCISE)", s, re.S)
+s = s[:body.start(2)] + "  return {dout};" + s[body.end(2):]
+open(p, "w").write(s)
+PY
+./lab grade --student "$work/wrong" relu softmax >"$work/grade.log" 2>&1 || { cat "$work/grade.log"; fail "grade of the wrong student"; }
+cat "$work/grade.log"
+want_backward=$(awk '$2 == "relu_backward" { print $3 }' tests/course.txt)
+read -r got max < <(awk '/^total/ { print $2, $4 }' "$work/grade.log")
+lost=$(awk -v g="$got" -v m="$max" 'BEGIN { print m - g }')
+[[ $lost == "$want_backward" ]] || fail "a wrong relu_backward lost $lost points, expected exactly its $want_backward"
+awk '$2 == "relu_forward" { exit !($4 == $6) }' "$work/grade.log" || fail "relu_forward lost points for relu_backward's mistake"
+ok "a wrong relu_backward loses exactly its $want_backward points ($got / $max for relu and softmax)"
+
+echo "$pass passed, 0 failed"

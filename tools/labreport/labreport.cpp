@@ -1,0 +1,468 @@
+#include "labreport.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <set>
+#include <sstream>
+
+namespace labreport {
+namespace {
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+std::string trim(const std::string& s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  return s.substr(b, s.find_last_not_of(" \t\r") - b + 1);
+}
+
+bool starts_with(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+
+std::string unescape_xml(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '&') {
+      out += s[i];
+      continue;
+    }
+    const auto semi = s.find(';', i);
+    const std::string ent = semi == std::string::npos ? "" : s.substr(i + 1, semi - i - 1);
+    if (ent == "lt") out += '<';
+    else if (ent == "gt") out += '>';
+    else if (ent == "amp") out += '&';
+    else if (ent == "quot") out += '"';
+    else if (ent == "apos") out += '\'';
+    else if (!ent.empty() && ent[0] == '#') {
+      const long code = ent.size() > 1 && ent[1] == 'x' ? std::strtol(ent.c_str() + 2, nullptr, 16)
+                                                         : std::strtol(ent.c_str() + 1, nullptr, 10);
+      out += code > 0 && code < 128 ? static_cast<char>(code) : '?';
+    } else {
+      out += '&';
+      continue;
+    }
+    i = semi;
+  }
+  return out;
+}
+
+// The value of attribute @p name in the start tag @p tag, unescaped; nullopt when absent.
+std::optional<std::string> attribute(const std::string& tag, const std::string& name) {
+  const std::string key = " " + name + "=\"";
+  std::size_t at = tag.find(key);
+  if (at == std::string::npos) {
+    const std::string key2 = "\t" + name + "=\"";
+    at = tag.find(key2);
+    if (at == std::string::npos) return std::nullopt;
+  }
+  at += key.size();
+  const auto end = tag.find('"', at);
+  if (end == std::string::npos) return std::nullopt;
+  return unescape_xml(tag.substr(at, end - at));
+}
+
+std::string pad(const std::string& s, std::size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
+
+}  // namespace
+
+std::vector<Exercise> parse_course(const std::string& text, const std::string& file) {
+  std::vector<Exercise> out;
+  std::set<std::string> seen;
+  const auto lines = split_lines(text);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string line = trim(lines[i].substr(0, lines[i].find('#')));
+    if (line.empty()) continue;
+    std::istringstream in(line);
+    Exercise e;
+    std::string points, flag, extra;
+    in >> e.topic >> e.function >> points >> flag >> extra;
+    const std::string where = file + ":" + std::to_string(i + 1) + ": ";
+    if (points.empty())
+      throw format_error(where + "expected 'topic function points [optional]', got '" + line + "'");
+    char* end = nullptr;
+    e.points = std::strtod(points.c_str(), &end);
+    if (*end != '\0' || !(e.points >= 0.0))
+      throw format_error(where + "points must be a number >= 0, got '" + points + "'");
+    if (!flag.empty() && flag != "optional")
+      throw format_error(where + "the fourth word may only be 'optional', got '" + flag + "'");
+    if (!extra.empty()) throw format_error(where + "unexpected '" + extra + "' at the end of the line");
+    e.optional = flag == "optional";
+    if (!seen.insert(e.function).second) throw format_error(where + e.function + " is listed twice");
+    out.push_back(e);
+  }
+  if (out.empty()) throw format_error(file + ": lists no exercise");
+  return out;
+}
+
+std::vector<TestResult> parse_junit(const std::string& xml, const std::string& file) {
+  std::vector<TestResult> out;
+  std::size_t pos = 0;
+  while ((pos = xml.find("<testcase", pos)) != std::string::npos) {
+    const auto tag_end = xml.find('>', pos);
+    if (tag_end == std::string::npos) throw format_error(file + ": a <testcase> tag is not closed");
+    const std::string tag = xml.substr(pos, tag_end - pos);
+    TestResult r;
+    const auto name = attribute(tag, "name");
+    if (!name) throw format_error(file + ": a <testcase> has no name");
+    r.name = *name;
+    const std::string status = attribute(tag, "status").value_or("");
+    std::size_t next = tag_end + 1;
+    std::string body;
+    if (xml[tag_end - 1] != '/') {
+      const auto close = xml.find("</testcase>", tag_end);
+      if (close == std::string::npos) throw format_error(file + ": <testcase name=\"" + r.name + "\"> is not closed");
+      body = xml.substr(tag_end + 1, close - tag_end - 1);
+      next = close + 11;
+    }
+    const auto failure = body.find("<failure");
+    const auto skipped = body.find("<skipped");
+    if (skipped != std::string::npos || status == "notrun" || status == "disabled") {
+      r.status = TestResult::Status::skipped;
+      if (skipped != std::string::npos)
+        r.message = attribute(body.substr(skipped, body.find('>', skipped) - skipped), "message").value_or("");
+    } else if (failure != std::string::npos || status == "fail") {
+      r.status = TestResult::Status::failed;
+      if (failure != std::string::npos)
+        r.message = attribute(body.substr(failure, body.find('>', failure) - failure), "message").value_or("");
+    } else {
+      r.status = TestResult::Status::passed;
+    }
+    const auto out_begin = body.find("<system-out>");
+    if (out_begin != std::string::npos) {
+      const auto out_end = body.find("</system-out>", out_begin);
+      r.output = unescape_xml(body.substr(out_begin + 12, out_end == std::string::npos ? std::string::npos
+                                                                                       : out_end - out_begin - 12));
+    }
+    out.push_back(std::move(r));
+    pos = next;
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<std::string>> parse_test_list(const std::string& text) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const std::string& line : split_lines(text)) {
+    const auto tab = line.find('\t');
+    if (tab == std::string::npos) continue;
+    std::istringstream in(line.substr(tab + 1));
+    auto& fns = out[line.substr(0, tab)];
+    for (std::string f; in >> f;) fns.push_back(f);
+  }
+  return out;
+}
+
+std::string FunctionState::verdict() const {
+  if (!written) return "not written";
+  if (!failures.empty()) return "failing";
+  if (blocked > 0) return "blocked";
+  if (tests > 0) return "passing";
+  if (waiting > 0) return "waiting";
+  return "not checked yet";
+}
+
+std::vector<FunctionState> states(const std::vector<Exercise>& course,
+                                  const std::map<std::string, std::tuple<std::string, std::size_t, bool>>& written,
+                                  const std::map<std::string, std::vector<std::string>>& graded_by,
+                                  const std::vector<TestResult>& results) {
+  std::vector<FunctionState> out;
+  std::map<std::string, std::size_t> order;
+  for (const Exercise& e : course) {
+    FunctionState s;
+    s.exercise = &e;
+    if (const auto it = written.find(e.function); it != written.end()) {
+      s.file = std::get<0>(it->second);
+      s.line = std::get<1>(it->second);
+      s.written = std::get<2>(it->second);
+    }
+    order[e.function] = out.size();
+    out.push_back(s);
+  }
+  // the latest result of each test
+  std::map<std::string, const TestResult*> latest;
+  for (const TestResult& r : results) latest[r.name] = &r;
+  for (const auto& [name, r] : latest) {
+    const auto it = graded_by.find(name);
+    if (it == graded_by.end()) continue;
+    // the test grades the last of its functions in course order
+    std::optional<std::size_t> graded;
+    for (const std::string& f : it->second)
+      if (const auto o = order.find(f); o != order.end() && (!graded || o->second > *graded)) graded = o->second;
+    if (!graded) continue;
+    FunctionState& s = out[*graded];
+    if (!s.written) continue;
+    switch (r->status) {
+      case TestResult::Status::passed:
+        ++s.tests;
+        ++s.passed;
+        break;
+      case TestResult::Status::failed:
+        if (const auto fix = r->output.find("fix "); fix != std::string::npos &&
+                                                       r->output.find(" first (", fix) != std::string::npos) {
+          // forward before backward: the test stopped because the forward pass it needs fails
+          ++s.blocked;
+          s.blocked_by = r->output.substr(fix + 4, r->output.find(" first (", fix) - fix - 4);
+          break;
+        }
+        ++s.tests;
+        s.failures.push_back(r);
+        break;
+      case TestResult::Status::skipped:
+        ++s.waiting;
+        break;
+    }
+  }
+  return out;
+}
+
+std::string excerpt(const TestResult& r, std::size_t max_lines,
+                    const std::function<std::string(const std::string&, const std::string&)>& symbolize) {
+  std::vector<std::string> keep;
+  if (r.message == "Timeout" || r.output.find("***Timeout") != std::string::npos)
+    keep.push_back("did not finish in time: an endless loop? (a loop whose counter never reaches its bound)");
+  const auto lines = split_lines(r.output);
+  bool in_stack = false, after_header = false, placed = false;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    const std::string t = trim(line);
+    if (starts_with(t, "cnnlab: call stack")) {
+      in_stack = true;
+      continue;
+    }
+    if (starts_with(t, "cnnlab: end of call stack")) {
+      in_stack = false;
+      continue;
+    }
+    if (in_stack) {
+      // "module(+0x1234) [0x...]": the first frame in the student's files is the place to look
+      const auto open = t.find("(+0x");
+      if (placed || !symbolize || open == std::string::npos) continue;
+      const std::string where = symbolize(t.substr(0, open), t.substr(open + 2, t.find(')', open) - open - 2));
+      if (where.find("exercises/") != std::string::npos || where.find("solutions/") != std::string::npos) {
+        keep.push_back("  at " + where);
+        placed = true;
+      }
+      continue;
+    }
+    if (starts_with(t, "cnnlab: the test crashed")) {
+      keep.push_back(t.substr(8));
+      continue;
+    }
+    if (starts_with(t, "fix ") && t.find(" first (") != std::string::npos) {  // forward before backward
+      keep.push_back(t);
+      continue;
+    }
+    if (starts_with(t, "......")) {
+      after_header = true;
+      continue;
+    }
+    if (!after_header || t.empty() || starts_with(t, "=====") || starts_with(t, "-----")) continue;
+    if (starts_with(t, "test cases:") || starts_with(t, "assertions:")) continue;
+    if (t == "{Unknown expression after the reported line}") continue;
+    if (starts_with(t, "REQUIRE") || starts_with(t, "CHECK") || t == "with expansion:" || t == "with message:" ||
+        t == "with messages:" || t == "false" || t == "true")
+      continue;
+    if (t.size() > 9 && t.compare(t.size() - 9, 9, ": FAILED:") == 0) {
+      const auto slash = t.find("tests/");
+      keep.push_back("(the check at " + (slash == std::string::npos ? t : t.substr(slash, t.size() - slash - 9)) + ")");
+      continue;
+    }
+    if (t.size() > 7 && t.compare(t.size() - 7, 7, ": FAILED") == 0) continue;  // "test.cpp:12: FAILED" of a FAIL
+    keep.push_back(line);
+  }
+  std::ostringstream os;
+  for (std::size_t k = 0; k < keep.size() && k < max_lines; ++k) os << "      " << keep[k] << "\n";
+  if (keep.size() > max_lines)
+    os << "      ... (" << keep.size() - max_lines << " more lines: run the test program itself to see them all)\n";
+  return os.str();
+}
+
+std::string next_step(const std::vector<FunctionState>& all, const std::vector<std::string>& topics) {
+  // first, a failure (fixing beats starting something new), in the topics just checked before the others; then
+  // the first function not written or not checked
+  auto in_topics = [&](const FunctionState& s) {
+    return std::find(topics.begin(), topics.end(), s.exercise->topic) != topics.end();
+  };
+  for (const auto& s : all)
+    if (s.written && (!s.failures.empty() || s.blocked > 0) && in_topics(s))
+      return "next: fix " + (s.failures.empty() ? s.blocked_by : s.exercise->function) + " (the failures above say where; stuck? ./lab hint " +
+             (s.failures.empty() ? s.blocked_by : s.exercise->function) + "), then ./lab check " + s.exercise->topic;
+  for (const auto& s : all)
+    if (s.written && !s.failures.empty())
+      return "next: fix " + s.exercise->function + " in " + s.file + ":" + std::to_string(s.line) +
+             " (the failures above say where; stuck? ./lab hint " + s.exercise->function + "), then ./lab check " +
+             s.exercise->topic;
+  for (const auto& s : all) {
+    if (s.exercise->optional) continue;
+    if (!s.written)
+      return "next: write " + s.exercise->function + " in " + s.file + ":" + std::to_string(s.line) +
+             ", then ./lab check " + s.exercise->topic + " (./lab hint " + s.exercise->function + " for the idea)";
+    if (s.tests == 0) return "next: ./lab check " + s.exercise->topic + " (" + s.exercise->function + " is written but not checked yet)";
+  }
+  for (const auto& s : all)
+    if (!s.written || s.tests == 0)
+      return "next: every required exercise passes; the optional " + s.exercise->function + " (" + s.file +
+             ") is next, or train the network with your layers: ./build/release/lectures/train --layers mine";
+  return "next: every exercise passes. Train the network with your own layers: ./build/release/lectures/train --layers mine";
+}
+
+namespace {
+std::string state_line(const FunctionState& s) {
+  std::ostringstream os;
+  os << "  " << pad(s.exercise->function, 28);
+  const std::string v = s.verdict();
+  if (v == "passing") {
+    os << "passing  (" << s.passed << " of " << s.tests << " tests)";
+  } else if (v == "failing") {
+    os << "FAILING  (" << s.failures.size() << " of " << s.tests << " tests fail)";
+  } else if (v == "blocked") {
+    os << "blocked: fix " << s.blocked_by << " first (" << s.blocked << " tests need it)";
+  } else if (v == "waiting") {
+    os << "written, waiting for a function it needs (" << s.waiting << " tests skipped)";
+  } else {
+    os << v;
+  }
+  if (s.exercise->optional) os << "  [optional]";
+  return os.str();
+}
+}  // namespace
+
+std::string check_report(const std::vector<FunctionState>& all, const std::vector<std::string>& topics,
+                         const std::function<std::string(const std::string&, const std::string&)>& symbolize) {
+  std::ostringstream os;
+  auto wanted = [&](const FunctionState& s) {
+    return topics.empty() || std::find(topics.begin(), topics.end(), s.exercise->topic) != topics.end();
+  };
+  for (const auto& s : all) {
+    if (!wanted(s) || s.failures.empty()) continue;
+    os << s.exercise->function << ": " << s.failures.size() << (s.failures.size() == 1 ? " test fails\n" : " tests fail\n");
+    for (const TestResult* r : s.failures) {
+      const auto slash = r->name.find('/');
+      os << "  x " << (slash == std::string::npos ? r->name : r->name.substr(slash + 1)) << "\n"
+         << excerpt(*r, 24, symbolize);
+    }
+    os << "\n";
+  }
+  std::string topic;
+  for (const auto& s : all) {
+    if (!wanted(s)) continue;
+    if (s.exercise->topic != topic) os << (topic = s.exercise->topic) << "\n";
+    os << state_line(s) << "\n";
+  }
+  os << "\n" << next_step(all, topics) << "\n";
+  return os.str();
+}
+
+std::string progress_report(const std::vector<FunctionState>& all) {
+  std::ostringstream os;
+  std::size_t done = 0, required = 0;
+  std::string topic;
+  for (const auto& s : all) {
+    if (s.exercise->topic != topic) os << (topic = s.exercise->topic) << "\n";
+    os << state_line(s) << "\n";
+    if (!s.exercise->optional) {
+      ++required;
+      if (s.verdict() == "passing") ++done;
+    }
+  }
+  os << "\n" << done << " of " << required << " required exercises pass (results of your last ./lab check of each topic)\n"
+     << next_step(all, {}) << "\n";
+  return os.str();
+}
+
+std::vector<Grade> grades(const std::vector<FunctionState>& all, const std::map<std::string, std::size_t>& test_counts) {
+  std::vector<Grade> out;
+  for (const auto& s : all) {
+    Grade g;
+    g.exercise = s.exercise;
+    const auto it = test_counts.find(s.exercise->function);
+    g.total = std::max<std::size_t>(it == test_counts.end() ? 0 : it->second, s.tests + s.blocked);
+    g.passed = s.written ? s.passed : 0;
+    g.score = g.total == 0 ? 0.0 : s.exercise->points * static_cast<double>(g.passed) / static_cast<double>(g.total);
+    std::ostringstream os;
+    if (!s.written) {
+      os << "not written (" << s.file << ")";
+    } else if (g.total == 0) {
+      os << "no test grades this function";
+    } else {
+      os << g.passed << " of " << g.total << " tests pass";
+      if (s.blocked > 0) os << "; " << s.blocked << " stopped because " << s.blocked_by << " fails";
+      for (const TestResult* r : s.failures) {
+        const auto slash = r->name.find('/');
+        os << "\nfails: " << (slash == std::string::npos ? r->name : r->name.substr(slash + 1));
+      }
+      if (s.tests + s.blocked < g.total) os << "\n" << g.total - s.tests - s.blocked << " tests did not run";
+    }
+    g.output = os.str();
+    out.push_back(g);
+  }
+  return out;
+}
+
+namespace {
+std::string points(double v) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(v == static_cast<long>(v) ? 0 : 2) << v;
+  return os.str();
+}
+
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string grade_table(const std::vector<Grade>& g) {
+  std::ostringstream os;
+  os << pad("topic", 19) << pad("function", 28) << pad("tests", 9) << "points\n";
+  double total = 0.0, max_total = 0.0;
+  for (const Grade& x : g) {
+    os << pad(x.exercise->topic, 19) << pad(x.exercise->function, 28)
+       << pad(std::to_string(x.passed) + "/" + std::to_string(x.total), 9) << points(x.score) << " / "
+       << points(x.exercise->points) << (x.exercise->optional ? "  [optional]" : "") << "\n";
+    total += x.score;
+    max_total += x.exercise->points;
+  }
+  os << pad("total", 56) << points(total) << " / " << points(max_total) << "\n";
+  return os.str();
+}
+
+std::string gradescope_json(const std::vector<Grade>& g) {
+  std::ostringstream os;
+  double total = 0.0;
+  for (const Grade& x : g) total += x.score;
+  os << "{\n  \"score\": " << total << ",\n  \"tests\": [\n";
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const Grade& x = g[i];
+    os << "    {\"name\": " << json_string(x.exercise->topic + ": " + x.exercise->function) << ", \"score\": " << x.score
+       << ", \"max_score\": " << x.exercise->points << ", \"output\": " << json_string(x.output) << "}"
+       << (i + 1 < g.size() ? "," : "") << "\n";
+  }
+  os << "  ]\n}\n";
+  return os.str();
+}
+
+}  // namespace labreport
