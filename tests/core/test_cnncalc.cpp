@@ -161,7 +161,7 @@ TEST_CASE("unknown flags, bad values and missing options: usage on stderr, exit 
       {{"conv", "--input", "32x32x3", "--filters", "6", "--size", "5", "--bogus"}, "unknown option '--bogus'"},
       {{"conv", "--input", "32x32x3", "--filters", "six", "--size", "5"}, "--filters expects a whole number"},
       {{"conv", "--input", "32x32x3", "--filters", "-6", "--size", "5"}, "--filters must be at least 1, got -6"},
-      {{"conv", "--input", "32x32x3", "--filters", "6", "--size", "5", "--pad", "-1"}, "--pad must be at least 0, got -1"},
+      {{"conv", "--input", "32x32x3", "--filters", "6", "--size", "5", "--pad", "-1"}, "--pad must be 0 or more, got -1"},
       {{"conv", "--input", "32x32x3", "--filters", "6", "--size", "5", "--round", "up"}, "--round must be exact"},
       {{"model", "lenet5", "--batch", "0"}, "--batch must be at least 1"},
       {{"model", "lenet5", "--batch", "8", "--rule", "adamw"}, "unknown update rule 'adamw'"},
