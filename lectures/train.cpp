@@ -5,8 +5,9 @@
 //   ./build/release/lectures/train --help
 //
 // The lecture shows a small ConvNet learning in a browser, its filters and activation maps on screen. This is
-// the same from a terminal: a progress bar while it trains, then pictures (PNG) of the first layer's filters,
-// of every conv layer's activation maps for one test image, and of the loss and accuracy curves, in --out.
+// the same from a terminal: a progress bar while it trains, then report.html in --out: charts (SVG) of the loss,
+// the accuracies and the update sizes, the first layer's filters, every conv layer's activation maps for one
+// test image, a confusion matrix and the most confident mistakes, with the network's table and the history.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -29,12 +30,12 @@
 #include "cnnlab/cli.hpp"
 #include "cnnlab/data.hpp"
 #include "cnnlab/files.hpp"
-#include "cnnlab/image.hpp"
 #include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/netfile.hpp"
 #include "cnnlab/npy.hpp"
 #include "cnnlab/params_npy.hpp"
+#include "cnnlab/report.hpp"
 #include "cnnlab/solver.hpp"
 #include "cnnlab/zoo.hpp"
 
@@ -62,6 +63,7 @@ struct Options {
   bool resume = false;
   std::string load_params;
   std::set<std::string> given;  // the flags on the command line (with --resume they override the checkpoint)
+  std::string command;          // the whole command line, for the report
 };
 
 const char* kUsage =
@@ -206,17 +208,6 @@ class ProgressBar {
   double avg_ = 0.0;
 };
 
-// The first parameter of rank 4 is the first conv layer's filters (F, C, HH, WW).
-std::optional<Tensor4> first_conv_filters(Model& model) {
-  for (auto& p : model.params())
-    if (p.shape.size() == 4) {
-      Tensor4 w = Tensor4::from_shape({p.shape[0], p.shape[1], p.shape[2], p.shape[3]});
-      std::copy(p.value.begin(), p.value.end(), w.begin());
-      return w;
-    }
-  return std::nullopt;
-}
-
 // history.csv per epoch and loss.csv per step; losses with 17 significant digits, so that two runs can be
 // compared bit for bit (the same seed gives the same file).
 void write_history(const fs::path& dir, const History& h) {
@@ -229,18 +220,6 @@ void write_history(const fs::path& dir, const History& h) {
     loss << "step,loss\n" << std::setprecision(17);
     for (std::size_t i = 0; i < h.loss.size(); ++i) loss << i + 1 << "," << h.loss[i] << "\n";
   });
-}
-
-// Loss per step, smoothed over a window so the trend shows through the minibatch noise.
-std::vector<double> smoothed(const std::vector<double>& v, std::size_t window) {
-  std::vector<double> out;
-  double sum = 0.0;
-  for (std::size_t i = 0; i < v.size(); ++i) {
-    sum += v[i];
-    if (i >= window) sum -= v[i - window];
-    out.push_back(sum / static_cast<double>(std::min(i + 1, window)));
-  }
-  return out;
 }
 
 // --- pre-flight: everything that can be checked is checked before the first step -----------------------------
@@ -279,10 +258,27 @@ Hyperparameters choose_hyperparameters(const Options& opt, const std::optional<C
                     pick("--batch", opt.batch, c.batch_size),
                     pick("--seed", opt.seed, c.seed)};
   if (saved && h.rule.value != saved_rule)
-    throw value_error("--rule", opt.checkpoint + " was trained with " + saved_rule + " and holds that rule's state: " +
+    throw value_error("--rule", opt.checkpoint + " was trained with " + saved_rule + " and holds the state of that rule: " +
                                     "resume with --rule " + saved_rule + " (or leave --rule out), or start afresh " +
                                     "without --resume");
   return h;
+}
+
+// The hyperparameters as the report shows them, with where each came from.
+std::vector<std::pair<std::string, std::string>> settings_table(const Options& o, const Hyperparameters& h) {
+  auto with = [](const std::string& value, const std::string& from) { return value + "  (" + from + ")"; };
+  return {{"model", o.model},
+          {"layers", o.layers},
+          {"update rule", with(h.rule.value, h.rule.from)},
+          {"learning rate", with(num_str(h.lr.value), h.lr.from)},
+          {"learning-rate decay per epoch", with(num_str(h.lr_decay.value), h.lr_decay.from)},
+          {"momentum / beta1", with(num_str(h.momentum.value), h.momentum.from)},
+          {"weight decay", with(num_str(h.weight_decay.value), h.weight_decay.from)},
+          {"batch size", with(std::to_string(h.batch.value), h.batch.from)},
+          {"seed", with(std::to_string(h.seed.value), h.seed.from)},
+          {"epochs", std::to_string(o.epochs)},
+          {"validation images", std::to_string(o.val)},
+          {"training images limit", o.limit ? std::to_string(o.limit) : "all"}};
 }
 
 void print_hyperparameters(const Hyperparameters& h, double next_lr, const std::string& checkpoint) {
@@ -429,8 +425,12 @@ int run(const Options& opt) {
               << std::defaultfloat;
   }
   ProgressBar bar(opt.epochs);
+  UpdateRatios ratios(10);  // for the report's chart of update sizes
   try {
-    solver.train([&](const StepInfo& s) { bar(s); });
+    solver.train([&](const StepInfo& s) {
+      bar(s);
+      ratios.after_step(model);
+    });
   } catch (const cnn::value_error& e) {  // a non-finite loss or gradient: say what is left to resume from
     std::cerr << "\ntrain: " << e.what() << "\n";
     if (!opt.checkpoint.empty() && solver.epochs_done() > 0)
@@ -456,40 +456,12 @@ int run(const Options& opt) {
   const fs::path dir = out->folder();
   write_history(dir, h);
   std::vector<std::string> written = {"history.csv", "loss.csv"};
-  if (const auto w = first_conv_filters(model)) {
-    write_png((dir / "filters.png").string(), filter_grid(*w, 8));
-    written.push_back("filters.png");
-  }
-  {
-    const std::vector<std::size_t> first = {0};
-    const auto trace = model.trace(batch_images(test, first, cfg.norm));
-    for (std::size_t k = 0; k < trace.size(); ++k) {
-      const auto& l = model.layers()[k];
-      if (trace[k].dimension() == 4 && l->describe().rfind("conv", 0) == 0) {
-        Tensor3 maps = xt::view(trace[k], 0, xt::all(), xt::all(), xt::all());
-        const std::string file = "activations_" + l->name() + ".png";
-        write_png((dir / file).string(), map_grid(maps, 4));
-        written.push_back(file);
-      }
-    }
-    Tensor4 image = batch_images(test, first, Normalization{0.0, 1.0});
-    Tensor3 pixels = xt::view(image, 0, xt::all(), xt::all(), xt::all());
-    write_png((dir / "test_image.png").string(), map_grid(pixels, 8));
-    written.push_back("test_image.png (class: " + test.class_names[test.labels[0]] + ")");
-  }
-  const double max_loss = std::max(2.5, h.loss.empty() ? 0.0 : *std::max_element(h.loss.begin(), h.loss.end()));
-  write_png((dir / "loss.png").string(), line_plot({Curve{smoothed(h.loss, 50), 200, 40, 40}}, 0.0, std::min(max_loss, 3.0)));
-  write_png((dir / "accuracy.png").string(),
-            line_plot({Curve{h.train_acc, 40, 90, 200}, Curve{h.val_acc, 230, 130, 0}}, 0.5, 1.0));
-  written.push_back("loss.png (smoothed loss per step)");
-  written.push_back(val.count ? "accuracy.png (blue: training, orange: validation, per epoch)"
-                              : "accuracy.png (training, per epoch; no validation set)");
   save_params_npy(model, dir.string());
   written.push_back("<layer>.<param>.npy (parameters, for NumPy or PyTorch: tools/to_torch.py)");
 
   // Every test image's scores, for tools/to_torch.py to compare with PyTorch's.
+  Tensor2 all = Tensor2::from_shape({test.count, test.classes});
   {
-    Tensor2 all = Tensor2::from_shape({test.count, test.classes});
     std::vector<std::size_t> idx;
     for (std::size_t start = 0; start < test.count; start += 500) {
       idx.resize(std::min<std::size_t>(500, test.count - start));
@@ -501,6 +473,12 @@ int run(const Options& opt) {
     save_npy((dir / "test_scores.npy").string(), shape, std::span<const double>(all.data(), all.size()));
     written.push_back("test_scores.npy (scores of every test image)");
   }
+  // Charts, pictures and report.html (src/cnnlab/report.hpp).
+  const auto pictures = write_report({.out_dir = dir.string(), .net = &net, .input = input, .model = &model,
+                                      .test = &test, .norm = cfg.norm, .test_scores = &all, .history = &h,
+                                      .ratios = &ratios, .settings = settings_table(opt, hp), .command = opt.command});
+  written.insert(written.begin(), pictures.front() + " (open it in a browser: curves, pictures, tables)");
+  for (std::size_t i = 1; i < pictures.size(); ++i) written.push_back(pictures[i]);
   out->commit();
   const double acc = accuracy(model, test, cfg.norm);
   std::cout << "wrote to " << fs::absolute(out->target()).string() << ":\n";
@@ -519,5 +497,10 @@ int main(int argc, char** argv) {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   // Every way out is an exit status and one line: 2 for the command line (with the usage), 1 for the rest,
   // "out of memory: try a smaller --batch" included. Nothing aborts.
-  return cli::guarded("train", kUsage, "try a smaller --batch", [&] { return run(parse(argc, argv)); });
+  return cli::guarded("train", kUsage, "try a smaller --batch", [&] {
+    Options opt = parse(argc, argv);
+    opt.command = "train";
+    for (int i = 1; i < argc; ++i) opt.command += std::string(" ") + argv[i];
+    return run(opt);
+  });
 }

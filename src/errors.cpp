@@ -19,8 +19,4 @@ error::error(std::string_view function, std::string_view message)
 not_implemented::not_implemented(std::string_view function, std::string_view file)
     : error("not implemented", std::string(function) + " (" + std::string(file) + ")"), file_(file) {}
 
-not_implemented::not_implemented(std::string_view functions_and_files, std::string_view first_file,
-                                 std::string_view note)
-    : error("not implemented", std::string(functions_and_files) + "; " + std::string(note)), file_(first_file) {}
-
 }  // namespace cnn

@@ -147,6 +147,16 @@ void write_png(const std::string& path, const Image& image) {
   });
 }
 
+Image scaled_image(const std::vector<double>& values, std::size_t height, std::size_t width, std::size_t channels) {
+  if (channels != 1 && channels != 3)
+    throw value_error("scaled_image", "channels must be 1 or 3, got " + std::to_string(channels));
+  if (values.size() != height * width * channels || values.empty())
+    throw value_error("scaled_image", "expected " + std::to_string(height * width * channels) + " values for " +
+                                          std::to_string(height) + "x" + std::to_string(width) + "x" +
+                                          std::to_string(channels) + ", got " + std::to_string(values.size()));
+  return Image{width, height, channels, to_bytes(values)};
+}
+
 Image filter_grid(const Tensor4& w, std::size_t scale) {
   const std::size_t F = w.shape(0), C = w.shape(1), HH = w.shape(2), WW = w.shape(3);
   if (F == 0 || HH == 0 || WW == 0) throw value_error("filter_grid", "no filters to draw: w has shape " + shape_str(w.shape()));

@@ -13,8 +13,9 @@ now() { date +%s.%N; }
 # time_edit TOPIC FILE FUNCTION...: the reference bodies of FUNCTION... in exercises/FILE, then RUNS edits of
 # the first function's region, each followed by ./lab check TOPIC
 time_edit() {
-  local topic=$1 file=exercises/$2 backup times=() i t0
+  local topic=$1 file=exercises/$2 backup times=() i t0 first
   shift 2
+  first=$1
   backup=$(mktemp)
   cp "$file" "$backup"
   trap 'cp "$backup" "$file"' RETURN
@@ -22,12 +23,12 @@ time_edit() {
   build/student/exgen solve . "$@" >/dev/null
   ./lab check "$topic" >/dev/null || true  # warm: the first build after writing the bodies
   for ((i = 1; i <= runs; i++)); do
-    sed -i "/BEGIN EXERCISE $1\$/a\\  // edit $i of the timing run" "$file"
+    sed -i "/BEGIN EXERCISE $first\$/a\\  // edit $i of the timing run" "$file"
     t0=$(now)
     ./lab check "$topic" >/dev/null || true
     times+=("$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')")
   done
-  echo "edit exercises/$2 -> ./lab check $topic: median $(printf '%s\n' "${times[@]}" | median) s of ${times[*]} s (load: $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "edit $file ($first) -> ./lab check $topic: median $(printf '%s\n' "${times[@]}" | median) s of ${times[*]} s (load: $(cut -d' ' -f1-3 /proc/loadavg))"
 }
 
 if [[ $what == edits || $what == all ]]; then

@@ -57,8 +57,10 @@ struct KnownMistake {
 
 /// @brief Where a convolution's windows lie, for the check of the padded border.
 struct ConvGeometry {
-  std::size_t H = 0, W = 0;    ///< input height and width (before padding)
-  std::size_t HH = 0, WW = 0;  ///< window height and width
+  std::size_t H = 0;       ///< input height (before padding)
+  std::size_t W = 0;       ///< input width (before padding)
+  std::size_t HH = 0;      ///< window height
+  std::size_t WW = 0;      ///< window width
   std::size_t stride = 1;      ///< S
   std::size_t pad = 0;         ///< P
 };

@@ -61,13 +61,6 @@ class not_implemented : public error {
   /// @param file     the file to edit, e.g. `exercises/affine.cpp`
   not_implemented(std::string_view function, std::string_view file);
 
-  /// @brief Several stubs at once, for a program that needs them all: the message reads
-  /// `not implemented: f (file:line), g (file:line); <note>`.
-  /// @param functions_and_files the list, already spelled "f (file:line), g (file:line)"
-  /// @param first_file          the file of the first of them
-  /// @param note                who needs them and what to do
-  not_implemented(std::string_view functions_and_files, std::string_view first_file, std::string_view note);
-
   /// @brief The file in which the stub lives.
   const std::string& file() const noexcept { return file_; }
 

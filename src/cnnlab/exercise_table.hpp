@@ -3,16 +3,15 @@
 ///
 /// The table is made at build time by exgen from the files of the implementation a program links: from
 /// exercises/ (a function is *written* once its stub is replaced) or from the reference bodies (all written).
-/// Programs and tests use it to say, before they start, which functions a student still has to write.
+/// Tests use it to skip the tests of a stub; programs, through stop_unless_written (layer_set.hpp), to say
+/// before they start which functions a student still has to write.
 #pragma once
 
-#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
 
 namespace cnn {
 
@@ -40,23 +39,6 @@ inline const ExerciseEntry* find_exercise(std::string_view function) {
 inline bool exercise_written(std::string_view function) {
   const ExerciseEntry* e = find_exercise(function);
   return e == nullptr || e->written;
-}
-
-/// @brief Throws cnn::not_implemented naming every function of @p functions that is still a stub, so that a
-/// program says all of what it needs at once instead of failing at the first: `not implemented: f
-/// (exercises/f.cpp:12), g (...); <program> runs these exercises; write them first (...)`.
-/// @param program   the program or feature that needs them, for the message
-/// @param functions the exercise functions it calls
-inline void require_exercises(std::string_view program, std::initializer_list<std::string_view> functions) {
-  std::string list, first_file;
-  for (std::string_view f : functions)
-    if (const ExerciseEntry* e = find_exercise(f); e != nullptr && !e->written) {
-      list += (list.empty() ? "" : ", ") + std::string(e->function) + " (" + e->file + ":" + std::to_string(e->line) + ")";
-      if (first_file.empty()) first_file = e->file;
-    }
-  if (list.empty()) return;
-  throw not_implemented(list, first_file,
-                        std::string(program) + " runs these exercises; write them first (./lab progress shows the order)");
 }
 
 }  // namespace cnn

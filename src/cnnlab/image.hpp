@@ -32,6 +32,11 @@ std::vector<std::uint8_t> encode_png(const Image& image);
 /// @throws cnn::io_error when the file cannot be written
 void write_png(const std::string& path, const Image& image);
 
+/// @brief One picture from @p values laid out (height, width, channels) row-major, scaled to [0, 255] on their own
+/// range (a constant block becomes mid-grey): a filter, an activation map, an input image.
+/// @throws cnn::value_error when channels is not 1 or 3 or the number of values is not height * width * channels
+Image scaled_image(const std::vector<double>& values, std::size_t height, std::size_t width, std::size_t channels = 1);
+
 /// @brief A grid of the first conv layer's filters, each scaled to [0, 255] on its own and magnified.
 /// @param w       filters, shape (F, C, HH, WW); C = 3 gives colour tiles, otherwise channel 0 in grey
 /// @param scale   pixels per filter entry

@@ -85,7 +85,7 @@ struct LayerSet {
 /// the default, and what a program that links no exercise runs.
 LayerSet reference_layers();
 
-/// @brief The exercise functions as linked into this program (exercises/ or solutions/). Defined in the
+/// @brief The exercise functions as linked into this program (the student's, or the reference bodies). Defined in the
 /// target cnnlab_mine (src/mine/), the only part of the runtime that names an exercise function.
 LayerSet my_layers();
 
@@ -109,6 +109,7 @@ std::vector<std::string> exercises_for_network(const arch::Architecture& net);
 
 /// @brief The exercise functions that training @p net with my_layers() and the update rule @p rule calls,
 /// directly or through another exercise (conv_forward_im2col calls im2col), in exercise_order().
+/// @param net  the network to train
 /// @param rule the update rule's name as parse_update_rule takes it ("momentum", "adam", ...)
 /// @throws cnn::value_error for an unknown rule
 std::vector<std::string> exercises_for_training(const arch::Architecture& net, const std::string& rule);

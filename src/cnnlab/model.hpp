@@ -168,6 +168,8 @@ class Model {
 /// @brief Builds a runnable model from an architecture spec of the model zoo (src/cnnlab/zoo.hpp), for its
 /// published input size, with He-initialised weights drawn from @p seed. Blocks (inception, residual,
 /// auxiliary classifier) become one layer each, whose parameters are named "<block>/<layer>.<param>".
+/// @param net  the architecture spec
+/// @param seed seeds the initial weights
 /// @param set  which code the layers, the loss and the update rules run (the same seed gives the same initial
 ///             parameters in either set)
 /// @throws cnn::value_error for a layer the runtime cannot run (grouped convolutions)

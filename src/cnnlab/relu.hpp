@@ -34,9 +34,10 @@ struct ReluGrads {
 ReluForward relu_forward(const Tensor& x);
 
 /// @brief ReLU, backward pass: the upstream gradient passes where the input was positive.
-/// @f[ \frac{\partial L}{\partial x_i} = \bar y_i \, [x_i > 0] @f]
-/// At @f$x_i = 0@f$ ReLU has no derivative; this uses 0 there (the slope from the left), as most libraries do.
-/// Where @f$x_i@f$ is NaN the forward pass let it through, and the gradient passes too (as in PyTorch).
+/// @f[ \frac{\partial L}{\partial x_i} = \bar y_i \, [\lnot(x_i \le 0)] @f]
+/// which is @f$\bar y_i [x_i > 0]@f$ for every number. At @f$x_i = 0@f$ ReLU has no derivative; this uses 0 there
+/// (the slope from the left), as most libraries do. Where @f$x_i@f$ is NaN the forward pass let it through, and
+/// the gradient passes too (as in PyTorch): that is the one case where the two brackets differ.
 /// @param dout   upstream gradient, shape of x
 /// @param cache  from relu_forward
 /// @return       dx, shape of x

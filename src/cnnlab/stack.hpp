@@ -17,7 +17,7 @@ namespace cnn {
 struct SourcePlace {
   std::string function;  ///< demangled, e.g. "cnn::max_pool_backward_naive(...)"
   std::string file;      ///< as the compiler saw it, e.g. "/home/me/cnnlab/exercises/pool.cpp"
-  unsigned line = 0;
+  unsigned line = 0;     ///< 1-based, 0 when unknown
 };
 
 /// @brief The places of code offsets inside one module (an executable or a shared library), through addr2line:

@@ -12,6 +12,9 @@
 //   forward pass; when those fail it says "fix <forward> first" instead of reporting a gradient failure.
 // - `--cnnlab-list` prints every test case with its tags, one a line ("name<TAB>[tag][tag]"), which the
 //   build turns into ctest tests with labels (tests/support/discover.cmake).
+//
+// Catch2's implementation is compiled here, so this file is built without -Werror (GCC 12 with the sanitizers
+// warns inside <regex> through catch.hpp); its warnings still show.
 #define CATCH_CONFIG_RUNNER
 #define CATCH_CONFIG_NO_POSIX_SIGNALS
 #define CATCH_CONFIG_CONSOLE_WIDTH 200  // a gradient check's report line stays one line

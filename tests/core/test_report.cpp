@@ -1,0 +1,139 @@
+// Tests of the SVG charts (src/cnnlab/svg.hpp) and the training report (src/cnnlab/report.hpp).
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <regex>
+
+#include "cnnlab/errors.hpp"
+#include "cnnlab/files.hpp"
+#include "cnnlab/model.hpp"
+#include "cnnlab/report.hpp"
+#include "cnnlab/svg.hpp"
+#include "support/scratch.hpp"
+#include "support/tiny.hpp"
+
+using namespace cnn;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// Base64 decoding written here from RFC 4648's table, independently of the encoder under test.
+std::vector<std::uint8_t> unbase64(const std::string& text) {
+  const std::string table = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::vector<std::uint8_t> out;
+  std::uint32_t bits = 0;
+  int count = 0;
+  for (char c : text) {
+    if (c == '=') break;
+    bits = (bits << 6) | static_cast<std::uint32_t>(table.find(c));
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      out.push_back(static_cast<std::uint8_t>((bits >> count) & 0xff));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("svg::escape and svg::fmt give the text a reader sees", "[report][svg]") {
+  REQUIRE(svg::escape("a < b & \"c\" > d") == "a &lt; b &amp; &quot;c&quot; &gt; d");
+  REQUIRE(svg::fmt(0.001) == "0.001");
+  REQUIRE(svg::fmt(12.5) == "12.5");
+  REQUIRE(svg::fmt(1e-5) == "1e-05");
+  REQUIRE(svg::fmt(2.0 / 3.0) == "0.667");
+  REQUIRE(svg::fmt(std::nan("")) == "NaN");
+}
+
+TEST_CASE("a line chart carries its title, axis labels and every series in the legend", "[report][svg]") {
+  const svg::Canvas c = svg::line_chart({svg::Series{"train <a>", {1, 2, 3}, {0.5, 0.7, 0.8}},
+                                         svg::Series{"val", {1, 2, 3}, {0.4, 0.6, 0.65}}},
+                                        {"Accuracy & more", "epoch", "accuracy (%)"});
+  const std::string doc = c.str();
+  REQUIRE(doc.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0) == 0);
+  REQUIRE_THAT(doc, Contains(">Accuracy &amp; more</text>"));
+  REQUIRE_THAT(doc, Contains(">epoch</text>"));
+  REQUIRE_THAT(doc, Contains(">accuracy (%)</text>"));
+  REQUIRE_THAT(doc, Contains(">train &lt;a&gt;</text>"));
+  REQUIRE_THAT(doc, Contains(">val</text>"));
+  // one polyline per series
+  std::size_t polylines = 0;
+  for (auto at = doc.find("<polyline"); at != std::string::npos; at = doc.find("<polyline", at + 1)) ++polylines;
+  REQUIRE(polylines == 2);
+}
+
+TEST_CASE("charts refuse input they cannot draw, naming what is wrong", "[report][svg]") {
+  REQUIRE_THROWS_WITH(svg::line_chart({svg::Series{"s", {1, 2}, {1}}}, {"t", "x", "y"}),
+                      Contains("series \"s\" has 2 x values but 1 y values"));
+  REQUIRE_THROWS_AS(svg::line_chart({svg::Series{"s", {1}, {std::nan("")}}}, {"t", "x", "y"}), value_error);
+  REQUIRE_THROWS_WITH(svg::bar_chart({"a"}, {-1.0}, {"t", "x", ""}), Contains("values must be 0 or more"));
+  REQUIRE_THROWS_AS(svg::matrix_chart({1, 2, 3}, {"a", "b"}, {"a", "b"}, {"t", "x", "y"}, true), value_error);
+  REQUIRE_THROWS_AS(svg::tile_grid({}, "t", 3), value_error);
+  REQUIRE_THROWS_AS(svg::Canvas(0, 10), value_error);
+}
+
+TEST_CASE("an embedded picture is the PNG encoder's bytes, in base64", "[report][svg]") {
+  Image im{2, 2, 1, {0, 64, 128, 255}};
+  svg::Canvas c(10, 10);
+  c.image(0, 0, 10, 10, im);
+  const std::string doc = c.str();
+  const std::string key = "data:image/png;base64,";
+  const auto at = doc.find(key);
+  REQUIRE(at != std::string::npos);
+  const auto end = doc.find('"', at);
+  REQUIRE(unbase64(doc.substr(at + key.size(), end - at - key.size())) == encode_png(im));
+}
+
+TEST_CASE("UpdateRatios measures |w_after - w_before| / |w_after| on sampled steps, weights only", "[report]") {
+  Model model = build_model(testing::tiny_net(), 1);
+  UpdateRatios ratios(2);
+  ratios.after_step(model);  // step 1: the next step is sampled, the weights are kept
+  for (auto& p : model.params())
+    for (double& v : p.value) v *= 1.01;  // an "update" of 1 % of every parameter
+  ratios.after_step(model);  // step 2: measured
+  const auto& tracks = ratios.tracks();
+  REQUIRE(tracks.size() == 2);  // conv1.w and fc2.w; the biases are left out
+  REQUIRE(tracks[0].name == "conv1.w");
+  REQUIRE(tracks[1].name == "fc2.w");
+  for (const auto& t : tracks) {
+    REQUIRE(t.step == std::vector<double>{2});
+    // by hand: |0.01 w| / |1.01 w| = 0.01 / 1.01
+    REQUIRE_THAT(t.ratio[0], Catch::Matchers::WithinRel(0.01 / 1.01, 1e-12));
+  }
+  ratios.after_step(model);  // step 3: not sampled
+  REQUIRE(tracks[0].step.size() == 1);
+}
+
+TEST_CASE("write_report writes report.html and every picture it shows", "[report]") {
+  const testing::Scratch scratch;
+  const arch::Architecture net = testing::tiny_net();
+  Model model = build_model(net, 1);
+  Dataset test = testing::noise_images(20, 2, 6, 6, 4, 3);
+  test.class_names = {"a", "b", "c", "d"};
+  const Tensor2 scores = model.scores(batch_images(test, std::vector<std::size_t>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19}, {}));
+  History h;
+  h.loss = {1.4, 1.3, 1.2, 1.25};
+  h.train_acc = {0.3, 0.4};
+  h.val_acc = {0.25, 0.35};
+  h.epoch_seconds = {0.1, 0.1};
+  h.best_epoch = 2;
+  h.best_val_acc = 0.35;
+  ReportInput in{.out_dir = scratch.dir().string(), .net = &net, .input = net.input, .model = &model, .test = &test,
+                 .norm = {}, .test_scores = &scores, .history = &h, .ratios = nullptr,
+                 .settings = {{"learning rate", "0.1"}}, .command = "train --lr 0.1"};
+  const auto files = write_report(in);
+  REQUIRE(files.front() == "report.html");
+  const auto bytes = read_file(scratch.file("report.html"), "test");
+  const std::string html(bytes.begin(), bytes.end());
+  REQUIRE_THAT(html, Contains("train --lr 0.1"));
+  REQUIRE_THAT(html, Contains("<td>learning rate</td><td>0.1</td>"));
+  std::size_t images = 0;
+  const std::regex src("<img src=\"([^\"]+)\"");
+  for (auto it = std::sregex_iterator(html.begin(), html.end(), src); it != std::sregex_iterator(); ++it, ++images)
+    REQUIRE(std::filesystem::exists(scratch.file((*it)[1].str())));
+  REQUIRE(images >= 5);  // loss, accuracy, confusion, filters, conv1's maps (and the mistakes, if any)
+
+  const Tensor2 wrong = xt::zeros<double>({3, 4});
+  in.test_scores = &wrong;
+  REQUIRE_THROWS_WITH(write_report(in), Contains("expected test scores of shape (20, 4), got (3, 4)"));
+}
