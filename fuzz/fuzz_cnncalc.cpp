@@ -1,5 +1,6 @@
 // Fuzz target: the command line of cnncalc (tools/cnncalc). The input is split into arguments at NUL and
-// newline bytes and handed to cnncalc::run, which must return 0, 1 or 2 (success, refused, usage error). A
+// newline bytes and handed to cnncalc::run, which must return 0, 1, 2 or 3 (success, refused, usage error,
+// output not written), with no answers for `cnncalc quiz` on its standard input. A
 // crash, a sanitizer report or any exception escaping run() (which would end `cnncalc` with std::terminate) is
 // a bug: the target lets it through, and libFuzzer reports it.
 //
@@ -29,12 +30,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (name != "--output") continue;
     if (args[i].size() > name.size())
       args[i] = "--output=/dev/null";
-    else if (i + 1 < args.size() && !(args[i + 1].size() > 1 && args[i + 1][0] == '-'))
+    else if (i + 1 < args.size())  // whatever follows may be taken as the file name ("-1" is, for one)
       args[i + 1] = "/dev/null";
   }
+  std::istringstream no_answers;
   std::ostringstream out, err;
-  const int status = cnncalc::run(args, out, err);
-  if (status != cnncalc::exit_ok && status != cnncalc::exit_refused && status != cnncalc::exit_usage) std::abort();
+  const int status = cnncalc::run(args, no_answers, out, err);
+  if (status != cnncalc::exit_ok && status != cnncalc::exit_refused && status != cnncalc::exit_usage &&
+      status != cnncalc::exit_write)
+    std::abort();
   if (status == cnncalc::exit_usage && err.str().empty()) std::abort();  // a usage error always says why
   return 0;
 }

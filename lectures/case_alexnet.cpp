@@ -24,7 +24,11 @@ using walkthrough::layer;
 using walkthrough::millions;
 
 int main(int argc, char** argv) {
-  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::alexnet(), "Case study: AlexNet (Krizhevsky et al. 2012), the network that won ImageNet by a large margin.\n\nThe calculator's table for the lecture's one-tower AlexNet (227x227x3), the lecture's numbers beside the\ncomputed ones, why the input is 227 and not the paper's 224, and the original two-GPU version.");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::alexnet(),
+                            "Case study: AlexNet (Krizhevsky et al. 2012), the network that won ImageNet by a large "
+                            "margin.\n\nThe calculator's table for the lecture's one-tower AlexNet (227x227x3), the "
+                            "lecture's numbers beside the\ncomputed ones, its training recipe and error rates, why the "
+                            "input is 227 and not the paper's 224,\nand the original two-GPU version.");
   const Architecture net = zoo::alexnet();
   const NetworkStats s = analyze(net);
 
@@ -44,7 +48,8 @@ int main(int argc, char** argv) {
                                                        std::to_string(layer(s, "conv4").output.c) + ", " +
                                                        std::to_string(layer(s, "conv5").output.c), 30, 24);
   compare("POOL3 output", "6x6x256", to_string(layer(s, "pool5").output), 30, 24);
-  compare("total parameters", "~60M", with_commas(s.total.parameters()) + " (" + millions(s.total.parameters()) + ")", 30, 24);
+  compare("total parameters", "~60M",
+          with_commas(s.total.parameters()) + " (" + millions(s.total.parameters()) + ")", 30, 24);
   std::size_t fc = 0, fc_macs = 0;
   for (const auto& l : s.layers)
     if (l.type == "fc") {
@@ -60,6 +65,23 @@ int main(int argc, char** argv) {
             << ") sit in the three fully connected layers; the convolutions hold "
             << with_commas(s.total.parameters() - fc) << " but do "
             << percent(s.total.mult_adds - fc_macs, s.total.mult_adds) << " of the multiply-adds.\n";
+
+  section("How it was trained, and how well (the lecture's recipe)");
+  compare("", "lecture", "", 30, 24);
+  compare("activation", "ReLU (its first use)", "", 30, 24);
+  compare("normalization", "LRN (not common now)", "", 30, 24);
+  compare("regularization", "dropout 0.5", "drop6, drop7: p = 0.5 in the table above", 30, 24);
+  compare("data augmentation", "heavy", "", 30, 24);
+  compare("batch size", "128", "", 30, 24);
+  compare("update rule", "SGD, momentum 0.9", "train --rule momentum --momentum 0.9", 30, 24);
+  compare("learning rate", "1e-2, /10 on plateaus", "train --lr 0.01 (no plateau schedule)", 30, 24);
+  compare("weight decay", "L2, 5e-4", "train --weight-decay 0.0005", 30, 24);
+  compare("top-5 error, one network", "18.2%", "", 30, 24);
+  compare("top-5 error, 7 networks", "15.4%", "", 30, 24);
+  compare("receptive field of POOL3", "", std::to_string(layer(s, "pool5").rf) + " pixels, jump " +
+                                              std::to_string(layer(s, "pool5").jump), 30, 24);
+  std::cout << "  (RF: 11 after conv1, + 2*4 = 19 after pool1, + 4*8 = 51 after conv2, + 2*8 = 67 after pool2,\n"
+               "  + 3 * 2*16 = 163 after conv3-5, + 2*16 = 195 after pool3: one 6x6 position sees 195x195 pixels)\n";
 
   section("Why 227x227 and not the paper's 224x224");
   try {
@@ -83,7 +105,8 @@ int main(int argc, char** argv) {
   std::cout << "\n  60,965,224 is the count of Caffe's bvlc_alexnet; the lecture's \"~60M\" fits both.\n";
 
   section("A real forward and backward pass, every shape checked against the calculator");
-  // Built by the runtime from the same spec as the table above, at its own 227x227 input, on a batch of 2 (fc6 alone holds 37.7M weights).
+  // Built by the runtime from the same spec as the table above, at its own 227x227 input, on a batch of 2
+  // (fc6 alone holds 37.7M weights).
   const arch::Shape run_input{3, 227, 227};
   std::cout << "Running alexnet on random images, input " << to_string(run_input) << ", batch 2:\n";
   const RunReport run = run_and_check(zoo::alexnet(), run_input, 2, 1, 200'000'000, layers);

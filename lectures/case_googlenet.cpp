@@ -24,7 +24,11 @@ using walkthrough::compare;
 using walkthrough::millions;
 
 int main(int argc, char** argv) {
-  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::googlenet(), "Case study: GoogLeNet (Szegedy et al. 2015): inception modules, no fully connected layers but the last.\n\nThe calculator's table (one row per inception module, as table 1 of the paper), the inside of one module,\nand the lecture's \"about 5M parameters\" beside the computed count.");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::googlenet(),
+                            "Case study: GoogLeNet (Szegedy et al. 2015): inception modules, no fully connected "
+                            "layers but the last.\n\nThe calculator's table (one row per inception module, as table 1 "
+                            "of the paper), the inside of one module,\nand the lecture's \"about 5M parameters\" and "
+                            "\"12x fewer than AlexNet\" beside the computed count.");
   const NetworkStats s = analyze(zoo::googlenet());
 
   section("GoogLeNet (inception v1), one row per module");
@@ -53,6 +57,16 @@ int main(int argc, char** argv) {
   compare("VGG-16's parameters", "140M", with_commas(analyze(zoo::vgg16()).total.parameters()));
   compare("multiply-adds per image", "(paper: 1.5 billion)", with_commas(s.total.mult_adds));
   compare("top-5 error", "6.7%", "");
+  {
+    const double alex = static_cast<double>(analyze(zoo::alexnet()).total.parameters());
+    const double groups = static_cast<double>(analyze(zoo::alexnet_groups()).total.parameters());
+    const double ours = static_cast<double>(s.total.parameters());
+    compare("AlexNet / GoogLeNet parameters", "12x (60M / 5M)",
+            walkthrough::fixed(alex / ours, 1, "x") + " (one tower), " + walkthrough::fixed(groups / ours, 1, "x") +
+                " (two groups)");
+    std::cout << "  (the paper's \"12 times fewer\" counts about 5M; the network of its table 1 has 7.0M, so\n"
+                 "  AlexNet's 60-62M is about 9 times as many)\n";
+  }
 
   // Table 1 of the paper, column "params", rounded as printed there (K = thousand).
   const std::vector<std::pair<std::string, double>> paper = {

@@ -34,10 +34,16 @@ std::string billions(std::size_t n) {
 
 }  // namespace
 
+using walkthrough::compare;
 using walkthrough::section;
 
 int main(int argc, char** argv) {
-  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::resnet(50), "Case study: ResNet (He et al. 2016): 152 layers, residual blocks, batch norm after every conv.\n\nThe calculator's table for ResNet-152 (one row per residual block), one block opened up, the lecture's\n\"152 layers\" counted, and the five depths of the paper's table 1 beside its multiply-add figures.");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::resnet(50),
+                            "Case study: ResNet (He et al. 2016): 152 layers, residual blocks, batch norm after "
+                            "every conv.\n\nThe calculator's table for ResNet-152 (one row per residual block), one "
+                            "block opened up, the lecture's\n\"152 layers\" counted, the five depths of the paper's "
+                            "table 1 beside its multiply-add figures,\nthe training recipe and error rates, and "
+                            "torchvision's v1.5.");
   const NetworkStats s = analyze(zoo::resnet(152));
 
   section("ResNet-152, one row per residual block");
@@ -91,9 +97,34 @@ int main(int argc, char** argv) {
                "text. Bottlenecks keep the 3x3 convs narrow: 152 layers cost fewer multiply-adds than VGG's 16 or\n"
                "19. Top-5 error, lecture: 3.6%.)\n";
 
+  section("How it was trained, and how well (the lecture's recipe)");
+  compare("", "lecture", "in cnnlab", 30, 30);
+  compare("normalization", "batch norm after every conv", std::to_string(norms) + " batch norms in the table", 30, 30);
+  compare("initialization", "Xavier/2 (He)", "He for layers before a ReLU", 30, 30);
+  compare("update rule", "SGD, momentum 0.9", "train --rule momentum --momentum 0.9", 30, 30);
+  compare("learning rate", "0.1, /10 on plateaus", "train --lr 0.1 (no plateau schedule)", 30, 30);
+  compare("mini-batch", "256", "train --batch 256", 30, 30);
+  compare("weight decay", "1e-5", "train --weight-decay 0.00001", 30, 30);
+  compare("dropout", "none", "none in the table", 30, 30);
+  compare("training time", "2-3 weeks on 8 GPUs", "", 30, 30);
+  compare("top-5 error (ILSVRC 2015)", "3.6%", "", 30, 30);
+  compare("humans, for scale", "about 2-3%", "", 30, 30);
+
+  section("Where the stride sits: the paper, and torchvision's v1.5");
+  std::cout << "The paper puts a stage's stride 2 on the first 1x1 conv of its first bottleneck; torchvision moves\n"
+               "it to the 3x3 conv (resnet50-v1.5 in the zoo). Same weights; the 1x1 then runs at the larger size:\n";
+  for (int depth : {50, 101, 152}) {
+    const NetworkStats paper_net = analyze(zoo::resnet(depth)), v15 = analyze(zoo::resnet_v15(depth));
+    std::cout << "  resnet" << depth << ": " << with_commas(paper_net.total.parameters()) << " parameters both, "
+              << billions(paper_net.total.mult_adds) << " -> " << billions(v15.total.mult_adds)
+              << " billion mult-adds (+3 x 77,070,336)\n";
+  }
+  std::cout << "  e.g. stage 3: (56*56 - 28*28) * 256 * 128 = 77,070,336 more products in conv3_1's first 1x1\n";
+
   section("A real forward and backward pass, every shape checked against the calculator");
-  // Built by the runtime from the same spec as the table above, for ResNet-50 at a REDUCED input of 65x65: at 224x224 the stride-2
-// convolutions only fit by rounding down, which cnnlab refuses; at odd sizes such as 65 they tile.
+  // Built by the runtime from the same spec as the table above, for ResNet-50 at a REDUCED input of 65x65: at
+  // 224x224 the stride-2 convolutions only fit by rounding down, which cnnlab refuses; at odd sizes such as 65
+  // they tile.
   const arch::Shape run_input{3, 65, 65};
   std::cout << "Running resnet(50) on random images, input " << to_string(run_input) << ", batch 2:\n";
   const RunReport run = run_and_check(zoo::resnet(50), run_input, 2, 1, 200'000'000, layers);

@@ -32,7 +32,11 @@ using walkthrough::compare;
 using walkthrough::millions;
 
 int main(int argc, char** argv) {
-  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::vgg16(), "Case study: VGGNet (Simonyan and Zisserman 2015): only 3x3 convs at stride 1, pad 1, and 2x2 max pools.\n\nThe calculator's table for VGG-16, the lecture's memory and parameter figures beside the computed ones, and\nwhy the lecture's \"24M activations\" does not follow from its own table.");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::vgg16(),
+                            "Case study: VGGNet (Simonyan and Zisserman 2015): only 3x3 convs at stride 1, pad 1, and "
+                            "2x2 max pools.\n\nThe calculator's table for VGG-16, the lecture's memory, parameter and "
+                            "error figures beside the computed ones,\nand why the lecture's \"24M activations\" does "
+                            "not follow from its own table.");
   const NetworkStats s = analyze(zoo::vgg16());
 
   section("VGG-16 (configuration D)");
@@ -63,6 +67,13 @@ int main(int argc, char** argv) {
   compare("forward + backward", "~2x: ~186 MB", mb(2.0 * static_cast<double>(table_sum)), 40, 24);
   compare("the two 224x224x64 conv maps", "most of the memory", with_commas(early) + " (" +
                                                                      std::to_string(100 * early / table_sum) + "%)", 40, 24);
+
+  compare("top-5 error, ILSVRC 2013 -> 2014", "11.2% -> 7.3%", "", 40, 24);
+  for (const auto& l : s.layers)
+    if (l.name == "pool5")
+      compare("receptive field of pool5", "", std::to_string(l.rf) + " pixels, jump " + std::to_string(l.jump), 40, 24);
+  std::cout << "  (three 3x3 convs see 7x7, as one 7x7 conv would, with 27 C^2 weights instead of 49 C^2; pool5's\n"
+               "  212 = 1 + 2+2 + 1 + (4+4) + 2 + 3*8 + 4 + 3*16 + 8 + 3*32 + 16, each F - 1 times the jump)\n";
 
   section("Where does \"24M\" come from?");
   std::cout

@@ -3,7 +3,7 @@
 //   ./build/release/lectures/case_zfnet
 //
 // The calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the
-// arithmetic behind the padding the zoo chose (the lecture gives none).
+// arithmetic behind the paper's sizes at 224: which layers round down, which up.
 #include <iomanip>
 #include <iostream>
 #include <string>
@@ -23,7 +23,8 @@ using walkthrough::compare;
 using walkthrough::layer;
 
 int main(int argc, char** argv) {
-  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::zfnet(), "Case study: ZFNet (Zeiler and Fergus 2013), AlexNet with a smaller, denser first layer and wider conv3-5.\n\nThe calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the\narithmetic behind the padding the zoo chose (the lecture gives none).");
+  const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::zfnet(),
+                            "Case study: ZFNet (Zeiler and Fergus 2013), AlexNet with a smaller, denser first layer and wider conv3-5.\n\nThe calculator's table for the zoo's ZFNet, the lecture's description beside the computed network, and the\narithmetic behind the paper's sizes at 224: which layers round down, which up.");
   const Architecture net = zoo::zfnet();
   const NetworkStats z = analyze(net);
   const NetworkStats a = analyze(zoo::alexnet());
@@ -44,28 +45,30 @@ int main(int argc, char** argv) {
   compare("multiply-adds per image", with_commas(a.total.mult_adds), with_commas(z.total.mult_adds), 28, 26);
   compare("top-5 error (lecture)", "15.4%", "14.8%", 28, 26);
 
-  section("Choosing the padding: every window must tile");
-  std::cout << "On the paper's 224x224, a 7x7 filter at stride 2 never tiles: 224 - 7 = 217 is odd and 2P is even.\n";
+  section("Rounding as the paper's figure 3: 224 -> 110 -> 55 -> 26 -> 13 -> 6");
+  std::cout << "On the paper's 224x224 a 7x7 filter at stride 2 never tiles: 224 - 7 = 217 is odd and 2P is even.\n";
   try {
-    conv_output_size("conv1", 224, 7, 2, 3);
+    conv_output_size("conv1", 224, 7, 2, 1);
   } catch (const shape_error& e) {
-    std::cout << "  e.g. P = 3: " << e.what() << "\n";
+    std::cout << "  the lecture's rule refuses it:\n    " << e.what() << "\n";
   }
-  std::cout << "On AlexNet's 227x227 it does with P = 0: (227 - 7)/2 + 1 = " << layer(z, "conv1").output.w
-            << ", and the 3x3/2 pool gives " << layer(z, "pool1").output.w << ".\n"
-            << "conv2 keeps the paper's stride 2; its padding decides what pool2 sees:\n";
-  for (std::size_t P : {0, 1, 2}) {
-    const std::size_t c2 = conv_output_size("conv2", 55, 5, 2, P);
-    const LayerStats p2 = analyze(Pool{.name = "pool2", .size = 3, .stride = 2}, Shape{256, c2, c2});
-    std::cout << "  P = " << P << ": (55 - 5 + 2*" << P << ")/2 + 1 = " << c2 << ", pool2 -> " << p2.output.w
-              << (p2.note.empty() ? " (tiles)" : " (" + p2.note + ")") << "\n";
+  std::cout << "The paper's 110 is that size rounded down, as PyTorch does (round=floor), and its 55 and 13 are\n"
+            << "the 3x3/2 pools rounded up, as Caffe does (round=ceil); PyTorch's floor would give 54:\n";
+  for (const char* name : {"conv1", "pool1", "conv2", "pool2", "pool5"}) {
+    const LayerStats& l = layer(z, name);
+    std::cout << "  " << std::left << std::setw(6) << name << std::setw(34) << l.config << to_string(l.output)
+              << (l.note.empty() ? "  (tiles)" : "  (" + l.note + ")") << "\n";
   }
-  std::cout << "P = 1 tiles at every layer and brings back AlexNet's 27, 13 and 6 from conv2 on: the zoo's choice.\n";
+  const LayerStats floor_pool = analyze(Pool{.name = "pool1", .size = 3, .stride = 2}, layer(z, "conv1").output);
+  std::cout << "  pool1 rounding down instead: " << to_string(floor_pool.output) << "; then conv2's 5x5/2 tiles at no "
+            << "padding (54 - 5 = 49 is odd, 2P even).\n";
 
   section("A real forward and backward pass, every shape checked against the calculator");
-  // Built by the runtime from the same spec as the table above, at its own 227x227 input, on one image (107.6M parameters: about 2.6 GB of
-// weights, gradients and caches in double).
-  const arch::Shape run_input{3, 227, 227};
+  // Built by the runtime from the same spec as the table above, on one image (107.6M parameters: about 2.6 GB
+  // of weights, gradients and caches in double). The runtime's pools round down, so it runs at 233x233, the
+  // size nearest 224 at which every window tiles: conv1 (233 - 7 + 2)/2 + 1 = 115, pools 57, 13 and 6, conv2 27;
+  // fc6 still sees 6x6x512, so the parameters are the same.
+  const arch::Shape run_input{3, 233, 233};
   std::cout << "Running zfnet on random images, input " << to_string(run_input) << ", batch 1:\n";
   const RunReport run = run_and_check(zoo::zfnet(), run_input, 1, 1, 200'000'000, layers);
   std::cout << run.table();

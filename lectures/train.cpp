@@ -32,6 +32,7 @@
 #include "cnnlab/files.hpp"
 #include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
+#include "cnnlab/netfile.hpp"
 #include "cnnlab/npy.hpp"
 #include "cnnlab/params_npy.hpp"
 #include "cnnlab/report.hpp"
@@ -71,7 +72,8 @@ const char* kUsage =
     "\n"
     "  --data DIR        folder with the IDX files (default /usr/share/datasets/fashion-mnist,\n"
     "                    from the Debian package dataset-fashion-mnist)\n"
-    "  --model NAME      lenet5-fashion (default) or fashion-bn (small, with batch normalization)\n"
+    "  --model NAME      lenet5-fashion (default) or fashion-bn (small, with batch normalization),\n"
+    "                    or a network file (cnncalc model lenet5-fashion --format net writes one)\n"
     "  --epochs N        passes over the training set (default 1); 0 with --load-params or --resume\n"
     "                    only evaluates\n"
     "  --batch N         images per step (default 64)\n"
@@ -162,7 +164,7 @@ Options parse(int argc, char** argv) {
   if (!(o.weight_decay >= 0)) throw usage_error("--weight-decay must be 0 or more, got " + num_str(o.weight_decay));
   try {  // names that the library would refuse later, after loading the data: refuse them now, as usage errors
     (void)parse_update_rule(o.rule);
-    (void)zoo::model(o.model);
+    (void)model_or_file(o.model);  // a zoo name, or a network file (a broken one is refused here)
     (void)parse_layer_set(o.layers);
   } catch (const cnn::value_error& e) {
     throw usage_error(e.what());
@@ -362,7 +364,7 @@ void say_how_batches_fall(std::size_t N, std::size_t B, std::size_t min_batch) {
 
 int run(const Options& opt) {
   // With --layers mine, every exercise the run calls must be written: say which are not before anything else.
-  if (opt.layers == "mine") stop_unless_written("train --layers mine", exercises_for_training(zoo::model(opt.model), opt.rule));
+  if (opt.layers == "mine") stop_unless_written("train --layers mine", exercises_for_training(model_or_file(opt.model), opt.rule));
   const auto start = std::chrono::steady_clock::now();
   std::cout << "cnnlab: training " << opt.model << " on " << opt.data << "\n";
 
@@ -383,8 +385,8 @@ int run(const Options& opt) {
             << (val.count ? std::to_string(val.count) + " validation, " : "no validation (--val 0), ") << test.count
             << " test images of " << train.height << "x" << train.width << "\n";
 
-  const arch::Architecture net = zoo::model(opt.model);
   const arch::Shape input{train.channels, train.height, train.width};
+  const arch::Architecture net = network_for_data(opt.model, input, train.classes);  // a zoo name or a file
   Model model = build_model(net, input, hp.seed.value, parse_layer_set(opt.layers));
   if (!opt.load_params.empty()) {
     load_params_npy(model, opt.load_params);

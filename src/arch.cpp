@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iomanip>
 #include <sstream>
+#include <type_traits>
 
 #include "cnnlab/checks.hpp"
 #include "cnnlab/errors.hpp"
@@ -30,6 +31,21 @@ std::string bytes_str(double bytes) {
   return buf;
 }
 
+// Breaks `text` at its last space before `width` columns, again and again; the lines after the first start
+// with `indent`. Spaces inside a line (alignment) are kept.
+std::string wrapped(std::string text, std::size_t width, const std::string& indent) {
+  std::string out;
+  while (text.size() > width) {
+    const std::size_t cut = text.rfind(' ', width);
+    if (cut == std::string::npos || cut <= indent.size()) break;
+    out += text.substr(0, cut) + "\n";
+    text = indent + text.substr(text.find_first_not_of(' ', cut));
+  }
+  return out + text;
+}
+
+constexpr std::size_t kTextWidth = 100;  // the summary's lines fit a 100-column terminal
+
 std::string memory(std::size_t values) {
   return bytes_str(4.0 * static_cast<double>(values)) + " float32, " + bytes_str(8.0 * static_cast<double>(values)) +
          " float64";
@@ -38,14 +54,6 @@ std::string memory(std::size_t values) {
 // The function name that starts every message about a layer: its name, or its kind when it has none.
 std::string who(const std::string& name, const char* kind) { return name.empty() ? std::string(kind) : name; }
 
-// Output size along one axis of a convolution: the lecture's exact rule (conv_output_size) unless the spec
-// asks for PyTorch's floor.
-std::size_t conv_size(const std::string& fn, std::size_t n, std::size_t f, std::size_t s, std::size_t p,
-                      Rounding r, std::string_view axis) {
-  return r == Rounding::exact ? conv_output_size(fn, n, f, s, p, axis)
-                              : window_output_size(fn, n, f, s, p, Rounding::floor, axis);
-}
-
 // "rounded down: (224 - 7 + 2*3)/2 + 1 = 112.5 -> 112" when the windows do not tile, else "".
 std::string rounding_note(const char* axis, std::size_t n, std::size_t f, std::size_t s, std::size_t p,
                           std::size_t out) {
@@ -53,8 +61,15 @@ std::string rounding_note(const char* axis, std::size_t n, std::size_t f, std::s
   if (span % s == 0) return "";
   char exact[32];
   std::snprintf(exact, sizeof exact, "%.4g", static_cast<double>(span) / static_cast<double>(s) + 1.0);
-  return std::string(axis) + " rounded down: (" + str(n) + " - " + str(f) + " + 2*" + str(p) + ")/" + str(s) +
-         " + 1 = " + exact + " -> " + str(out);
+  const bool up = out > span / s + 1;
+  return std::string(axis) + (up ? " rounded up: (" : " rounded down: (") + str(n) + " - " + str(f) + " + 2*" +
+         str(p) + ")/" + str(s) + " + 1 = " + exact + " -> " + str(out);
+}
+
+// " round=floor" for a rounding other than the layer kind's default, as the network file writes it.
+std::string rounding_config(Rounding r, Rounding usual) {
+  if (r == usual) return "";
+  return r == Rounding::floor ? " round=floor" : r == Rounding::ceil ? " round=ceil" : " round=exact";
 }
 
 // The note for a window along both axes; one clause when the input is square.
@@ -98,14 +113,15 @@ LayerStats stats_of(const Conv& c, const Shape& in) {
     throw shape_error(fn, "input depth D1 = " + str(in.c) + " is not divisible by G = " + str(c.groups) + " groups");
   if (c.filters % c.groups != 0)
     throw shape_error(fn, "K = " + str(c.filters) + " filters are not divisible by G = " + str(c.groups) + " groups");
-  const std::size_t w = conv_size(fn, in.w, c.size, c.stride, c.pad, c.rounding, "W");
-  const std::size_t h = conv_size(fn, in.h, c.size, c.stride, c.pad, c.rounding, "H");
+  const std::size_t w = window_output_size(fn, in.w, c.size, c.stride, c.pad, c.rounding, "W");
+  const std::size_t h = window_output_size(fn, in.h, c.size, c.stride, c.pad, c.rounding, "H");
   const std::size_t fan_in = (in.c / c.groups) * c.size * c.size;  // F*F*D1/G: one dot product's length
 
   LayerStats s = start(c.name, "conv", in);
   s.config = "K=" + str(c.filters) + " F=" + str(c.size) + " S=" + str(c.stride) + " P=" + str(c.pad);
   if (c.groups > 1) s.config += " G=" + str(c.groups);
   if (!c.bias) s.config += " no bias";
+  s.config += rounding_config(c.rounding, Rounding::exact);
   s.output = {c.filters, h, w};
   s.weights = c.filters * fan_in;
   s.biases = c.bias ? c.filters : 0;
@@ -124,11 +140,12 @@ LayerStats stats_of(const Pool& p, const Shape& in) {
   if (p.size > 0 && 2 * p.pad > p.size)
     throw value_error(fn, "padding P = " + str(p.pad) + " is more than half the window F = " + str(p.size) +
                               "; a window could lie entirely in the padding");
-  const std::size_t w = pool_output_size(fn, in.w, p.size, p.stride, p.pad, "W");
-  const std::size_t h = pool_output_size(fn, in.h, p.size, p.stride, p.pad, "H");
+  const std::size_t w = window_output_size(fn, in.w, p.size, p.stride, p.pad, p.rounding, "W");
+  const std::size_t h = window_output_size(fn, in.h, p.size, p.stride, p.pad, p.rounding, "H");
   LayerStats s = start(p.name, is_max ? "max pool" : "avg pool", in);
   s.config = "F=" + str(p.size) + " S=" + str(p.stride);
   if (p.pad > 0) s.config += " P=" + str(p.pad);
+  s.config += rounding_config(p.rounding, Rounding::floor);
   s.output = {in.c, h, w};
   s.activations = s.output.size();
   s.flops = (is_max ? p.size * p.size - 1 : p.size * p.size) * s.activations;
@@ -199,25 +216,79 @@ LayerStats stats_of(const Flatten& f, const Shape& in) {
   return s;
 }
 
-LayerStats analyze_block(const std::string& name, const char* type, std::string config, const Block& block,
-                         const Shape& in);
+// Receptive field and jump of a volume: how many input pixels one of its values sees, and how many input
+// pixels lie between two neighbouring values.
+struct Field {
+  std::size_t rf = 1;
+  std::size_t jump = 1;
+  bool global = false;
+};
 
-LayerStats stats_of(const Inception& b, const Shape& in) {
-  std::string config = "1x1 " + str(b.n1x1) + ", 3x3 " + str(b.n3x3_reduce) + ">" + str(b.n3x3) + ", 5x5 " +
-                       str(b.n5x5_reduce) + ">" + str(b.n5x5) + ", pool>" + str(b.pool_proj);
-  return analyze_block(b.name, "inception", std::move(config), expand(b), in);
+Field field_of(const LayerStats& s) { return {s.rf, s.jump, s.rf_global}; }
+
+void set_field(LayerStats& s, const Field& f) {
+  s.rf = f.rf;
+  s.jump = f.jump;
+  s.rf_global = f.global;
 }
 
-LayerStats stats_of(const Residual& b, const Shape& in) {
+// A window of F at stride S: rf grows by (F - 1) jumps, the jump by a factor S.
+Field through_window(const Field& f, std::size_t size, std::size_t stride) {
+  return {f.rf + (size - 1) * f.jump, f.jump * stride, f.global};
+}
+
+Field field_after(const Conv& c, const Field& f) { return through_window(f, c.size, c.stride); }
+Field field_after(const Pool& p, const Field& f) { return through_window(f, p.size, p.stride); }
+Field field_after(const FullyConnected&, const Field& f) { return {f.rf, f.jump, true}; }
+Field field_after(const GlobalAvgPool&, const Field& f) { return {f.rf, f.jump, true}; }
+Field field_after(const Softmax&, const Field& f) { return {f.rf, f.jump, true}; }
+template <class L>
+Field field_after(const L&, const Field& f) {  // element-wise layers and flatten keep what each value sees
+  return f;
+}
+
+LayerStats analyze_at(const Layer& layer, const Shape& in, const Field& field);
+
+LayerStats analyze_block(const std::string& name, const char* type, std::string config, const Block& block,
+                         const Shape& in, const Field& field);
+
+LayerStats stats_of(const Inception& b, const Shape& in, const Field& field) {
+  std::string config = "1x1 " + str(b.n1x1) + ", 3x3 " + str(b.n3x3_reduce) + ">" + str(b.n3x3) + ", 5x5 " +
+                       str(b.n5x5_reduce) + ">" + str(b.n5x5) + ", pool>" + str(b.pool_proj);
+  return analyze_block(b.name, "inception", std::move(config), expand(b), in, field);
+}
+
+LayerStats stats_of(const Residual& b, const Shape& in, const Field& field) {
   const bool basic = b.kind == BlockKind::basic;
   std::string config = basic ? str(b.planes) + "-" + str(b.planes)
                              : str(b.planes) + "-" + str(b.planes) + "-" + str(4 * b.planes);
   config += " S=" + str(b.stride) + (b.shortcut == Shortcut::projection ? ", projection" : ", identity");
-  return analyze_block(b.name, basic ? "basic block" : "bottleneck", std::move(config), expand(b), in);
+  if (!basic && b.stride_in_3x3 && b.stride != 1) config += ", stride in 3x3";  // at stride 1 it changes nothing
+  config += rounding_config(b.rounding, Rounding::exact);
+  return analyze_block(b.name, basic ? "basic block" : "bottleneck", std::move(config), expand(b), in, field);
 }
 
-LayerStats stats_of(const AuxClassifier& b, const Shape& in) {
-  return analyze_block(b.name, "aux classifier", "side output " + str(b.classes), expand(b), in);
+LayerStats stats_of(const AuxClassifier& b, const Shape& in, const Field& field) {
+  return analyze_block(b.name, "aux classifier", "side output " + str(b.classes), expand(b), in, field);
+}
+
+template <class L>
+constexpr bool is_block = std::is_same_v<L, Inception> || std::is_same_v<L, Residual> ||
+                          std::is_same_v<L, AuxClassifier>;
+
+LayerStats analyze_at(const Layer& layer, const Shape& in, const Field& field) {
+  return std::visit(
+      [&](const auto& l) {
+        using L = std::decay_t<decltype(l)>;
+        if constexpr (is_block<L>) {
+          return stats_of(l, in, field);
+        } else {
+          LayerStats s = stats_of(l, in);
+          set_field(s, field_after(l, field));
+          return s;
+        }
+      },
+      layer);
 }
 
 // Adds the counts of `part` into `into` (a block, or a network's total); the workspace is the largest one.
@@ -241,22 +312,30 @@ LayerStats prefixed(LayerStats s, const std::string& block) {
 }
 
 LayerStats analyze_block(const std::string& name, const char* type, std::string config, const Block& block,
-                         const Shape& in) {
+                         const Shape& in, const Field& field) {
   const std::string fn = who(name, type);
   LayerStats s = start(name, type, in);
   s.config = std::move(config);
 
   std::vector<Shape> outs;
+  Field merged_field = field;  // the largest field over the branches
   for (const auto& branch : block.branches) {
     Shape x = in;
+    Field f = field;
     for (const auto& layer : branch) {
-      LayerStats part = prefixed(analyze(layer, x), fn);
+      LayerStats part = prefixed(analyze_at(layer, x, f), fn);
       x = part.output;
+      f = field_of(part);
       s.note = join_notes(s.note, part.note.empty() ? "" : part.name + ": " + part.note);
       accumulate(s, part);
       s.parts.push_back(std::move(part));
     }
     outs.push_back(x);
+    if (block.merge != Merge::side) {
+      merged_field.rf = std::max(merged_field.rf, f.rf);
+      merged_field.jump = std::max(merged_field.jump, f.jump);
+      merged_field.global = merged_field.global || f.global;
+    }
   }
 
   Shape merged = in;
@@ -271,6 +350,7 @@ LayerStats analyze_block(const std::string& name, const char* type, std::string 
     LayerStats cat = start(fn + "/concat", "concat", in);
     cat.output = merged;
     cat.activations = merged.size();
+    set_field(cat, merged_field);
     accumulate(s, cat);
     s.parts.push_back(std::move(cat));
   } else if (block.merge == Merge::sum) {
@@ -286,18 +366,22 @@ LayerStats analyze_block(const std::string& name, const char* type, std::string 
       }
     LayerStats add = elementwise(fn + "/add", "add", merged, 1, false);
     add.input = in;
+    set_field(add, merged_field);
     accumulate(s, add);
     s.parts.push_back(std::move(add));
   }
 
   Shape x = merged;
+  Field f = merged_field;
   for (const auto& layer : block.after) {
-    LayerStats part = prefixed(analyze(layer, x), fn);
+    LayerStats part = prefixed(analyze_at(layer, x, f), fn);
     x = part.output;
+    f = field_of(part);
     accumulate(s, part);
     s.parts.push_back(std::move(part));
   }
   s.output = x;
+  set_field(s, f);
   return s;
 }
 
@@ -335,8 +419,9 @@ Block expand(const Residual& b) {
     main = {conv("conv1", b.planes, 3, b.stride), BatchNorm{"bn1"}, ReLU{"relu1"},
             conv("conv2", b.planes, 3, 1), BatchNorm{"bn2"}};
   } else {
-    main = {conv("conv1", b.planes, 1, b.stride), BatchNorm{"bn1"}, ReLU{"relu1"},
-            conv("conv2", b.planes, 3, 1), BatchNorm{"bn2"}, ReLU{"relu2"},
+    const std::size_t s1 = b.stride_in_3x3 ? 1 : b.stride, s3 = b.stride_in_3x3 ? b.stride : 1;
+    main = {conv("conv1", b.planes, 1, s1), BatchNorm{"bn1"}, ReLU{"relu1"},
+            conv("conv2", b.planes, 3, s3), BatchNorm{"bn2"}, ReLU{"relu2"},
             conv("conv3", out, 1, 1), BatchNorm{"bn3"}};
   }
   std::vector<Layer> shortcut;  // identity: no layers
@@ -359,9 +444,7 @@ Block expand(const AuxClassifier& b) {
   return block;
 }
 
-LayerStats analyze(const Layer& layer, const Shape& input) {
-  return std::visit([&](const auto& l) { return stats_of(l, input); }, layer);
-}
+LayerStats analyze(const Layer& layer, const Shape& input) { return analyze_at(layer, input, Field{}); }
 
 NetworkStats analyze(const Architecture& net) { return analyze(net, net.input); }
 
@@ -373,14 +456,17 @@ NetworkStats analyze(const Architecture& net, const Shape& input) {
   n.total = start("total", "", input);
   n.total.output = input;
   Shape x = input;
+  Field field;
   for (const auto& layer : net.layers) {
-    LayerStats s = analyze(layer, x);
+    LayerStats s = analyze_at(layer, x, field);
     x = s.output;
+    field = field_of(s);
     accumulate(n.total, s);
     n.total.note = join_notes(n.total.note, s.note.empty() ? "" : s.name + ": " + s.note);
     n.layers.push_back(std::move(s));
   }
   n.total.output = x;
+  set_field(n.total, field);
   return n;
 }
 
@@ -454,43 +540,123 @@ struct Row {
   std::string part_of;
 };
 
-void collect(const LayerStats& s, const std::string& part_of, bool expand, std::vector<Row>& rows, int depth) {
-  rows.push_back({{std::string(static_cast<std::size_t>(2 * depth), ' ') + s.name, s.type, s.config,
-                   to_string(s.output), with_commas(s.parameters()), with_commas(s.activations),
-                   with_commas(s.mult_adds), workspace(s)},
-                  &s, part_of});
+// "1.23" (MB, 10^6 bytes) with two decimals.
+std::string mb(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f", bytes / 1e6);
+  return buf;
+}
+
+std::string rf_cell(const LayerStats& s) { return s.rf_global ? "all" : str(s.rf); }
+std::string jump_cell(const LayerStats& s) { return s.rf_global ? "-" : str(s.jump); }
+
+// The output of a block with a side branch (GoogLeNet's auxiliary classifier): the main path's volume and
+// the side output's own.
+std::string output_cell(const LayerStats& s) {
+  if (s.type == "aux classifier" && !s.parts.empty())
+    return to_string(s.output) + ", side " + to_string(s.parts.back().output);
+  return to_string(s.output);
+}
+
+void collect(const LayerStats& s, const std::string& part_of, bool expand, const TrainingSetup& train,
+             std::vector<Row>& rows, int depth) {
+  Row row{{std::string(static_cast<std::size_t>(2 * depth), ' ') + s.name, s.type, s.config, to_string(s.input),
+           output_cell(s), rf_cell(s), jump_cell(s), with_commas(s.parameters()), with_commas(s.activations),
+           with_commas(s.mult_adds), workspace(s)},
+          &s, part_of};
+  if (train.batch > 0) row.cells.push_back(mb(training_bytes(s, train)));
+  rows.push_back(std::move(row));
   if (expand)
-    for (const auto& p : s.parts) collect(p, s.name, expand, rows, depth + 1);
+    for (const auto& p : s.parts) collect(p, s.name, expand, train, rows, depth + 1);
+}
+
+// Bytes of the whole network: every layer's, plus the minibatch of inputs kept by the first layer.
+double network_training_bytes(const NetworkStats& stats, const TrainingSetup& train) {
+  return training_bytes(stats.total, train) +
+         8.0 * static_cast<double>(train.batch) * static_cast<double>(stats.input.size());
 }
 
 }  // namespace
 
-std::string format_table(const NetworkStats& stats, TableFormat format, bool expand) {
+std::size_t rule_state_per_parameter(std::string_view rule) {
+  if (rule == "sgd") return 0;
+  if (rule == "momentum" || rule == "nesterov" || rule == "adagrad" || rule == "rmsprop") return 1;
+  if (rule == "adam" || rule == "adadelta") return 2;
+  throw value_error("rule_state_per_parameter", "unknown update rule '" + std::string(rule) +
+                                                    "'; known: sgd, momentum, nesterov, adagrad, rmsprop, adam, "
+                                                    "adadelta");
+}
+
+double training_bytes(const LayerStats& s, const TrainingSetup& setup) {
+  const double per_parameter = 2.0 + static_cast<double>(rule_state_per_parameter(setup.rule));
+  return 8.0 * (per_parameter * static_cast<double>(s.parameters()) +
+                static_cast<double>(setup.batch) * static_cast<double>(s.activations - s.in_place));
+}
+
+std::string format_training_memory(const NetworkStats& stats, const TrainingSetup& setup, TableFormat format) {
+  if (format == TableFormat::csv || setup.batch == 0) return "";
+  const LayerStats& t = stats.total;
+  const std::size_t state = rule_state_per_parameter(setup.rule);
+  const double p = 8.0 * static_cast<double>(t.parameters());
+  const std::size_t kept_values = t.activations - t.in_place + stats.input.size();
+  const double kept = 8.0 * static_cast<double>(setup.batch) * static_cast<double>(kept_values);
+  const std::vector<std::string> lines = {
+      "parameters   " + with_commas(t.parameters()) + " x 8 bytes = " + mb(p) + " MB",
+      "gradients    the same size: " + mb(p) + " MB",
+      "rule state   " + setup.rule + " keeps " + str(state) + " value" + (state == 1 ? "" : "s") +
+          " per parameter: " + mb(p * static_cast<double>(state)) + " MB",
+      "activations  N x (input + outputs not computed in place) = " + str(setup.batch) + " x (" +
+          with_commas(stats.input.size()) + " + " + with_commas(t.activations - t.in_place) + ") x 8 bytes = " +
+          mb(kept) + " MB, kept for the backward pass",
+      "total        " + mb(network_training_bytes(stats, setup)) + " MB"};
+  std::ostringstream os;
+  const std::string head = "training memory, estimated for --batch " + str(setup.batch) + " --rule " + setup.rule +
+                           " (cnnlab computes in float64, 8 bytes a value; MB = 10^6 bytes; the data set, im2col "
+                           "buffers and gradients of activations, freed layer by layer, are not included)";
+  if (format == TableFormat::markdown) {
+    os << "- **" << head << "**:\n";
+    for (const auto& l : lines) os << "  - " << l << "\n";
+  } else {
+    os << wrapped(head, kTextWidth, "") << "\n";
+    for (const auto& l : lines) os << wrapped("  " + l, kTextWidth, "               ") << "\n";
+  }
+  return os.str();
+}
+
+std::string format_table(const NetworkStats& stats, TableFormat format, bool expand, const TrainingSetup& train) {
   std::ostringstream os;
   std::vector<Row> rows;
-  for (const auto& s : stats.layers) collect(s, "", expand, rows, 0);
+  for (const auto& s : stats.layers) collect(s, "", expand, train, rows, 0);
 
   if (format == TableFormat::csv) {
     os << "layer,part_of,type,out_c,out_h,out_w,weights,biases,parameters,activations,in_place,mult_adds,flops,"
-          "im2col_rows,im2col_cols,im2col\n";
-    auto line = [&](const LayerStats& s, const std::string& part_of) {
+          "im2col_rows,im2col_cols,im2col,in_c,in_h,in_w,rf,jump"
+       << (train.batch > 0 ? ",train_bytes" : "") << "\n";
+    auto line = [&](const LayerStats& s, const std::string& part_of, double bytes) {
       os << csv_field(s.name) << ',' << csv_field(part_of) << ',' << csv_field(s.type) << ',' << s.output.c << ','
          << s.output.h << ',' << s.output.w << ',' << s.weights << ',' << s.biases << ',' << s.parameters() << ','
          << s.activations << ',' << s.in_place << ',' << s.mult_adds << ',' << s.flops << ',' << s.im2col_rows
-         << ',' << s.im2col_cols << ',' << s.im2col() << '\n';
+         << ',' << s.im2col_cols << ',' << s.im2col() << ',' << s.input.c << ',' << s.input.h << ',' << s.input.w
+         << ',' << (s.rf_global ? "" : str(s.rf)) << ',' << (s.rf_global ? "" : str(s.jump));
+      if (train.batch > 0) os << ',' << std::fixed << std::setprecision(0) << bytes;
+      os << '\n';
     };
-    for (const auto& r : rows) line(*r.stats, r.part_of);
-    line(stats.total, "");
+    for (const auto& r : rows) line(*r.stats, r.part_of, train.batch > 0 ? training_bytes(*r.stats, train) : 0.0);
+    line(stats.total, "", train.batch > 0 ? network_training_bytes(stats, train) : 0.0);
     return os.str();
   }
 
-  const std::vector<std::string> header = {"layer", "type", "configuration", "output", "parameters",
-                                           "activations", "mult-adds", "im2col X_col"};
+  std::vector<std::string> header = {"layer", "type", "configuration", "input", "output", "RF", "jump",
+                                     "parameters", "activations", "mult-adds", "im2col X_col"};
+  if (train.batch > 0) header.push_back("train MB");
   const LayerStats& t = stats.total;
-  rows.push_back({{"total", "", "", to_string(t.output), with_commas(t.parameters()), with_commas(t.activations),
-                   with_commas(t.mult_adds), t.im2col() ? "max " + workspace(t) : "-"},
-                  &t, ""});
-  const std::size_t first_number = 4;  // columns from here on are right-aligned
+  Row total{{"total", "", "", to_string(stats.input), to_string(t.output), rf_cell(t), jump_cell(t),
+             with_commas(t.parameters()), with_commas(t.activations), with_commas(t.mult_adds),
+             t.im2col() ? "max " + workspace(t) : "-"},
+            &t, ""};
+  if (train.batch > 0) total.cells.push_back(mb(network_training_bytes(stats, train)));
+  rows.push_back(std::move(total));
+  const std::size_t first_number = 5;  // columns from here on are right-aligned
 
   if (format == TableFormat::markdown) {
     auto md_line = [&](const std::vector<std::string>& cells) {
@@ -550,7 +716,7 @@ std::string format_summary(const NetworkStats& stats, TableFormat format) {
   auto visit = [&](auto&& self, const LayerStats& s) -> void {
     if (s.parts.empty()) {
       if (s.im2col() > 0 && (!largest || s.im2col() > largest->im2col())) largest = &s;
-      if (!s.note.empty() && s.type == "conv") {
+      if (!s.note.empty() && (s.type == "conv" || s.config.find("round=") != std::string::npos)) {
         if (rounded.empty()) rounded_first = s.name + " (" + s.note + ")";
         rounded.push_back(s.name);
       }
@@ -590,7 +756,7 @@ std::string format_summary(const NetworkStats& stats, TableFormat format) {
                                 memory(largest->im2col()) + "); one buffer serves every conv in turn"}});
   std::vector<std::string> rounding = {"pooling rounds down; convolutions tile exactly"};
   if (!rounded.empty()) {
-    rounding[0] += ", except " + str(rounded.size()) + " that round down as in PyTorch:";
+    rounding[0] += ", except " + str(rounded.size()) + " marked round= (floor as PyTorch, ceil as Caffe):";
     std::string which = rounded_first;
     for (std::size_t i = 1; i < rounded.size() && i < 6; ++i) which += ", " + rounded[i];
     if (rounded.size() > 6) which += " and " + str(rounded.size() - 6) + " more";
@@ -605,8 +771,11 @@ std::string format_summary(const NetworkStats& stats, TableFormat format) {
       for (const auto& l : lines) os << " " << l << (&l == &lines.back() ? "" : ";");
       os << "\n";
     } else {
-      for (std::size_t i = 0; i < lines.size(); ++i)
-        os << std::left << std::setw(13) << (i == 0 ? key : "") << lines[i] << "\n";
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        std::ostringstream first;
+        first << std::left << std::setw(13) << (i == 0 ? key : "") << lines[i];
+        os << wrapped(first.str(), kTextWidth, std::string(13, ' ')) << "\n";
+      }
     }
   }
   return os.str();
@@ -617,12 +786,16 @@ std::string format_summary(const NetworkStats& stats, TableFormat format) {
 namespace {
 
 std::string size_formula(const char* out, const char* in, std::size_t n, std::size_t f, std::size_t s,
-                         std::size_t p, std::size_t result, bool floor) {
+                         std::size_t p, std::size_t result) {
   const std::size_t span = n + 2 * p - f;
   std::string line = std::string(out) + " = (" + in + " - F + 2P)/S + 1 = (" + str(n) + " - " + str(f) + " + 2*" +
                      str(p) + ")/" + str(s) + " + 1 = " + str(span) + "/" + str(s) + " + 1 = " + str(result);
-  if (floor && span % s != 0) line += " (rounded down)";
+  if (span % s != 0) line += result > span / s + 1 ? " (rounded up)" : " (rounded down)";
   return line;
+}
+
+const char* rounding_word(Rounding r) {
+  return r == Rounding::floor ? "rounds down" : r == Rounding::ceil ? "rounds up" : "must tile exactly";
 }
 
 std::string explain_conv(const Conv& c, const Shape& in, const LayerStats& s) {
@@ -634,9 +807,9 @@ std::string explain_conv(const Conv& c, const Shape& in, const LayerStats& s) {
   if (c.groups > 1)
     os << ", G = " << c.groups << " groups (each filter sees D1/G = " << d << " of the " << in.c << " input maps)";
   os << "\n";
-  os << "  output       " << size_formula("W2", "W1", in.w, c.size, c.stride, c.pad, s.output.w, c.rounding == Rounding::floor)
+  os << "  output       " << size_formula("W2", "W1", in.w, c.size, c.stride, c.pad, s.output.w)
      << "\n";
-  os << "               " << size_formula("H2", "H1", in.h, c.size, c.stride, c.pad, s.output.h, c.rounding == Rounding::floor)
+  os << "               " << size_formula("H2", "H1", in.h, c.size, c.stride, c.pad, s.output.h)
      << "; D2 = K = " << c.filters << "  ->  " << to_string(s.output) << "\n";
   os << "  parameters   F*F*" << (c.groups > 1 ? "(D1/G)" : "D1") << " = " << c.size << "*" << c.size << "*" << d
      << " = " << with_commas(fan_in) << " weights per filter; x K = " << with_commas(s.weights) << " weights";
@@ -664,9 +837,10 @@ std::string explain_pool(const Pool& p, const Shape& in, const LayerStats& s) {
      << ", stride S = " << p.stride;
   if (p.pad > 0) os << ", padding P = " << p.pad;
   os << "; every one of the " << in.c << " maps is pooled separately\n";
-  os << "  output       " << size_formula("W2", "W1", in.w, p.size, p.stride, p.pad, s.output.w, true) << "\n";
-  os << "               " << size_formula("H2", "H1", in.h, p.size, p.stride, p.pad, s.output.h, true)
-     << "; D2 = D1 = " << in.c << "  ->  " << to_string(s.output) << "  (pooling rounds down)\n";
+  os << "  output       " << size_formula("W2", "W1", in.w, p.size, p.stride, p.pad, s.output.w) << "\n";
+  os << "               " << size_formula("H2", "H1", in.h, p.size, p.stride, p.pad, s.output.h)
+     << "; D2 = D1 = " << in.c << "  ->  " << to_string(s.output) << "  (this pooling " << rounding_word(p.rounding)
+     << ")\n";
   os << "  parameters   0 (pooling has none)\n";
   os << "  activations  W2*H2*D2 = " << s.output.w << "*" << s.output.h << "*" << s.output.c << " = "
      << with_commas(s.activations) << " per example (" << memory(s.activations) << ")\n";

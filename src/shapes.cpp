@@ -21,6 +21,11 @@ std::size_t window_output_size(std::string_view function, std::size_t n, std::si
   if (rounding == Rounding::exact && span % stride != 0)
     throw shape_error(function, "(" + A + " - F + 2P) = " + std::to_string(span) +
                                     " is not divisible by stride S = " + std::to_string(stride) + " " + values);
+  if (rounding == Rounding::ceil) {
+    std::size_t out = (span + stride - 1) / stride + 1;
+    if (pad > 0 && (out - 1) * stride >= n + pad) --out;  // Caffe: the last window must start inside the input
+    return out;
+  }
   return span / stride + 1;
 }
 

@@ -28,6 +28,8 @@ using arch::Shape;
 using arch::Shortcut;
 using arch::Softmax;
 
+Architecture resnet(int depth, bool stride_in_3x3);
+
 namespace {
 
 // The two fully connected hidden layers with ReLU and dropout, the class scores and a softmax: the top of
@@ -45,7 +47,10 @@ Architecture lenet(std::string name, std::string title, Shape input, std::size_t
   Architecture net;
   net.name = std::move(name);
   net.title = std::move(title);
-  net.reference = "61,706 parameters, the lecture's LeNet-5 count (fully connected C3, no subsampling coefficients)";
+  // The lecture gives no count; this one is computed: conv1 6*(5*5*1 + 1) = 156, conv2 16*(5*5*6 + 1) = 2,416,
+  // fc3 400*120 + 120 = 48,120, fc4 120*84 + 84 = 10,164, fc5 84*10 + 10 = 850.
+  net.reference = "61,706 parameters, computed: 156 + 2,416 + 48,120 + 10,164 + 850 (C3 fully connected, no "
+                  "trainable subsampling; the lecture gives no count)";
   net.input = input;
   net.layers = {
       Conv{.name = "conv1", .filters = 6, .size = 5, .pad = pad1},  // 28x28x6
@@ -155,17 +160,21 @@ Architecture alexnet_groups() {
 Architecture zfnet() {
   Architecture net;
   net.name = "zfnet";
-  net.title = "ZFNet (Zeiler and Fergus 2013): AlexNet with conv1 7x7/2 and 512, 1024, 512 filters in conv3-5";
+  net.title = "ZFNet (Zeiler and Fergus 2013, figure 3): AlexNet with conv1 7x7/2 and 512, 1024, 512 filters in "
+              "conv3-5, at the paper's 224x224";
   net.reference = "107,627,624 parameters (no single published count; PyTorch build of the same layers)";
-  net.input = {3, 227, 227};
+  net.input = {3, 224, 224};
+  // The paper's sizes 110, 55, 26, 13, 13, 13, 6: conv1 (224 - 7 + 2)/2 + 1 = 110.5 rounds down, the 3x3/2
+  // pools round up as in Caffe (110 -> 54.5 -> 55, 26 -> 12.5 -> 13).
   net.layers = {
-      Conv{.name = "conv1", .filters = 96, .size = 7, .stride = 2},               // 111x111x96
+      Conv{.name = "conv1", .filters = 96, .size = 7, .stride = 2, .pad = 1,
+           .rounding = Rounding::floor},                                            // 110x110x96
       ReLU{"relu1"},
-      Pool{.name = "pool1", .size = 3, .stride = 2},                               // 55x55x96
+      Pool{.name = "pool1", .size = 3, .stride = 2, .rounding = Rounding::ceil},   // 55x55x96
       norm("norm1"),
-      Conv{.name = "conv2", .filters = 256, .size = 5, .stride = 2, .pad = 1},     // 27x27x256
+      Conv{.name = "conv2", .filters = 256, .size = 5, .stride = 2},               // 26x26x256
       ReLU{"relu2"},
-      Pool{.name = "pool2", .size = 3, .stride = 2},                               // 13x13x256
+      Pool{.name = "pool2", .size = 3, .stride = 2, .rounding = Rounding::ceil},   // 13x13x256
       norm("norm2"),
       Conv{.name = "conv3", .filters = 512, .size = 3, .pad = 1},                  // 13x13x512
       ReLU{"relu3"},
@@ -173,7 +182,7 @@ Architecture zfnet() {
       ReLU{"relu4"},
       Conv{.name = "conv5", .filters = 512, .size = 3, .pad = 1},                  // 13x13x512
       ReLU{"relu5"},
-      Pool{.name = "pool5", .size = 3, .stride = 2},                               // 6x6x512
+      Pool{.name = "pool5", .size = 3, .stride = 2, .rounding = Rounding::ceil},   // 6x6x512
   };
   add_classifier(net.layers, 4096, 1000, 6);
   return net;
@@ -238,7 +247,16 @@ Architecture googlenet(bool aux) {
   return net;
 }
 
-Architecture resnet(int depth) {
+Architecture resnet(int depth) { return resnet(depth, false); }
+
+Architecture resnet_v15(int depth) {
+  if (depth != 50 && depth != 101 && depth != 152)
+    throw value_error("resnet_v15", "v1.5 moves the stride of a bottleneck: depth must be 50, 101 or 152, got " +
+                                        std::to_string(depth));
+  return resnet(depth, true);
+}
+
+Architecture resnet(int depth, bool stride_in_3x3) {
   std::vector<int> blocks;  // per stage conv2_x .. conv5_x (table 1 of the paper)
   BlockKind kind = BlockKind::basic;
   std::string published;
@@ -253,12 +271,17 @@ Architecture resnet(int depth) {
                                       std::to_string(depth));
   }
   Architecture net;
-  net.name = "resnet" + std::to_string(depth);
-  net.title = "ResNet-" + std::to_string(depth) + " (He et al. 2016), " +
-              (kind == BlockKind::basic ? "basic blocks" : "bottleneck blocks") +
-              ", projection shortcuts where the shape changes";
-  net.reference = published + " parameters, torchvision's resnet" + std::to_string(depth) +
-                  " (batch norm's gamma and beta included)";
+  const std::string d = std::to_string(depth);
+  net.name = "resnet" + d + (stride_in_3x3 ? "-v1.5" : "");
+  if (kind == BlockKind::basic)
+    net.title = "ResNet-" + d + " (He et al. 2016), basic blocks, projection shortcuts where the shape changes";
+  else if (!stride_in_3x3)
+    net.title = "ResNet-" + d + " as in the paper (He et al. 2016): stride 2 in the first 1x1 conv of a stage";
+  else
+    net.title = "ResNet-" + d + " v1.5 as torchvision builds it: stride 2 in the 3x3 conv of a stage";
+  net.reference = published + " parameters, torchvision's resnet" + d + " (batch norm's gamma and beta included)" +
+                  (kind == BlockKind::basic ? "" : stride_in_3x3 ? ", whose layers these are"
+                                                                  : "; the same count, its stride sits elsewhere");
   net.input = {3, 224, 224};
   net.layers = {
       Conv{.name = "conv1", .filters = 64, .size = 7, .stride = 2, .pad = 3, .bias = false,
@@ -280,7 +303,8 @@ Architecture resnet(int depth) {
                                     .stride = stride,
                                     .shortcut = same_shape ? Shortcut::identity : Shortcut::projection,
                                     // at 224x224 a stride-2 conv meets an even size: 56 -> 28.5, rounded down
-                                    .rounding = stride == 2 ? Rounding::floor : Rounding::exact});
+                                    .rounding = stride == 2 ? Rounding::floor : Rounding::exact,
+                                    .stride_in_3x3 = stride_in_3x3});
       depth_in = planes * expansion;
     }
   }
@@ -411,6 +435,9 @@ const std::vector<std::pair<std::string, std::function<Architecture()>>>& regist
       {"resnet50", [] { return resnet(50); }},
       {"resnet101", [] { return resnet(101); }},
       {"resnet152", [] { return resnet(152); }},
+      {"resnet50-v1.5", [] { return resnet_v15(50); }},
+      {"resnet101-v1.5", [] { return resnet_v15(101); }},
+      {"resnet152-v1.5", [] { return resnet_v15(152); }},
       {"alphago-policy", alphago_policy},
       {"convnetjs-cifar10", convnetjs_cifar10},
       {"allconv", allconv},

@@ -15,7 +15,8 @@
 /// - multiply-adds count the products w * x of convolutions and fully connected layers, not the bias
 ///   additions; FLOPs count 2 per multiply-add, 1 per bias addition and the element-wise work of the other
 ///   layers (see flops in LayerStats);
-/// - pooling rounds down; a convolution refuses sizes that do not tile unless its spec says Rounding::floor;
+/// - pooling rounds down unless its spec says Rounding::ceil (Caffe); a convolution refuses sizes that do not
+///   tile unless its spec says Rounding::floor (PyTorch) or Rounding::ceil;
 /// - the im2col workspace is the X_col matrix of one example: (C F F) x (Hout Wout) for a convolution.
 ///
 /// Model zoo: zoo.hpp. Program: `cnncalc` (tools/cnncalc). Tests: `tests/core/test_arch.cpp`.
@@ -57,7 +58,7 @@ struct Conv {
   bool bias = true;          ///< false when a batch norm follows (ResNet), whose beta plays the bias's role
   /// Rounding::exact (the lecture's rule: refuse sizes that do not tile), or Rounding::floor where a
   /// published network relies on PyTorch/Caffe dropping the last partial window (ResNet's stride-2 layers at
-  /// 224x224); cnnlab's conv layers themselves only accept exact tilings.
+  /// 224x224), or Rounding::ceil; cnnlab's conv layers themselves only accept exact tilings.
   Rounding rounding = Rounding::exact;
 };
 
@@ -67,13 +68,15 @@ enum class PoolKind {
   average  ///< the mean of the window (padding zeros included in the divisor, as PyTorch's default)
 };
 
-/// @brief Pooling: an F x F window at stride S over every map separately; no parameters; rounds down.
+/// @brief Pooling: an F x F window at stride S over every map separately; no parameters; rounds down
+/// (PyTorch) unless told otherwise.
 struct Pool {
   std::string name{};                 ///< e.g. "pool1"
   PoolKind kind = PoolKind::max;    ///< max or average
   std::size_t size = 2;             ///< F
   std::size_t stride = 2;           ///< S
   std::size_t pad = 0;              ///< P (a max pool pads with -infinity)
+  Rounding rounding = Rounding::floor;  ///< floor (PyTorch), ceil (Caffe, ZFNet's 110 -> 55) or exact
 };
 
 /// @brief Fully connected (affine) layer: flattens its input to D = C*H*W numbers; D*M weights, M biases.
@@ -166,6 +169,9 @@ struct Residual {
   std::size_t stride = 1;                  ///< S of the first conv and of the projection
   Shortcut shortcut = Shortcut::identity;  ///< identity, or projection where the shape changes
   Rounding rounding = Rounding::exact;     ///< for every conv of the block, see Conv::rounding
+  /// Where a bottleneck's stride sits: false on the first 1x1 conv (the paper, Caffe), true on the 3x3 conv
+  /// (torchvision's "v1.5": same parameters, more multiply-adds, since the 1x1 runs at the full size).
+  bool stride_in_3x3 = false;
 };
 
 /// @brief GoogLeNet's auxiliary classifier, a side output used in training: 5x5/3 average pool, 1x1 conv 128
@@ -234,6 +240,9 @@ struct LayerStats {
   std::size_t flops = 0;
   std::size_t im2col_rows = 0;  ///< rows of X_col (C*F*F for a conv, F*F for a pool); 0 when none
   std::size_t im2col_cols = 0;  ///< columns of X_col per example (Hout*Wout for a conv, C*Hout*Wout for a pool)
+  std::size_t rf = 1;           ///< receptive field: the output sees rf x rf input pixels (set by analyze(net))
+  std::size_t jump = 1;         ///< input pixels between neighbouring outputs (product of the strides so far)
+  bool rf_global = false;       ///< the output sees the whole input (after a fully connected layer or a global pool)
   std::string note;             ///< how an output size was rounded, when it was; otherwise empty
   std::vector<LayerStats> parts;  ///< the layers inside a block (empty for a plain layer)
 
@@ -264,7 +273,9 @@ struct NetworkStats {
 /// @throws cnn::value_error when a hyperparameter is out of range (K, F, S or G of 0, a dropout p outside [0, 1))
 LayerStats analyze(const Layer& layer, const Shape& input);
 
-/// @brief Walks a network from its published input.
+/// @brief Walks a network from its published input; also sets every row's receptive field and jump
+/// (LayerStats::rf, jump): a window of F at stride S turns (rf, jump) into (rf + (F - 1) jump, jump S); a block
+/// takes the largest over its branches; a fully connected layer, a global pool or a softmax sees everything.
 /// @throws as analyze(const Layer&, const Shape&), for the first layer that does not fit
 NetworkStats analyze(const Architecture& net);
 
@@ -298,15 +309,41 @@ enum class TableFormat {
   csv        ///< a header row, one row per layer, the `total` row last; plain integers
 };
 
-/// @brief The per-layer table of a network: layer, type, configuration, output, parameters, activations,
-/// multiply-adds, im2col workspace, then a `total` row.
+/// @brief Minibatch size and update rule for the training-memory estimate (`cnncalc model ... --batch N`).
+struct TrainingSetup {
+  std::size_t batch = 0;         ///< N; 0: no estimate
+  std::string rule = "momentum"; ///< sgd, momentum, nesterov, adagrad, rmsprop, adam or adadelta (as train's --rule)
+};
+
+/// @brief Values an update rule keeps per parameter: sgd 0; momentum, nesterov, adagrad, rmsprop 1 (velocity or
+/// cache); adam 2 (m and v); adadelta 2 (the two running averages). See optim.hpp.
+/// @throws cnn::value_error for an unknown rule, listing the known ones
+std::size_t rule_state_per_parameter(std::string_view rule);
+
+/// @brief Estimated bytes to train one layer (or a total) in cnnlab, which computes in float64 (8 bytes a
+/// value): parameters + their gradients + the rule's state, plus N times the layer's output, kept for the
+/// backward pass, unless the layer may compute it in place (ReLU, dropout, flatten: LayerStats::in_place).
+/// The network's total adds N times the input (the first layer keeps it too).
+/// @throws cnn::value_error for an unknown rule
+double training_bytes(const LayerStats& s, const TrainingSetup& setup);
+
+/// @brief The per-layer table of a network: layer, type, configuration, input, output, receptive field and
+/// jump, parameters, activations, multiply-adds, im2col workspace, with `--batch` also the training memory;
+/// then a `total` row.
 /// CSV columns: layer, part_of, type, out_c, out_h, out_w, weights, biases, parameters, activations, in_place,
-/// mult_adds, flops, im2col_rows, im2col_cols, im2col.
+/// mult_adds, flops, im2col_rows, im2col_cols, im2col, in_c, in_h, in_w, rf, jump (rf empty when global), and
+/// train_bytes with a batch.
 /// @param stats   from analyze()
 /// @param format  text, markdown or csv
 /// @param expand  also list the layers inside each block, right after the block (their `part_of` column, in
 ///                CSV, names the block; the block's own row already includes them)
-std::string format_table(const NetworkStats& stats, TableFormat format, bool expand = false);
+/// @param train   with a batch above 0, a column of estimated training memory (training_bytes)
+std::string format_table(const NetworkStats& stats, TableFormat format, bool expand = false,
+                         const TrainingSetup& train = {});
+
+/// @brief The training-memory estimate of a network as lines of text (markdown: a bullet list): parameters,
+/// gradients, the rule's state, activations kept for the backward pass, in MB (10^6 bytes) of float64.
+std::string format_training_memory(const NetworkStats& stats, const TrainingSetup& setup, TableFormat format);
 
 /// @brief The conventions and totals under a table: what the columns count, activation memory for the
 /// forward pass in float32 and float64 bytes, an estimate for the backward pass, the input's size.

@@ -19,7 +19,8 @@ struct ConvParam {
 /// @brief How a window that does not tile the input is treated.
 enum class Rounding {
   exact,  ///< refuse: (N - F + 2P) must be divisible by S (convolutions; the lecture's rule)
-  floor   ///< drop the last partial window (pooling, as in PyTorch; Caffe's pooling rounds up instead)
+  floor,  ///< drop the last partial window (pooling, as in PyTorch)
+  ceil    ///< keep the last partial window (Caffe's pooling); never one that starts in the right padding
 };
 
 /// @brief Output size along one axis of a window of size @p f sliding over @p n inputs:
@@ -32,7 +33,9 @@ enum class Rounding {
 /// @param f        window (filter) size along the axis, F
 /// @param stride   step between windows, S > 0
 /// @param pad      zero padding added on each side, P
-/// @param rounding Rounding::exact (refuse when windows do not tile) or Rounding::floor
+/// @param rounding Rounding::exact (refuse when windows do not tile), Rounding::floor (round down) or
+///                 Rounding::ceil (round up, as Caffe's pooling: then one less if the last window would start
+///                 in the right padding)
 /// @param axis     the axis's letter for messages: "W" or "H"
 /// @return         the number of window positions along the axis
 /// @throws cnn::value_error when @p stride is 0 or @p f is 0

@@ -16,7 +16,8 @@
 namespace cnn::zoo {
 
 /// @brief LeNet-5 (LeCun et al. 1998) on a 32x32x1 image, as in the lecture: conv 6@5x5 -> 28x28x6, 2x2/2
-/// subsampling, conv 16@5x5 -> 10x10x16, 2x2/2, fully connected 120, 84, 10. 61,706 parameters.
+/// subsampling, conv 16@5x5 -> 10x10x16, 2x2/2, fully connected 120, 84, 10. 61,706 parameters, computed
+/// (156 + 2,416 + 48,120 + 10,164 + 850; the lecture gives no count).
 /// Modernised as usual: ReLU and max pooling; the original's trainable subsampling coefficients and sparse
 /// C3 connections are not modelled (the 61,706 counts neither).
 arch::Architecture lenet5();
@@ -35,9 +36,9 @@ arch::Architecture alexnet();
 arch::Architecture alexnet_groups();
 
 /// @brief ZFNet (Zeiler and Fergus 2013) as the lecture describes it: AlexNet with CONV1 7x7 at stride 2 and
-/// 512, 1024, 512 filters in CONV3-5. Input 227x227x3 (AlexNet's); CONV1 7x7/2 P0 -> 111, POOL1 -> 55,
-/// CONV2 5x5 at stride 2 as in the paper with P = 1 -> 27 (the padding that tiles and brings back AlexNet's
-/// 27, 13, 6), POOL2 -> 13, CONV3-5 -> 13, POOL3 -> 6x6x512. 107,627,624 parameters.
+/// 512, 1024, 512 filters in CONV3-5, at the paper's 224x224x3 with the sizes of its figure 3: CONV1 7x7/2
+/// P1 -> (224 - 7 + 2)/2 + 1 = 110.5, rounded down to 110; POOL1 3x3/2 -> 54.5, rounded up (Caffe) to 55;
+/// CONV2 5x5/2 -> 26; POOL2 -> 12.5, rounded up to 13; CONV3-5 -> 13; POOL3 -> 6x6x512. 107,627,624 parameters.
 arch::Architecture zfnet();
 
 /// @brief VGG-16 (Simonyan and Zisserman 2015, configuration D): thirteen 3x3 P1 convs in five stages, 2x2/2
@@ -63,6 +64,12 @@ arch::Architecture googlenet(bool aux = false);
 /// @param depth 18, 34, 50, 101 or 152
 /// @throws cnn::value_error for any other depth
 arch::Architecture resnet(int depth);
+
+/// @brief ResNet-50, 101 or 152 "v1.5", as torchvision builds them: the stride 2 of a stage's first bottleneck
+/// sits on its 3x3 conv instead of its first 1x1 (resnet() follows the paper). Same parameters; the 1x1 conv
+/// runs at the larger size, 77,070,336 more multiply-adds in each of stages 3, 4 and 5.
+/// @throws cnn::value_error for any other depth
+arch::Architecture resnet_v15(int depth);
 
 /// @brief The AlphaGo policy network (Silver et al. 2016): 19x19x48 feature planes, conv 192 5x5 P2, eleven
 /// convs 192 3x3 P1 (all with ReLU), a 1x1 conv to one plane, softmax over the 361 points. One bias in the

@@ -133,9 +133,17 @@ class Builder {
       flat = false;
       return make_conv(name, in.c, c->filters, c->size, ConvParam{c->stride, c->pad}, init_, c->bias, mine_);
     }
-    if (const auto* p = std::get_if<Pool>(&spec))
+    if (const auto* p = std::get_if<Pool>(&spec)) {
+      // The runtime's pools round down; one that rounds otherwise runs only where its windows tile exactly.
+      for (const std::size_t n : {in.h, in.w})
+        if (p->rounding != Rounding::floor &&
+            window_output_size("build_model: " + name, n, p->size, p->stride, p->pad, p->rounding) !=
+                window_output_size("build_model: " + name, n, p->size, p->stride, p->pad, Rounding::floor))
+          throw value_error("build_model", name + ": a pool that rounds up (round=ceil, as Caffe) is counted by the "
+                                                  "calculator but cannot run where its windows do not tile");
       return p->kind == PoolKind::max ? make_max_pool(name, p->size, p->stride, p->pad, mine_)
                                       : make_avg_pool(name, p->size, p->stride, p->pad, mine_);
+    }
     if (const auto* f = std::get_if<FullyConnected>(&spec)) {
       flat = true;
       return make_affine(name, in.size(), f->outputs, init_, f->bias, mine_);

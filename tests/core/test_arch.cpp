@@ -229,7 +229,8 @@ TEST_CASE("CSV parses back: a header, one row per layer, the total row last, pla
   const std::vector<std::string> header = split(line, ',');
   REQUIRE(header == std::vector<std::string>{"layer", "part_of", "type", "out_c", "out_h", "out_w", "weights",
                                              "biases", "parameters", "activations", "in_place", "mult_adds",
-                                             "flops", "im2col_rows", "im2col_cols", "im2col"});
+                                             "flops", "im2col_rows", "im2col_cols", "im2col", "in_c", "in_h",
+                                             "in_w", "rf", "jump"});
   std::vector<std::vector<std::string>> rows;
   while (std::getline(csv, line)) rows.push_back(split(line, ','));
   REQUIRE(rows.size() == n.layers.size() + 1);
@@ -241,6 +242,7 @@ TEST_CASE("CSV parses back: a header, one row per layer, the total row last, pla
     REQUIRE(integer(rows[i][8]) == integer(rows[i][6]) + integer(rows[i][7]));
     REQUIRE(integer(rows[i][9]) <= integer(rows[i][3]) * integer(rows[i][4]) * integer(rows[i][5]));
     REQUIRE(integer(rows[i][15]) == integer(rows[i][13]) * integer(rows[i][14]));
+    if (i > 0) REQUIRE(integer(rows[i][16]) == integer(rows[i - 1][3]));  // in_c: the previous row's out_c
     params += integer(rows[i][8]);
     acts += integer(rows[i][9]);
     macs += integer(rows[i][11]);
@@ -308,4 +310,89 @@ TEST_CASE("with_commas groups digits by three", "[arch]") {
   REQUIRE(with_commas(999) == "999");
   REQUIRE(with_commas(1000) == "1,000");
   REQUIRE(with_commas(62378344) == "62,378,344");
+}
+
+TEST_CASE("receptive fields by hand: VGG-16's pool5 sees 212 pixels, AlexNet's 195, both at a jump of 32",
+          "[arch][rf]") {
+  // rf grows by (F - 1) * jump at every window, the jump by a factor S.
+  // VGG-16: stage 1: 1 + 2 + 2 = 5, pool 5 + 1 = 6 (jump 2); stage 2: 6 + 4 + 4 = 14, pool 16 (jump 4);
+  // stage 3: 16 + 3*8 = 40, pool 44 (jump 8); stage 4: 44 + 3*16 = 92, pool 100 (jump 16);
+  // stage 5: 100 + 3*32 = 196, pool 196 + 16 = 212 (jump 32).
+  const NetworkStats vgg = analyze(zoo::vgg16());
+  auto row = [](const NetworkStats& n, const std::string& name) -> const LayerStats& {
+    for (const auto& s : n.layers)
+      if (s.name == name) return s;
+    FAIL("no layer " << name);
+    return n.total;
+  };
+  REQUIRE(row(vgg, "conv1_2").rf == 5);
+  REQUIRE(row(vgg, "pool1").rf == 6);
+  REQUIRE(row(vgg, "pool2").rf == 16);
+  REQUIRE(row(vgg, "pool3").rf == 44);
+  REQUIRE(row(vgg, "pool4").rf == 100);
+  REQUIRE(row(vgg, "pool5").rf == 212);
+  REQUIRE(row(vgg, "pool5").jump == 32);
+  REQUIRE(row(vgg, "relu5_3").rf == 196);  // element-wise layers keep what they see
+  REQUIRE(row(vgg, "fc6").rf_global);
+  // AlexNet: conv1 11 (jump 4); pool1 11 + 2*4 = 19 (jump 8); conv2 19 + 4*8 = 51; pool2 51 + 2*8 = 67
+  // (jump 16); conv3, 4, 5 67 + 2*16 = 99, 131, 163; pool5 163 + 2*16 = 195 (jump 32).
+  const NetworkStats alex = analyze(zoo::alexnet());
+  REQUIRE(row(alex, "conv1").rf == 11);
+  REQUIRE(row(alex, "pool1").rf == 19);
+  REQUIRE(row(alex, "conv2").rf == 51);
+  REQUIRE(row(alex, "conv5").rf == 163);
+  REQUIRE(row(alex, "pool5").rf == 195);
+  REQUIRE(row(alex, "pool5").jump == 32);
+}
+
+TEST_CASE("a block's receptive field is its widest branch", "[arch][rf]") {
+  // Inception after a field of (1, 1): the 5x5 branch is the widest, 1 + 4 = 5; a bottleneck at stride 2 with
+  // the stride on its 1x1: 1x1/2 keeps 1 (jump 2), 3x3 gives 1 + 2*2 = 5, 1x1 keeps 5.
+  Architecture net;
+  net.input = {16, 9, 9};
+  net.layers = {Inception{"i", 4, 4, 4, 4, 4, 4},
+                Residual{.name = "r", .kind = BlockKind::bottleneck, .planes = 4, .stride = 2,
+                         .shortcut = Shortcut::projection}};
+  const NetworkStats n = analyze(net);
+  REQUIRE(n.layers[0].rf == 5);
+  REQUIRE(n.layers[0].jump == 1);
+  REQUIRE(n.layers[1].rf == 5 + 2 * 1 * 2);  // from 5: the 3x3 at jump 2 adds 2 * 2
+  REQUIRE(n.layers[1].jump == 2);
+}
+
+TEST_CASE("ceil rounding as Caffe's pooling: 110 -> 55 where PyTorch's floor gives 54", "[arch][pool]") {
+  const Pool ceil{.name = "p", .size = 3, .stride = 2, .rounding = Rounding::ceil};
+  const Pool floor{.name = "p", .size = 3, .stride = 2};
+  REQUIRE(analyze(ceil, Shape{96, 110, 110}).output.w == 55);   // (110 - 3)/2 + 1 = 54.5 -> 55
+  REQUIRE(analyze(floor, Shape{96, 110, 110}).output.w == 54);  // -> 54
+  REQUIRE_THAT(analyze(ceil, Shape{96, 110, 110}).note, Contains("rounded up: (110 - 3 + 2*0)/2 + 1 = 54.5 -> 55"));
+  // Caffe drops a last window that would start in the padding: 5 wide, F = 2, S = 2, P = 1 gives
+  // ceil((5 + 2 - 2)/2) + 1 = 4, but the 4th window would start at 6 - 1 = 5, past the input: 3.
+  const Pool padded{.name = "p", .size = 2, .stride = 2, .pad = 1, .rounding = Rounding::ceil};
+  REQUIRE(analyze(padded, Shape{1, 5, 5}).output.w == 3);
+  const Pool exact{.name = "p", .size = 3, .stride = 2, .rounding = Rounding::exact};
+  REQUIRE_THROWS_AS(analyze(exact, Shape{96, 110, 110}), shape_error);
+}
+
+TEST_CASE("training memory by hand: LeNet-5 for Fashion-MNIST, batch 64, momentum and adam", "[arch][memory]") {
+  const NetworkStats n = analyze(zoo::lenet5_fashion());
+  // parameters 61,706; per example 784 input values + 14,612 outputs, of which the 6,508 of the ReLUs are
+  // computed in place: 784 + 8,104 = 8,888 values kept
+  REQUIRE(n.total.activations == 14612);
+  REQUIRE(n.total.in_place == 4704 + 1600 + 120 + 84);
+  const double momentum = 8.0 * (3.0 * 61706 + 64.0 * 8888);  // w, dw, velocity; N x kept values
+  const double adam = 8.0 * (4.0 * 61706 + 64.0 * 8888);      // w, dw, m, v
+  const std::string csv = format_table(n, TableFormat::csv, false, TrainingSetup{64, "momentum"});
+  const std::string total_bytes = std::to_string(static_cast<long>(momentum));  // the total row ends with it
+  REQUIRE_THAT(csv, Contains(",train_bytes\n"));
+  REQUIRE(csv.substr(csv.size() - total_bytes.size() - 1) == total_bytes + "\n");
+  char adam_mb[32];
+  std::snprintf(adam_mb, sizeof adam_mb, "total        %.2f MB", adam / 1e6);
+  REQUIRE_THAT(format_training_memory(n, TrainingSetup{64, "adam"}, TableFormat::text), Contains(adam_mb));
+  REQUIRE(rule_state_per_parameter("sgd") == 0);
+  REQUIRE(rule_state_per_parameter("adadelta") == 2);
+  REQUIRE_THROWS_WITH(rule_state_per_parameter("adamw"), Contains("unknown update rule 'adamw'"));
+  // per layer: conv1 holds 156 parameters and 64 x 4,704 outputs; its ReLU works in place
+  REQUIRE(training_bytes(n.layers[0], TrainingSetup{64, "momentum"}) == 8.0 * (3 * 156 + 64 * 4704));
+  REQUIRE(training_bytes(n.layers[1], TrainingSetup{64, "momentum"}) == 0.0);
 }

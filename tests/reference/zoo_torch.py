@@ -71,12 +71,13 @@ def alexnet_groups():
 
 
 def zfnet():
-    # AlexNet's 227x227x3 input, conv1 7x7/2 (-> 111), pool (-> 55), conv2 5x5/2 pad 1 (-> 27), pool (-> 13),
-    # conv3-5 with 512, 1024, 512 filters, pool (-> 6).
-    return nn.Sequential(*conv_relu(3, 96, 7, stride=2), nn.MaxPool2d(3, 2), lrn(),
-                         *conv_relu(96, 256, 5, stride=2, pad=1), nn.MaxPool2d(3, 2), lrn(),
+    # The paper's 224x224x3 input and figure 3's sizes: conv1 7x7/2 pad 1 (-> 110, rounded down), pool
+    # rounding up as Caffe (-> 55), conv2 5x5/2 (-> 26), pool (-> 13), conv3-5 with 512, 1024, 512 filters,
+    # pool (-> 6).
+    return nn.Sequential(*conv_relu(3, 96, 7, stride=2, pad=1), nn.MaxPool2d(3, 2, ceil_mode=True), lrn(),
+                         *conv_relu(96, 256, 5, stride=2), nn.MaxPool2d(3, 2, ceil_mode=True), lrn(),
                          *conv_relu(256, 512, 3, pad=1), *conv_relu(512, 1024, 3, pad=1),
-                         *conv_relu(1024, 512, 3, pad=1), nn.MaxPool2d(3, 2),
+                         *conv_relu(1024, 512, 3, pad=1), nn.MaxPool2d(3, 2, ceil_mode=True),
                          *classifier(6 * 6 * 512, 4096, 1000))
 
 
@@ -220,7 +221,7 @@ MODELS = [
     ("lenet5-fashion", lenet5(2), (1, 28, 28), 61706),
     ("alexnet", alexnet(), (3, 227, 227), 62378344),
     ("alexnet-groups", alexnet_groups(), (3, 227, 227), 60965224),
-    ("zfnet", zfnet(), (3, 227, 227), None),
+    ("zfnet", zfnet(), (3, 224, 224), None),
     ("vgg16", vgg(VGG_D), (3, 224, 224), 138357544),
     ("vgg19", vgg(VGG_E), (3, 224, 224), 143667240),
     ("googlenet", googlenet(False), (3, 224, 224), None),
