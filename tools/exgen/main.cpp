@@ -128,11 +128,14 @@ int table(const fs::path& root, const std::string& which, const fs::path& out) {
     std::cerr << "exgen: table: expected 'exercises' or 'solutions', got '" << which << "'\n";
     return 2;
   }
+  // the files of that folder (a student's handout has exercises/ and no solutions/)
   std::vector<std::pair<std::string, std::string>> files;
-  for (const auto& name : solution_files(root)) {
-    const fs::path p = root / which / name;
-    if (fs::exists(p)) files.emplace_back(which + "/" + name, read(p));
-  }
+  std::vector<fs::path> paths;
+  if (fs::is_directory(root / which))
+    for (const auto& e : fs::directory_iterator(root / which))
+      if (e.is_regular_file() && e.path().extension() == ".cpp") paths.push_back(e.path());
+  std::sort(paths.begin(), paths.end());
+  for (const auto& p : paths) files.emplace_back(which + "/" + p.filename().string(), read(p));
   const std::string text =
       exgen::table_source(files, which == "exercises" ? exgen::Kind::exercise : exgen::Kind::solution);
   // written only when it changes, so that the build recompiles it only then
@@ -234,6 +237,7 @@ int main(int argc, char** argv) {
       if (args.size() < 3 || args.size() > 4) return usage();
       return hint(root, args[2], args.size() == 4 ? args[3] : "1");
     }
+    if (cmd == "table") return args.size() == 4 ? table(root, args[2], args[3]) : usage();
     if (!fs::is_directory(root / "solutions")) {
       std::cerr << "exgen: " << (root / "solutions").string() << " is not a folder\n";
       return 2;
@@ -244,7 +248,6 @@ int main(int argc, char** argv) {
       return usage();
     }
     if (cmd == "solve") return solve(root, std::vector<std::string>(args.begin() + 2, args.end()));
-    if (cmd == "table") return args.size() == 4 ? table(root, args[2], args[3]) : usage();
     const bool force = args.size() == 3 && args[2] == "--force";
     if (args.size() > 3 || (args.size() == 3 && !force)) return usage();
     if (cmd == "generate") return generate(root, force);
