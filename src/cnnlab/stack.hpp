@@ -1,5 +1,5 @@
 /// @file stack.hpp
-/// @brief Where in the student's code something happened: call stacks turned into file:line.
+/// @brief Where in the student's code something happened: call stacks turned into a file and a line.
 ///
 /// Used by the index checks of the student's build (an index outside an array is reported with the line of
 /// the exercise that used it) and by `./lab check` for a test that crashed. Needs debug information (-g) and
