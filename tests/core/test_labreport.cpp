@@ -94,7 +94,8 @@ TEST_CASE("a test grades the last of its functions; a stub is not written; check
   CHECK_THAT(report, Contains("next: fix relu_backward"));
 }
 
-TEST_CASE("grades: points times the share of passing tests, 0 for a stub, and Gradescope's fields", "[labreport]") {
+TEST_CASE("grades: all of a function's points when all its tests pass, else 0; 0 for a stub; Gradescope's fields",
+          "[labreport]") {
   const auto course = labreport::parse_course(kCourse, "course.txt");
   const auto results = labreport::parse_junit(kJunit, "j.xml");
   const auto s = labreport::states(course, kWritten, kGradedBy, results);

@@ -385,7 +385,9 @@ std::vector<Grade> grades(const std::vector<FunctionState>& all, const std::map<
     const auto it = test_counts.find(s.exercise->function);
     g.total = std::max<std::size_t>(it == test_counts.end() ? 0 : it->second, s.tests + s.blocked);
     g.passed = s.written ? s.passed : 0;
-    g.score = g.total == 0 ? 0.0 : s.exercise->points * static_cast<double>(g.passed) / static_cast<double>(g.total);
+    // all or nothing: a function earns its points when every test that grades it passes (a shape check that
+    // stands before the student's code passes whatever the code does, so a share would pay for nothing)
+    g.score = g.total > 0 && g.passed == g.total ? s.exercise->points : 0.0;
     std::ostringstream os;
     if (!s.written) {
       os << "not written (" << s.file << ")";

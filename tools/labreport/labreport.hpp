@@ -89,12 +89,12 @@ std::string progress_report(const std::vector<FunctionState>& all);
 struct Grade {
   const Exercise* exercise = nullptr;
   std::size_t passed = 0, total = 0;  ///< tests that grade it (a stub's tests count as run and failed)
-  double score = 0.0;                 ///< points * passed / total
+  double score = 0.0;                 ///< its points when passed == total > 0, else 0
   std::string output;                 ///< a line for the student: why the score
 };
 
-/// Grades from states(): a function's points times the share of its tests that pass. A stub scores 0; a test
-/// stopped by a failing forward pass counts as failed. @p test_counts gives, for every function, how many tests
+/// Grades from states(): a function earns its points when every test that grades it passes, else 0. A stub
+/// scores 0; a test stopped by a failing forward pass counts as failed. @p test_counts gives, for every function, how many tests
 /// grade it (from the test lists), so that a stub's tests, which were skipped, still count.
 std::vector<Grade> grades(const std::vector<FunctionState>& all, const std::map<std::string, std::size_t>& test_counts);
 
