@@ -17,7 +17,7 @@
 // warns inside <regex> through catch.hpp); its warnings still show.
 #define CATCH_CONFIG_RUNNER
 #define CATCH_CONFIG_NO_POSIX_SIGNALS
-#define CATCH_CONFIG_CONSOLE_WIDTH 200  // a gradient check's report line stays one line
+#define CATCH_CONFIG_CONSOLE_WIDTH 400  // a report or diagnosis line stays one line
 #include <catch2/catch.hpp>
 
 #include <algorithm>
