@@ -6,7 +6,7 @@
 // Threads. cnnlab's im2col version fills its buffers on both cores (its own small pool) and leaves the matrix
 // products to OpenBLAS with OpenBLAS's own threads (2 here); the two never run at the same time. The naive
 // version is the textbook loops on one core, timed on the small shapes only. PyTorch is set up as
-// shared/PEERS.md says is fair: torch::set_num_threads(2) and OpenBLAS at 1 thread while torch runs, so that
+// the fair way on a 2-core machine: torch::set_num_threads(2) and OpenBLAS at 1 thread while torch runs, so that
 // torch's threads and OpenBLAS's do not fight over the two cores; OpenBLAS goes back to its own count for
 // cnnlab. At the end a table gives the medians and the ratio cnnlab / torch per shape (below 1: cnnlab faster).
 //

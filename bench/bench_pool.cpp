@@ -6,7 +6,7 @@
 // Shapes: LeNet-5's first pooling layer on a minibatch of 64, (64, 6, 28, 28), and a VGG-like early layer,
 // (8, 64, 56, 56). Both tile (H and W even), so the fast version takes its reshape path.
 //
-// Threads. cnnlab's pooling runs on one core. PyTorch is set up as shared/PEERS.md says is fair:
+// Threads. cnnlab's pooling runs on one core. PyTorch is set up the fair way on 2 cores:
 // torch::set_num_threads(2), and OpenBLAS at 1 thread (pooling does not call BLAS; this only keeps the
 // setting the same as in the other benchmarks). x requires a gradient in both of PyTorch's passes, so its
 // forward records the argmax indices, as cnnlab's fast forward does (and as training needs; on this machine

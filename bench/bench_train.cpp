@@ -5,7 +5,7 @@
 //
 // A step is what the solver does for one minibatch of 64: forward, softmax loss, backward, and an SGD-momentum
 // update of every parameter. "s_per_epoch" scales the step time to the 55,000 training images the walkthrough
-// uses (860 steps). Torch runs with 2 intra-op threads and OpenBLAS at 1 thread (see ../shared/PEERS.md);
+// uses (860 steps). Torch runs with 2 intra-op threads and OpenBLAS at 1 thread (the fair setting: nested pools fight over 2 cores);
 // cnnlab shares its work among its own 2 threads (parallel_for); for these sizes each of them calls OpenBLAS on
 // products small enough to run on that thread, so OpenBLAS's threads stay asleep. With -DCNNLAB_TORCH=ON only.
 #include <benchmark/benchmark.h>
