@@ -5,8 +5,8 @@
 // Same contract and cache as conv_forward_naive / conv_backward_naive. Differs only in how the sums are formed:
 // every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), and all dot products become one
 // matrix product. The exercise asks for exactly that, built on your im2col and col2im. The library's own fast
-// version (src/cnnlab/conv_fast.hpp) forms `cols` a chunk of examples at a time in a buffer kept between calls,
-// on both cores, and multiplies with BLAS.
+// version (src/cnnlab/conv_fast.hpp) forms `cols` a block of output rows at a time in a buffer kept between
+// calls, on both cores, and multiplies each block with BLAS while it is in cache.
 #include <algorithm>
 #include <utility>
 #include <vector>

@@ -1,6 +1,8 @@
 // Internals of the fast convolution: see src/cnnlab/conv_fast.hpp. Tuned code, not course material.
 #include "cnnlab/conv_fast.hpp"
 
+#include "cnnlab/blas_threads.hpp"
+
 #include <cblas.h>
 
 #include <algorithm>
@@ -176,70 +178,36 @@ Workspace& thread_workspace() {
 }
 
 namespace {
-std::atomic<std::size_t> chunk_bytes{ConvTuning{}.chunk_bytes};
-std::atomic<std::size_t> parallel_below_madds{ConvTuning{}.parallel_below_madds};
+std::atomic<std::size_t> block_bytes{ConvTuning{}.block_bytes};
+std::atomic<bool> share_examples{ConvTuning{}.examples_in_parallel};
 }  // namespace
 
 ConvTuning set_conv_tuning(const ConvTuning& tuning) {
-  return {chunk_bytes.exchange(tuning.chunk_bytes), parallel_below_madds.exchange(tuning.parallel_below_madds)};
+  return {block_bytes.exchange(tuning.block_bytes), share_examples.exchange(tuning.examples_in_parallel)};
 }
 
 ConvPlan conv_plan(const ConvShape& s, const ConvParam& param) {
   ConvPlan plan;
-  const std::size_t K = s.C * s.HH * s.WW, HWo = s.Hout * s.Wout;
-  const std::size_t per_example_bytes = K * HWo * sizeof(double);
-  plan.chunk = per_example_bytes == 0 ? std::max<std::size_t>(1, s.N)
-                                      : std::clamp<std::size_t>(chunk_bytes.load() / per_example_bytes, 1,
-                                                                std::max<std::size_t>(1, s.N));
-  plan.examples_in_parallel = s.F * HWo * K < parallel_below_madds.load();
-  plan.x_is_cols = !plan.examples_in_parallel && s.HH == 1 && s.WW == 1 && param.stride == 1 && param.pad == 0;
+  const std::size_t row_bytes = s.C * s.HH * s.WW * s.Wout * sizeof(double);  // X_col of one output row
+  plan.rows = row_bytes == 0 ? std::max<std::size_t>(1, s.Hout)
+                             : std::clamp<std::size_t>(block_bytes.load() / row_bytes, 1, std::max<std::size_t>(1, s.Hout));
+  plan.blocks = s.Hout == 0 ? 0 : (s.Hout + plan.rows - 1) / plan.rows;
+  plan.x_is_cols = s.HH == 1 && s.WW == 1 && param.stride == 1 && param.pad == 0;
+  plan.examples_in_parallel = share_examples.load() && s.N >= 2 && parallel_threads() > 1;
   return plan;
 }
 
-Tensor1 bias_gradient(const Tensor4& dout) {
-  const std::size_t N = dout.shape(0), F = dout.shape(1), HWo = dout.shape(2) * dout.shape(3);
-  Tensor1 db = Tensor1::from_shape({F});
-  parallel_for(F, [&](std::size_t f0, std::size_t f1) {
-    for (std::size_t f = f0; f < f1; ++f) {
-      double sum[4] = {0.0, 0.0, 0.0, 0.0};  // four running sums, so that the additions need not wait in line
-      for (std::size_t n = 0; n < N; ++n) {
-        const double* g = dout.data() + (n * F + f) * HWo;
-        std::size_t k = 0;
-        for (; k + 4 <= HWo; k += 4)
-          for (std::size_t l = 0; l < 4; ++l) sum[l] += g[k + l];
-        for (; k < HWo; ++k) sum[0] += g[k];
-      }
-      db(f) = (sum[0] + sum[1]) + (sum[2] + sum[3]);
-    }
-  });
-  return db;
-}
-
-void fill_bias(Tensor4& out, const Tensor1& b, std::size_t n0, std::size_t n1) {
-  const std::size_t F = out.shape(1), HWo = out.shape(2) * out.shape(3);
-  parallel_for((n1 - n0) * F, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t task = begin; task < end; ++task) {  // task = (n - n0) * F + f
-      double* dst = out.data() + (n0 * F + task) * HWo;
-      std::fill(dst, dst + HWo, b(task % F));
-    }
-  });
-}
-
-void im2col_chunk(const Tensor4& x, std::size_t n0, std::size_t n1, const ConvShape& s, const ConvParam& param,
-                  double* cols) {
-  const std::size_t C = s.C, H = s.H, W = s.W, HH = s.HH, WW = s.WW, Hout = s.Hout, Wout = s.Wout;
-  const std::size_t S = param.stride, P = param.pad;
-  const std::size_t ld = (n1 - n0) * Hout * Wout;  // row stride of cols
-  const double* xdata = x.data();
-  // One task per (example, channel, filter row p): it writes rows (c, p, 0 .. WW-1) of that example's columns.
-  parallel_for((n1 - n0) * C * HH, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t task = begin; task < end; ++task) {
-      const std::size_t p = task % HH, c = (task / HH) % C, nn = task / (HH * C);
-      const double* plane = xdata + ((n0 + nn) * C + c) * H * W;
+void im2col_rows(const Tensor4& x, std::size_t n, std::size_t i0, std::size_t i1, const ConvShape& s,
+                 const ConvParam& param, double* cols) {
+  const std::size_t C = s.C, H = s.H, W = s.W, HH = s.HH, WW = s.WW, Wout = s.Wout;
+  const std::size_t S = param.stride, P = param.pad, ld = (i1 - i0) * Wout;
+  for (std::size_t c = 0; c < C; ++c) {
+    const double* plane = x.data() + (n * C + c) * H * W;
+    for (std::size_t p = 0; p < HH; ++p)
       for (std::size_t q = 0; q < WW; ++q) {
-        double* dst = cols + ((c * HH + p) * WW + q) * ld + nn * Hout * Wout;
+        double* dst = cols + ((c * HH + p) * WW + q) * ld;  // row (c, p, q)
         const Span js = inside(q, S, P, W, Wout);
-        for (std::size_t i = 0; i < Hout; ++i, dst += Wout) {
+        for (std::size_t i = i0; i < i1; ++i, dst += Wout) {
           const std::size_t h = i * S + p;  // row in the padded input
           if (h < P || h >= P + H) {
             zero_row(dst, Wout);
@@ -257,39 +225,31 @@ void im2col_chunk(const Tensor4& x, std::size_t n0, std::size_t n1, const ConvSh
           zero_row(dst + js.hi, Wout - js.hi);
         }
       }
-    }
-  });
+  }
 }
 
-void col2im_chunk(const double* cols, std::size_t n0, std::size_t n1, const ConvShape& s, const ConvParam& param,
-                  Tensor4& dx) {
-  const std::size_t C = s.C, H = s.H, W = s.W, HH = s.HH, WW = s.WW, Hout = s.Hout, Wout = s.Wout;
-  const std::size_t S = param.stride, P = param.pad;
-  const std::size_t ld = (n1 - n0) * Hout * Wout;
-  double* dxdata = dx.data();
-  // One task per (example, channel): it owns that plane of dx, so no two tasks add into the same place.
-  parallel_for((n1 - n0) * C, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t task = begin; task < end; ++task) {
-      const std::size_t c = task % C, nn = task / C;
-      double* plane = dxdata + ((n0 + nn) * C + c) * H * W;
-      std::fill(plane, plane + H * W, 0.0);
-      for (std::size_t p = 0; p < HH; ++p)
-        for (std::size_t q = 0; q < WW; ++q) {
-          const double* src = cols + ((c * HH + p) * WW + q) * ld + nn * Hout * Wout;
-          const Span js = inside(q, S, P, W, Wout);
-          for (std::size_t i = 0; i < Hout; ++i, src += Wout) {
-            const std::size_t h = i * S + p;
-            if (h < P || h >= P + H || js.lo >= js.hi) continue;
-            double* dst = plane + (h - P) * W + (js.lo * S + q - P);
-            if (S == 1) {
-              add_row(dst, src + js.lo, js.hi - js.lo);
-            } else {
-              for (std::size_t j = js.lo; j < js.hi; ++j, dst += S) *dst += src[j];
-            }
+void col2im_rows(const double* cols, std::size_t n, std::size_t i0, std::size_t i1, const ConvShape& s,
+                 const ConvParam& param, Tensor4& dx) {
+  const std::size_t C = s.C, H = s.H, W = s.W, HH = s.HH, WW = s.WW, Wout = s.Wout;
+  const std::size_t S = param.stride, P = param.pad, ld = (i1 - i0) * Wout;
+  for (std::size_t c = 0; c < C; ++c) {
+    double* plane = dx.data() + (n * C + c) * H * W;
+    for (std::size_t p = 0; p < HH; ++p)
+      for (std::size_t q = 0; q < WW; ++q) {
+        const double* src = cols + ((c * HH + p) * WW + q) * ld;
+        const Span js = inside(q, S, P, W, Wout);
+        for (std::size_t i = i0; i < i1; ++i, src += Wout) {
+          const std::size_t h = i * S + p;
+          if (h < P || h >= P + H || js.lo >= js.hi) continue;
+          double* dst = plane + (h - P) * W + (js.lo * S + q - P);
+          if (S == 1) {
+            add_row(dst, src + js.lo, js.hi - js.lo);
+          } else {
+            for (std::size_t j = js.lo; j < js.hi; ++j, dst += S) *dst += src[j];
           }
         }
-    }
-  });
+      }
+  }
 }
 
 Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
@@ -297,33 +257,25 @@ Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, 
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
   const std::size_t K = C * HH * WW, HWo = Hout * Wout;
   Tensor4 out = Tensor4::from_shape({N, F, Hout, Wout});
-  // out[n] (F, HWo) = b 1ᵀ + w_row (F, K) times the (K, HWo) columns of example n, as in conv_forward_im2col.
   const ConvPlan plan = conv_plan(shape, param);
-  if (plan.examples_in_parallel) {
-    parallel_for(N, [&, F = F](std::size_t n0, std::size_t n1) {
-      double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
-      for (std::size_t n = n0; n < n1; ++n) {
-        im2col_chunk(x, n, n + 1, shape, param, cols);
-        fill_bias(out, b, n, n + 1);
-        gemm_one_core(false, false, F, HWo, K, 1.0, w.data(), K, cols, HWo, 1.0, out.data() + n * F * HWo, HWo);
-      }
-    });
-    return out;
-  }
-  for (std::size_t n0 = 0; n0 < N; n0 += plan.chunk) {
-    const std::size_t n1 = std::min(N, n0 + plan.chunk), positions = (n1 - n0) * HWo;
-    double* cols = nullptr;  // (K, positions): the receptive fields of examples n0 .. n1-1
-    if (!plan.x_is_cols) {
-      cols = thread_workspace().get(0, K * positions);
-      im2col_chunk(x, n0, n1, shape, param, cols);
+  // One task per block of output rows [i0, i1) of one example n: its columns X (K, B), B = (i1 - i0) * Wout,
+  // built into this thread's buffer (for 1x1 filters at stride 1 without padding they are x[n] itself), then
+  //   out[n][:, i0*Wout .. i1*Wout) = b 1ᵀ + w_row (F, K) X,
+  // while X is still in the core's cache. Blocks are independent: the cores share them out, and each product
+  // runs on the thread that asked for it (OpenBLAS's own threads would fight the pool's for the cores).
+  const BlasOnOneThread one_thread;
+  parallel_for(N * plan.blocks, [&, F = F, Hout = Hout, Wout = Wout](std::size_t t0, std::size_t t1) {
+    double* cols = plan.x_is_cols ? nullptr : thread_workspace().get(0, K * plan.rows * Wout);
+    for (std::size_t t = t0; t < t1; ++t) {
+      const std::size_t n = t / plan.blocks, i0 = (t % plan.blocks) * plan.rows;
+      const std::size_t i1 = std::min(Hout, i0 + plan.rows), B = (i1 - i0) * Wout;
+      const double* X = plan.x_is_cols ? x.data() + n * K * HWo + i0 * Wout : cols;
+      if (!plan.x_is_cols) im2col_rows(x, n, i0, i1, shape, param, cols);
+      double* y = out.data() + n * F * HWo + i0 * Wout;
+      for (std::size_t f = 0; f < F; ++f) std::fill(y + f * HWo, y + f * HWo + B, b(f));
+      gemm(false, false, F, B, K, 1.0, w.data(), K, X, plan.x_is_cols ? HWo : B, 1.0, y, HWo);
     }
-    fill_bias(out, b, n0, n1);
-    for (std::size_t n = n0; n < n1; ++n) {
-      const double* cols_n = plan.x_is_cols ? x.data() + n * K * HWo : cols + (n - n0) * HWo;
-      gemm(false, false, F, HWo, K, 1.0, w.data(), K, cols_n, plan.x_is_cols ? HWo : positions, 1.0,
-           out.data() + n * F * HWo, HWo);
-    }
-  }
+  });
   return out;
 }
 
@@ -336,55 +288,63 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   if (dx != nullptr && dx->shape() != x.shape()) dx->resize(x.shape());
   const std::array<std::size_t, 4> w_shape{F, C, HH, WW};
   if (!std::equal(w_shape.begin(), w_shape.end(), dw.shape().begin())) dw.resize(w_shape);
-  const Tensor1 sums = bias_gradient(dout);
   if (db.size() != F) db.resize({F});
-  std::copy(sums.begin(), sums.end(), db.begin());  // into db's own storage, which the optimizer may be viewing
-  // Per example n, with dY_n = dout[n] (F, HWo) as it lies in memory:
-  //   dw_row += dY_n cols_nᵀ (F, K);  dcols_n = w_rowᵀ dY_n (K, HWo), over cols_n;  dx[n] = col2im(dcols_n)
   const ConvPlan plan = conv_plan(shape, param);
-  if (plan.examples_in_parallel) {
-    // Each part of the minibatch sums its own dw, transposed: dw_rowᵀ (K, F) += cols_n dY_nᵀ, the same
-    // sums as dY_n cols_nᵀ but a shape OpenBLAS multiplies faster (2/3 of the time for LeNet's conv2). The
-    // parts are added up at the end, in order, so the result does not depend on which thread ran which part.
-    const std::size_t parts = parallel_threads();
-    std::vector<double> dwt_parts(parts * K * F, 0.0);
-    parallel_for(parts, [&, N = N, F = F](std::size_t p0, std::size_t p1) {
-      double* cols = thread_workspace().get(0, K * HWo);  // (K, HWo), this core's own
-      for (std::size_t part = p0; part < p1; ++part)
-        for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {
-          const double* dy = dout.data() + n * F * HWo;
-          im2col_chunk(x, n, n + 1, shape, param, cols);
-          gemm_one_core(false, true, K, F, HWo, 1.0, cols, HWo, dy, HWo, 1.0, &dwt_parts[part * K * F], F);
-          if (dx == nullptr) continue;
-          gemm_one_core(true, false, K, HWo, F, 1.0, w.data(), K, dy, HWo, 0.0, cols, HWo);
-          col2im_chunk(cols, n, n + 1, shape, param, *dx);
+  // The minibatch is cut into parts, one per core (or a single part when there are too few examples), and every
+  // part sums its own dwᵀ (K, F) and db; they are added up at the end, in order, so the result does not depend
+  // on which thread ran which part. Per block of output rows of example n, with X its columns (K, B) and
+  // dY = dout[n][:, i0*Wout .. i1*Wout) (F, B), while X is in cache:
+  //   dwᵀ += X dYᵀ  (the same sums as dY Xᵀ, in a shape OpenBLAS multiplies faster);  db += the rows of dY;
+  //   dX = w_rowᵀ dY (K, B), over X;  dx[n] += col2im(dX)  (dx[n] belongs to this part alone).
+  const std::size_t parts = plan.examples_in_parallel ? std::min(N, parallel_threads()) : 1;
+  std::vector<double> dwt_parts(parts * K * F, 0.0), db_parts(parts * F, 0.0);
+  auto run_part = [&, N = N, F = F, Hout = Hout, Wout = Wout](std::size_t part) {
+    double* cols = thread_workspace().get(0, K * plan.rows * Wout);
+    double* dwt = &dwt_parts[part * K * F];
+    double* dbp = &db_parts[part * F];
+    for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {
+      if (dx != nullptr && !plan.x_is_cols) std::fill(dx->data() + n * C * H * W, dx->data() + (n + 1) * C * H * W, 0.0);
+      for (std::size_t i0 = 0; i0 < Hout; i0 += plan.rows) {
+        const std::size_t i1 = std::min(Hout, i0 + plan.rows), B = (i1 - i0) * Wout;
+        const double* dy = dout.data() + n * F * HWo + i0 * Wout;  // (F, B), row stride HWo
+        for (std::size_t f = 0; f < F; ++f) {
+          double sum[4] = {0.0, 0.0, 0.0, 0.0};  // four running sums, so that the additions need not wait in line
+          const double* g = dy + f * HWo;
+          std::size_t k = 0;
+          for (; k + 4 <= B; k += 4)
+            for (std::size_t l = 0; l < 4; ++l) sum[l] += g[k + l];
+          for (; k < B; ++k) sum[0] += g[k];
+          dbp[f] += (sum[0] + sum[1]) + (sum[2] + sum[3]);
         }
+        const double* X = plan.x_is_cols ? x.data() + n * K * HWo + i0 * Wout : cols;
+        const std::size_t ldx = plan.x_is_cols ? HWo : B;
+        if (!plan.x_is_cols) im2col_rows(x, n, i0, i1, shape, param, cols);
+        gemm(false, true, K, F, B, 1.0, X, ldx, dy, HWo, 1.0, dwt, F);
+        if (dx == nullptr) continue;
+        if (plan.x_is_cols) {  // dX is dx[n]'s block itself
+          gemm(true, false, K, B, F, 1.0, w.data(), K, dy, HWo, 0.0, dx->data() + n * K * HWo + i0 * Wout, HWo);
+        } else {
+          gemm(true, false, K, B, F, 1.0, w.data(), K, dy, HWo, 0.0, cols, B);
+          col2im_rows(cols, n, i0, i1, shape, param, *dx);
+        }
+      }
+    }
+  };
+  if (parts == 1) {
+    run_part(0);  // few examples: each product on all cores, by OpenBLAS's threads
+  } else {
+    const BlasOnOneThread one_thread;
+    parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
+      for (std::size_t part = p0; part < p1; ++part) run_part(part);
     });
-    std::fill(dw.begin(), dw.end(), 0.0);
-    for (std::size_t part = 0; part < parts; ++part)
-      for (std::size_t f = 0; f < F; ++f)
-        for (std::size_t k = 0; k < K; ++k) dw.data()[f * K + k] += dwt_parts[(part * K + k) * F + f];
-    return;
   }
   std::fill(dw.begin(), dw.end(), 0.0);
-  for (std::size_t n0 = 0; n0 < N; n0 += plan.chunk) {
-    const std::size_t n1 = std::min(N, n0 + plan.chunk), positions = (n1 - n0) * HWo;
-    const std::size_t ld = plan.x_is_cols ? HWo : positions;  // row stride of the columns
-    double* cols = nullptr;  // (K, positions): X_col of examples n0 .. n1-1, then dX_col
-    if (!plan.x_is_cols) {
-      cols = thread_workspace().get(0, K * positions);
-      im2col_chunk(x, n0, n1, shape, param, cols);
+  std::fill(db.begin(), db.end(), 0.0);  // db's own storage, which the optimizer may be viewing
+  for (std::size_t part = 0; part < parts; ++part) {
+    for (std::size_t f = 0; f < F; ++f) {
+      db(f) += db_parts[part * F + f];
+      for (std::size_t k = 0; k < K; ++k) dw.data()[f * K + k] += dwt_parts[(part * K + k) * F + f];
     }
-    for (std::size_t n = n0; n < n1; ++n) {
-      const double* cols_n = plan.x_is_cols ? x.data() + n * K * HWo : cols + (n - n0) * HWo;
-      gemm(false, true, F, K, HWo, 1.0, dout.data() + n * F * HWo, HWo, cols_n, ld, 1.0, dw.data(), K);
-    }
-    if (dx == nullptr) continue;
-    for (std::size_t n = n0; n < n1; ++n) {  // for 1x1, dcols_n is dx[n] itself
-      double* dcols_n = plan.x_is_cols ? dx->data() + n * K * HWo : cols + (n - n0) * HWo;
-      gemm(true, false, K, HWo, F, 1.0, w.data(), K, dout.data() + n * F * HWo, HWo, 0.0, dcols_n, ld);
-    }
-    if (!plan.x_is_cols) col2im_chunk(cols, n0, n1, shape, param, *dx);
   }
 }
 

@@ -286,35 +286,35 @@ TEST_CASE("naive and im2col conv agree to 1e-10 on 50 random shapes, forward and
 }
 
 TEST_CASE("im2col conv gives the same answer however the reference splits its work", "[conv][im2col][property]") {
-  // The reference shares small products out among the cores example by example, and makes large ones one
-  // example after another on all cores, with X_col built in chunks sized by a memory budget (and no X_col at
-  // all for 1x1 filters). The shapes here are small; the other ways are forced through the thresholds.
+  // The reference builds X_col a block of output rows at a time, sized by a memory budget (none at all for 1x1
+  // filters), shares the blocks out among the cores in the forward pass and the examples in the backward pass,
+  // or, with too few examples, makes the backward pass's products with OpenBLAS's threads. The shapes here are
+  // small; the other ways are forced through the settings.
   const detail::ConvTuning defaults = detail::set_conv_tuning({});
   struct Restore {
     detail::ConvTuning t;
     ~Restore() { detail::set_conv_tuning(t); }
   } restore{defaults};
   const std::size_t never = std::size_t(-1);
-  SECTION("examples shared out among the cores") {
-    detail::set_conv_tuning({.chunk_bytes = 1, .parallel_below_madds = never});
+  SECTION("one output row per block, examples shared out") {
+    detail::set_conv_tuning({.block_bytes = 1, .examples_in_parallel = true});
     check_naive_against_im2col(random_configs(20, 77), 2);
   }
-  SECTION("one example after another, the whole batch in one chunk") {
-    detail::set_conv_tuning({.chunk_bytes = never, .parallel_below_madds = 0});
+  SECTION("a whole example per block, examples shared out") {
+    detail::set_conv_tuning({.block_bytes = never, .examples_in_parallel = true});
     check_naive_against_im2col(random_configs(20, 78), 3);
   }
-  SECTION("one example after another, chunks of one example") {
-    detail::set_conv_tuning({.chunk_bytes = 1, .parallel_below_madds = 0});
+  SECTION("one output row per block, a single part") {
+    detail::set_conv_tuning({.block_bytes = 1, .examples_in_parallel = false});
     check_naive_against_im2col(random_configs(20, 79), 4);
   }
-  SECTION("one example after another, chunks of two examples") {
+  SECTION("blocks of two output rows, the last one shorter when Hout is odd") {
     for (const Config& c : random_configs(20, 80)) {
       const auto [N, C, H, W] = c.x_shape;
-      (void)N;
-      const std::size_t Hout = 1 + (H + 2 * c.param.pad - c.w_shape[2]) / c.param.stride;
+      (void)N, (void)H;
       const std::size_t Wout = 1 + (W + 2 * c.param.pad - c.w_shape[3]) / c.param.stride;
-      detail::set_conv_tuning({.chunk_bytes = 2 * C * c.w_shape[2] * c.w_shape[3] * Hout * Wout * sizeof(double),
-                               .parallel_below_madds = 0});
+      detail::set_conv_tuning({.block_bytes = 2 * C * c.w_shape[2] * c.w_shape[3] * Wout * sizeof(double),
+                               .examples_in_parallel = true});
       check_naive_against_im2col({c}, 5);
     }
   }

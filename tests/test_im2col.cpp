@@ -4,7 +4,6 @@
 
 #include <array>
 #include <cmath>
-#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -115,7 +114,7 @@ TEST_CASE("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>", "[
   }
 }
 
-TEST_CASE("the fast chunked im2col and col2im agree with im2col and col2im", "[im2col][fast]") {
+TEST_CASE("the fast row-block im2col and col2im agree with im2col and col2im", "[im2col][fast]") {
   Rng rng(7);
   for (const Case& c : cases) {
     INFO("x " << shape_str(c.x_shape) << ", filter " << c.HH << "x" << c.WW << ", stride " << c.param.stride
@@ -130,21 +129,21 @@ TEST_CASE("the fast chunked im2col and col2im agree with im2col and col2im", "[i
                       1 + (W + 2 * c.param.pad - c.WW) / c.param.stride};
     const std::size_t K = C * c.HH * c.WW, HWo = s.Hout * s.Wout;
     REQUIRE(cols.shape(1) == N * HWo);
-    // Every split of the minibatch into two chunks [0, m) and [m, N), including the whole batch at once.
-    for (std::size_t m = 1; m <= N; ++m) {
-      INFO("chunks [0, " << m << ") and [" << m << ", " << N << ")");
-      Tensor4 dx_fast = Tensor4::from_shape(c.x_shape);
-      dx_fast.fill(std::numeric_limits<double>::quiet_NaN());  // col2im_chunk must overwrite, not add
-      for (const auto& [n0, n1] : {std::pair{std::size_t{0}, m}, std::pair{m, N}}) {
-        if (n0 == n1) continue;
-        const std::size_t positions = (n1 - n0) * HWo;
-        Tensor2 part = Tensor2::from_shape({K, positions});
-        detail::im2col_chunk(x, n0, n1, s, c.param, part.data());
-        REQUIRE_CLOSE(compare("cols chunk", part,
-                              Tensor2(xt::view(cols, xt::all(), xt::range(n0 * HWo, n1 * HWo))), {0.0, 0.0}));
-        const Tensor2 dpart = xt::view(dcols, xt::all(), xt::range(n0 * HWo, n1 * HWo));
-        detail::col2im_chunk(dpart.data(), n0, n1, s, c.param, dx_fast);
-      }
+    // Every split of each example's output rows into two blocks [0, m) and [m, Hout), the whole example included.
+    for (std::size_t m = 1; m <= s.Hout; ++m) {
+      INFO("blocks of output rows [0, " << m << ") and [" << m << ", " << s.Hout << ")");
+      Tensor4 dx_fast = xt::zeros<double>(c.x_shape);  // col2im_rows adds
+      for (std::size_t n = 0; n < N; ++n)
+        for (const auto& [i0, i1] : {std::pair{std::size_t{0}, m}, std::pair{m, s.Hout}}) {
+          if (i0 == i1) continue;
+          const std::size_t first = n * HWo + i0 * s.Wout, last = n * HWo + i1 * s.Wout;
+          Tensor2 part = Tensor2::from_shape({K, last - first});
+          detail::im2col_rows(x, n, i0, i1, s, c.param, part.data());
+          REQUIRE_CLOSE(compare("cols of the block", part, Tensor2(xt::view(cols, xt::all(), xt::range(first, last))),
+                                {0.0, 0.0}));
+          const Tensor2 dpart = xt::view(dcols, xt::all(), xt::range(first, last));
+          detail::col2im_rows(dpart.data(), n, i0, i1, s, c.param, dx_fast);
+        }
       REQUIRE_CLOSE(compare("dx", dx_fast, dx, {1e-12, 1e-14}));
     }
   }

@@ -1,14 +1,13 @@
 /// @file conv_fast.hpp
 /// @brief Internals of the library's fast convolution (the runtime's): a workspace reused between calls,
-/// a loop split over the cores, im2col and col2im for a chunk of examples, and the matrix product by BLAS.
+/// a loop split over the cores, im2col and col2im for a block of output rows, and the matrix product by BLAS.
 ///
 /// None of this is an exercise and none of it is needed to understand the layer: the clear versions are
 /// conv_forward_naive and im2col / col2im. What these add is speed: buffers that are not allocated (and
-/// faulted in page by page) on every call, X_col built a chunk of examples at a time so that it stays in
-/// cache between the moment it is written and the moment the matrix product reads it, and the memory-bound
-/// loops run on every core. Threads never nest: either a small pool (parallel_for) shares out examples and
-/// each of its threads calls BLAS with products small enough for OpenBLAS to run them on that thread alone
-/// (gemm_one_core), or the pool copies and OpenBLAS multiplies with its own threads, one after the other.
+/// faulted in page by page) on every call; X_col built a block of output rows at a time, so that it is still
+/// in the core's cache when the matrix product reads it; and the work shared among the cores in blocks
+/// (forward) or parts of the minibatch (backward). Threads never nest: while the pool (parallel_for) shares
+/// out blocks, OpenBLAS makes each product on the thread that asks for it (BlasOnOneThread).
 #pragma once
 
 #include <cstddef>
@@ -45,48 +44,40 @@ class Workspace {
 /// The calling thread's workspace.
 Workspace& thread_workspace();
 
-/// How the fast convolution splits its work.
+/// How the fast convolution splits its work. The unit is a block of output rows of one example: its columns
+/// X_col, (C*HH*WW, rows*Wout), are built into a buffer small enough to stay in the core's cache until the
+/// matrix product has read them (X_col of a whole example is 14 MB for a VGG layer at 56x56).
 struct ConvPlan {
-  /// Small products (under 2^22 multiply-adds per example, the LeNet shapes): the examples are shared out among
-  /// the cores, and each core builds the columns of one example at a time in its own buffer and multiplies them
-  /// on that core alone (gemm_one_core). Otherwise, one example after another, each product by BLAS on all
-  /// cores, with X_col built a chunk of examples at a time.
+  std::size_t rows = 1;    ///< output rows per block (at least 1): X_col of a block fits the block budget
+  std::size_t blocks = 0;  ///< blocks per example, ceil(Hout / rows)
+  bool x_is_cols = false;  ///< 1x1 filters, stride 1, no padding: X_col of example n is x[n] itself
+  /// Backward pass: the minibatch is cut into one part per core, each with its own sums of dw and db (at least
+  /// two examples and two cores); otherwise a single part, whose products use OpenBLAS's threads.
   bool examples_in_parallel = false;
-  std::size_t chunk = 1;   ///< examples whose X_col is built at once (when not examples_in_parallel)
-  bool x_is_cols = false;  ///< not examples_in_parallel, 1x1 filters, stride 1, no padding: X_col of example n is x[n]
 };
 
-/// The two thresholds conv_plan works with.
+/// The settings conv_plan works with.
 struct ConvTuning {
-  std::size_t chunk_bytes = std::size_t{1} << 20;        ///< budget of X_col per chunk, in bytes
-  std::size_t parallel_below_madds = std::size_t{1} << 22;  ///< examples in parallel below this product size
+  std::size_t block_bytes = std::size_t{256} << 10;  ///< budget of X_col per block, in bytes
+  bool examples_in_parallel = true;  ///< false: the backward pass takes the single-part way (for tests)
 };
 
-/// The plan for a convolution (see ConvPlan): examples in parallel when the product of one example,
-/// F * Hout*Wout * C*HH*WW multiply-adds, is below 2^22; else chunks whose X_col,
-/// (C*HH*WW, chunk*Hout*Wout), fits the chunk budget of 1 MiB (at least one example).
+/// The plan for a convolution (see ConvPlan).
 ConvPlan conv_plan(const ConvShape& s, const ConvParam& param);
 
-/// Replaces the thresholds of conv_plan and returns the previous ones; affects every thread. For tests (a
-/// chunk budget of 1 byte makes every chunk one example; a threshold of 0 or of SIZE_MAX forces one way of
-/// sharing the work) and for tuning.
+/// Replaces the settings of conv_plan and returns the previous ones; affects every thread. For tests (a budget
+/// of 1 byte makes every block one output row) and for tuning (cnnbench_conv --block_kib).
 ConvTuning set_conv_tuning(const ConvTuning& tuning);
 
-/// db(f) = the sum of dout(n, f, i, j) over n, i, j. Runs on every core.
-Tensor1 bias_gradient(const Tensor4& dout);
+/// im2col for output rows [i0, i1) of example n of @p x, in the layout of im2col.hpp restricted to those
+/// positions, written to @p cols: a row-major (C*HH*WW, (i1 - i0)*Wout) matrix. On the calling thread.
+void im2col_rows(const Tensor4& x, std::size_t n, std::size_t i0, std::size_t i1, const ConvShape& s,
+                 const ConvParam& param, double* cols);
 
-/// out(n, f, :, :) = b(f) for the examples n in [n0, n1). Runs on every core.
-void fill_bias(Tensor4& out, const Tensor1& b, std::size_t n0, std::size_t n1);
-
-/// im2col for examples [n0, n1) of @p x, in the layout of im2col.hpp, written to @p cols: a row-major
-/// (C*HH*WW, (n1 - n0)*Hout*Wout) matrix. Runs on every core.
-void im2col_chunk(const Tensor4& x, std::size_t n0, std::size_t n1, const ConvShape& s, const ConvParam& param,
-                  double* cols);
-
-/// col2im for examples [n0, n1): overwrites dx(n0 .. n1-1, ...) with the sum of every column of @p cols
-/// (laid out as im2col_chunk writes it) put back into its receptive field. Runs on every core.
-void col2im_chunk(const double* cols, std::size_t n0, std::size_t n1, const ConvShape& s, const ConvParam& param,
-                  Tensor4& dx);
+/// col2im for output rows [i0, i1) of example n: adds every column of @p cols (laid out as im2col_rows writes
+/// it) into its receptive field in dx(n, ...). On the calling thread.
+void col2im_rows(const double* cols, std::size_t n, std::size_t i0, std::size_t i1, const ConvShape& s,
+                 const ConvParam& param, Tensor4& dx);
 
 /// gemm cut into products of at most 2^18 multiply-adds, each of which OpenBLAS runs on the calling thread
 /// alone (its threshold for using its threads is 4 * 65536 by default; larger products are cut along the
@@ -96,7 +87,7 @@ void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_
                    std::size_t ldc);
 
 /// The fast convolution's forward pass without a cache, for the runtime's layer objects (src/model/), which
-/// keep x themselves instead of a copy of it: the same sums as conv_forward_im2col, in the same order.
+/// keep x themselves instead of a copy of it, and for the reference conv_forward_im2col.
 /// @return y of shape (N, F, Hout, Wout)
 /// @throws cnn::shape_error, cnn::value_error as conv_forward_im2col
 Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param);

@@ -70,14 +70,14 @@ TEST_CASE("conv_forward_fast and conv_backward_fast agree with the naive pair, w
     ~Restore() { detail::set_conv_tuning(t); }
   } restore{defaults};
   const std::size_t never = std::size_t(-1);
-  // The default plan (examples in parallel for these sizes), then one example after another in chunks.
-  for (const detail::ConvTuning& tuning : {detail::ConvTuning{}, detail::ConvTuning{.chunk_bytes = 1, .parallel_below_madds = 0},
-                                          detail::ConvTuning{.chunk_bytes = never, .parallel_below_madds = 0}}) {
+  // The default plan, then one output row per block and a single part, then a whole example per block.
+  for (const detail::ConvTuning& tuning : {detail::ConvTuning{}, detail::ConvTuning{.block_bytes = 1, .examples_in_parallel = false},
+                                          detail::ConvTuning{.block_bytes = never, .examples_in_parallel = true}}) {
     detail::set_conv_tuning(tuning);
     Rng rng(31);
     for (const ConvCase& c : conv_cases) {
       INFO("x " << shape_str(c.x_shape) << ", " << c.F << " filters of " << c.size << ", stride " << c.param.stride
-                << ", pad " << c.param.pad << ", chunk bytes " << tuning.chunk_bytes);
+                << ", pad " << c.param.pad << ", block bytes " << tuning.block_bytes);
       const Tensor4 x = randn<Tensor4>(c.x_shape, rng);
       const Tensor4 w = randn<Tensor4>({c.F, c.x_shape[1], c.size, c.size}, rng);
       const Tensor1 b = randn<Tensor1>({c.F}, rng);
