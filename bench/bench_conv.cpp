@@ -1,45 +1,30 @@
-// cnnbench_conv: the convolution layer, naive against im2col (and PyTorch, when built with -DCNNLAB_TORCH=ON),
-// forward and forward + backward, in double, on the shapes of the conv issue.
+// cnnbench_conv: the convolution layer, naive against the library's fast path (and PyTorch, when built with
+// -DCNNLAB_TORCH=ON, as ./lab bench does), forward and forward + backward, in double, on seven shapes from
+// LeNet-5 to AlexNet, with OpenBLAS's dgemm in the same run as the ceiling.
 //
-//   ./build/release/bench/cnnbench_conv --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+//   ./build/bench/bench/cnnbench_conv --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
-// Threads. cnnlab's im2col version fills its buffers on both cores (its own small pool) and leaves the matrix
-// products to OpenBLAS with OpenBLAS's own threads (2 here); the two never run at the same time. The naive
-// version is the textbook loops on one core, timed on the small shapes only. PyTorch is set up as
-// the fair way on a 2-core machine: torch::set_num_threads(2) and OpenBLAS at 1 thread while torch runs, so that
-// torch's threads and OpenBLAS's do not fight over the two cores; OpenBLAS goes back to its own count for
-// cnnlab. At the end a table gives the medians and the ratio cnnlab / torch per shape (below 1: cnnlab faster).
+// "fast" is what the runtime's conv layer runs (detail::conv_forward_fast and conv_backward_fast, which the
+// reference conv_forward_im2col also calls): X_col a block of output rows at a time, in cache, on both cores.
+// Its forward pass keeps no copy of x, like torch's conv2d under NoGradGuard; forward + backward returns dx, dw
+// and db, like torch::autograd::grad. The naive version is the textbook loops on one core, on the small shapes.
+// Threads and memory: the fair setting of bench/common.hpp, printed at the start. --block_kib=N sets the fast
+// path's X_col budget per block (default 256), for tuning; --figures=DIR draws the growth curve into DIR.
 //
-// Memory. glibc hands a freed block of more than 32 MiB (and, past its trim threshold, the top of its heap) back to
-// the system, and on this kind of virtual machine faulting it in again costs about a millisecond per 1.5 MB:
-// outputs, gradients and caches of the big shapes are allocated on every call, by cnnlab and torch alike. By
-// default the benchmark leaves glibc as it is (what a program gets); with --keep_freed_memory it asks glibc to
-// keep freed memory (mallopt: no trimming, mmap only above 32 MiB), for both cnnlab and torch, which shows the
-// cost of the arithmetic without the page faults.
-//
-// GFLOP/s counts 2 N F Hout Wout C HH WW flops for a forward pass and three times that for forward + backward
-// (dx and dw each cost one more product of the same size).
-#include <benchmark/benchmark.h>
-#include <malloc.h>
-
-#include <algorithm>
+// The table at the end gives medians, GFLOP/s (2 N F Hout Wout C HH WW flops for a forward pass, three times
+// that for forward + backward: dx and dw each cost one more product of the same size), the ratio fast / torch
+// (below 1: cnnlab faster) and fast's GFLOP/s as a fraction of the same run's dgemm.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "cnnlab/conv.hpp"
+#include "cnnlab/conv_fast.hpp"
 #include "cnnlab/random.hpp"
-
-#if CNNLAB_WITH_TORCH
-#include <torch/torch.h>
-extern "C" {
-// OpenBLAS's own controls (cblas.h declares them too, but it cannot be included beside torch's headers).
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-}
-#endif
+#include "cnnlab/svg.hpp"
+#include "common.hpp"
 
 namespace {
 
@@ -53,6 +38,13 @@ struct Shape {
   double forward_flops() const {
     return 2.0 * static_cast<double>(N * F * Hout() * Wout()) * static_cast<double>(C * HH * WW);
   }
+};
+
+// How the time grows with the input: 3x3 filters, 16 channels in and 32 out, padding 1, 8 examples, at input
+// sizes from 28 to 224 (forward + backward; with --figures=DIR also drawn into DIR/conv_growth.svg).
+const std::vector<Shape> growth = {
+    {"grow28", 8, 16, 28, 28, 32, 3, 3, 1, 1, false},     {"grow56", 8, 16, 56, 56, 32, 3, 3, 1, 1, false},
+    {"grow112", 8, 16, 112, 112, 32, 3, 3, 1, 1, false}, {"grow224", 8, 16, 224, 224, 32, 3, 3, 1, 1, false},
 };
 
 const std::vector<Shape> shapes = {
@@ -71,30 +63,48 @@ void set_flops(benchmark::State& state, const Shape& s, Pass pass) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-#if CNNLAB_WITH_TORCH
-int openblas_default_threads = 1;
-#endif
+// The same random x, w, b and dout for both of cnnlab's versions.
+struct Inputs {
+  cnn::Tensor4 x, w;
+  cnn::Tensor1 b;
+  cnn::Tensor4 dout;
+  cnn::ConvParam param;
+  explicit Inputs(const Shape& s) {
+    cnn::Rng rng(1);
+    x = cnn::randn<cnn::Tensor4>({s.N, s.C, s.H, s.W}, rng);
+    w = cnn::randn<cnn::Tensor4>({s.F, s.C, s.HH, s.WW}, rng, 0.1);
+    b = cnn::randn<cnn::Tensor1>({s.F}, rng);
+    dout = cnn::randn<cnn::Tensor4>({s.N, s.F, s.Hout(), s.Wout()}, rng);
+    param = {s.stride, s.pad};
+  }
+};
 
-using Forward = cnn::ConvForward (*)(const cnn::Tensor4&, const cnn::Tensor4&, const cnn::Tensor1&,
-                                     const cnn::ConvParam&);
-using Backward = cnn::ConvGrads (*)(const cnn::Tensor4&, const cnn::ConvCache&);
-
-void bench_cnnlab(benchmark::State& state, const Shape& s, Pass pass, Forward forward, Backward backward) {
-#if CNNLAB_WITH_TORCH
-  openblas_set_num_threads(openblas_default_threads);
-#endif
-  cnn::Rng rng(1);
-  const auto x = cnn::randn<cnn::Tensor4>({s.N, s.C, s.H, s.W}, rng);
-  const auto w = cnn::randn<cnn::Tensor4>({s.F, s.C, s.HH, s.WW}, rng, 0.1);
-  const auto b = cnn::randn<cnn::Tensor1>({s.F}, rng);
-  const auto dout = cnn::randn<cnn::Tensor4>({s.N, s.F, s.Hout(), s.Wout()}, rng);
-  const cnn::ConvParam param{s.stride, s.pad};
+void bench_naive(benchmark::State& state, const Shape& s, Pass pass) {
+  const Inputs in(s);
+  const auto& [x, w, b, dout, param] = in;
   for (auto _ : state) {
-    cnn::ConvForward fwd = forward(x, w, b, param);
+    cnn::ConvForward fwd = cnn::conv_forward_naive(x, w, b, param);
     benchmark::DoNotOptimize(fwd.out.data());
     if (pass == Pass::forward_backward) {
-      cnn::ConvGrads grads = backward(dout, fwd.cache);
+      cnn::ConvGrads grads = cnn::conv_backward_naive(dout, fwd.cache);
       benchmark::DoNotOptimize(grads.dx.data());
+    }
+    benchmark::ClobberMemory();
+  }
+  set_flops(state, s, pass);
+}
+
+void bench_fast(benchmark::State& state, const Shape& s, Pass pass) {
+  const Inputs in(s);
+  const auto& [x, w, b, dout, param] = in;
+  for (auto _ : state) {
+    cnn::Tensor4 out = cnn::detail::conv_forward_fast(x, w, b, param);
+    benchmark::DoNotOptimize(out.data());
+    if (pass == Pass::forward_backward) {
+      cnn::Tensor4 dx, dw;  // new arrays every time, as torch::autograd::grad returns new tensors
+      cnn::Tensor1 db;
+      cnn::detail::conv_backward_fast(dout, x, w, param, dw, db, &dx);
+      benchmark::DoNotOptimize(dx.data());
     }
     benchmark::ClobberMemory();
   }
@@ -103,8 +113,7 @@ void bench_cnnlab(benchmark::State& state, const Shape& s, Pass pass, Forward fo
 
 #if CNNLAB_WITH_TORCH
 void bench_torch(benchmark::State& state, const Shape& s, Pass pass) {
-  torch::set_num_threads(2);
-  openblas_set_num_threads(1);
+  const bench::TorchSide fair;
   torch::manual_seed(1);
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
   const bool grad = pass == Pass::forward_backward;
@@ -130,48 +139,15 @@ void bench_torch(benchmark::State& state, const Shape& s, Pass pass) {
 }
 #endif
 
-// Keeps the median (or, without repetitions, the only) time of every benchmark for the table at the end.
-class Recorder : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const std::string& name = run.run_name.function_name;  // without the /real_time suffix
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median") {
-        medians[name] = run.GetAdjustedRealTime();
-      } else if (run.run_type == Run::RT_Iteration) {
-        singles[name] = run.GetAdjustedRealTime();
-      }
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-
-  // Median when there were repetitions, else the single run; negative when the benchmark did not run.
-  double time_ms(const std::string& name) const {
-    if (auto it = medians.find(name); it != medians.end()) return it->second;
-    if (auto it = singles.find(name); it != singles.end()) return it->second;
-    return -1.0;
-  }
-
- private:
-  std::map<std::string, double> medians, singles;
-};
-
-// The fastest repetition, beside Google Benchmark's mean, median and spread: on a shared machine the minimum is
-// the time least disturbed by other programs.
-double fastest(const std::vector<double>& v) { return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end()); }
-
-benchmark::internal::Benchmark* configure(benchmark::internal::Benchmark* b) {
-  return b->Unit(benchmark::kMillisecond)->UseRealTime()->ComputeStatistics("min", fastest);
-}
-
 std::string bench_name(Pass pass, const char* impl, const Shape& s) {
   return std::string("conv_") + pass_name(pass) + "/" + impl + "/" + s.name;
 }
 
-void print_table(const Recorder& r) {
-  std::printf("\nconv, float64, medians in ms (GFLOP/s in brackets); ratio = cnnlab im2col / torch (< 1: faster)\n");
-  std::printf("%-8s %-8s %18s %18s %18s %8s\n", "shape", "pass", "naive", "im2col", "torch", "ratio");
+void print_table(const bench::Recorder& r) {
+  const double dgemm = bench::dgemm_gflops(r);
+  std::printf("\nconv, float64, medians in ms (GFLOP/s); ratio = fast / torch (< 1: cnnlab faster); "
+              "of dgemm = fast's GFLOP/s / dgemm's (%.1f GFLOP/s, 1024^3, this run)\n", dgemm);
+  std::printf("%-8s %-8s %18s %18s %18s %8s %9s\n", "shape", "pass", "naive", "fast", "torch", "ratio", "of dgemm");
   for (const Shape& s : shapes)
     for (Pass pass : {Pass::forward, Pass::forward_backward}) {
       const double gflop = s.forward_flops() * (pass == Pass::forward ? 1.0 : 3.0) * 1e-9;
@@ -182,50 +158,85 @@ void print_table(const Recorder& r) {
         return std::string(buf);
       };
       const double naive = r.time_ms(bench_name(pass, "naive", s));
-      const double fast = r.time_ms(bench_name(pass, "im2col", s));
+      const double fast = r.time_ms(bench_name(pass, "fast", s));
       const double torch = r.time_ms(bench_name(pass, "torch", s));
-      char ratio[16] = "-";
+      char ratio[16] = "-", frac[16] = "-";
       if (fast > 0 && torch > 0) std::snprintf(ratio, sizeof ratio, "%.2f", fast / torch);
-      std::printf("%-8s %-8s %18s %18s %18s %8s\n", s.name, pass_name(pass), cell(naive).c_str(), cell(fast).c_str(),
-                  cell(torch).c_str(), ratio);
+      if (fast > 0 && dgemm > 0) std::snprintf(frac, sizeof frac, "%.0f%%", 100.0 * gflop / (fast * 1e-3) / dgemm);
+      std::printf("%-8s %-8s %18s %18s %18s %8s %9s\n", s.name, pass_name(pass), cell(naive).c_str(),
+                  cell(fast).c_str(), cell(torch).c_str(), ratio, frac);
+      bench::summary_row("conv", std::string(s.name) + " " + pass_name(pass), fast, torch,
+                         fast > 0 ? gflop / (fast * 1e-3) : -1.0, dgemm);
     }
+}
+
+void print_growth(const bench::Recorder& r, const std::string& figures) {
+  std::printf("\nconv 3x3, 16 -> 32 channels, pad 1, 8 examples, forward + backward, float64: medians in ms by input size\n");
+  std::printf("%-8s %12s %12s %8s\n", "input", "fast", "torch", "ratio");
+  cnn::svg::Series ours{"cnnlab (fast path)", {}, {}, true}, theirs{"libtorch", {}, {}, true};
+  for (const Shape& s : growth) {
+    const double fast = r.time_ms(bench_name(Pass::forward_backward, "fast", s));
+    const double torch = r.time_ms(bench_name(Pass::forward_backward, "torch", s));
+    char ratio[16] = "-";
+    if (fast > 0 && torch > 0) std::snprintf(ratio, sizeof ratio, "%.2f", fast / torch);
+    std::printf("%-8zu %12.3f %12.3f %8s\n", s.H, fast, torch, ratio);
+    bench::summary_row("conv", std::to_string(s.H) + "x" + std::to_string(s.W) + " growth fwd+bwd", fast, torch,
+                       fast > 0 ? 3.0 * s.forward_flops() * 1e-9 / (fast * 1e-3) : -1.0, bench::dgemm_gflops(r));
+    if (fast > 0) ours.x.push_back(double(s.H)), ours.y.push_back(fast);
+    if (torch > 0) theirs.x.push_back(double(s.H)), theirs.y.push_back(torch);
+  }
+  if (figures.empty() || ours.x.empty()) return;
+  std::vector<cnn::svg::Series> series{ours};
+  if (!theirs.x.empty()) series.push_back(theirs);
+  cnn::svg::line_chart(series,
+                       {"Convolution time against input size (3x3, 16 to 32 channels, 8 examples, float64)",
+                        "input height and width (pixels)", "forward + backward (ms, log scale)"},
+                       {.log = true})
+      .write(figures + "/conv_growth.svg");
+  std::printf("wrote %s/conv_growth.svg\n", figures.c_str());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   // our own flag, removed before Google Benchmark sees the arguments
-  bool keep_freed_memory = false;
   int kept = 1;
+  std::string figures;
   for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--keep_freed_memory") == 0) keep_freed_memory = true;
-    else argv[kept++] = argv[i];
+    if (std::strncmp(argv[i], "--figures=", 10) == 0) {
+      figures = argv[i] + 10;
+    } else if (std::strncmp(argv[i], "--block_kib=", 12) == 0) {
+      cnn::detail::set_conv_tuning({.block_bytes = std::strtoul(argv[i] + 12, nullptr, 10) << 10});
+      std::printf("fast path: X_col blocks of %s KiB\n", argv[i] + 12);
+    } else {
+      argv[kept++] = argv[i];
+    }
   }
   argc = kept;
-  if (keep_freed_memory) {
-    // 32 MiB is the largest mmap threshold glibc accepts; every block of the shapes here is smaller
-    const bool ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, -1) == 1;
-    std::printf("glibc malloc: %s\n", ok ? "freed memory kept (mmap threshold 32 MiB, no trimming)" : "mallopt failed");
-  }
-#if CNNLAB_WITH_TORCH
-  openblas_default_threads = openblas_get_num_threads();
-#endif
+  bench::start(argc, argv, "cnnbench_conv");
+  bench::register_dgemm();
   for (const Shape& s : shapes)
     for (Pass pass : {Pass::forward, Pass::forward_backward}) {
-      if (s.naive)
-        configure(benchmark::RegisterBenchmark(bench_name(pass, "naive", s).c_str(), bench_cnnlab, s, pass,
-                                               cnn::conv_forward_naive, cnn::conv_backward_naive));
-      configure(benchmark::RegisterBenchmark(bench_name(pass, "im2col", s).c_str(), bench_cnnlab, s, pass,
-                                             cnn::conv_forward_im2col, cnn::conv_backward_im2col));
+      if (s.naive) bench::configure(benchmark::RegisterBenchmark(bench_name(pass, "naive", s).c_str(), bench_naive, s, pass));
+      bench::configure(benchmark::RegisterBenchmark(bench_name(pass, "fast", s).c_str(), bench_fast, s, pass));
 #if CNNLAB_WITH_TORCH
-      configure(benchmark::RegisterBenchmark(bench_name(pass, "torch", s).c_str(), bench_torch, s, pass));
+      bench::configure(benchmark::RegisterBenchmark(bench_name(pass, "torch", s).c_str(), bench_torch, s, pass));
 #endif
     }
+  for (const Shape& s : growth) {
+    bench::configure(benchmark::RegisterBenchmark(bench_name(Pass::forward_backward, "fast", s).c_str(), bench_fast, s,
+                                                  Pass::forward_backward));
+#if CNNLAB_WITH_TORCH
+    bench::configure(benchmark::RegisterBenchmark(bench_name(Pass::forward_backward, "torch", s).c_str(), bench_torch,
+                                                  s, Pass::forward_backward));
+#endif
+  }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  Recorder recorder;
+  bench::Recorder recorder;
   benchmark::RunSpecifiedBenchmarks(&recorder);
   print_table(recorder);
+  print_growth(recorder, figures);
   benchmark::Shutdown();
   return 0;
 }

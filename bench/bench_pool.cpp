@@ -6,9 +6,8 @@
 // Shapes: LeNet-5's first pooling layer on a minibatch of 64, (64, 6, 28, 28), and a VGG-like early layer,
 // (8, 64, 56, 56). Both tile (H and W even), so the fast version takes its reshape path.
 //
-// Threads. cnnlab's pooling runs on one core. PyTorch is set up the fair way on 2 cores:
-// torch::set_num_threads(2), and OpenBLAS at 1 thread (pooling does not call BLAS; this only keeps the
-// setting the same as in the other benchmarks). x requires a gradient in both of PyTorch's passes, so its
+// Threads and memory: the fair setting of bench/common.hpp, printed at the start (pooling does not call BLAS;
+// OpenBLAS's setting only keeps things the same as in the other benchmarks). x requires a gradient in both of PyTorch's passes, so its
 // forward records the argmax indices, as cnnlab's fast forward does (and as training needs; on this machine
 // PyTorch 1.13's forward without autograd, which keeps no indices, was not faster); torch::autograd::grad
 // returns dx rather than accumulating it into x.grad.
@@ -16,17 +15,12 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "cnnlab/pool.hpp"
 #include "cnnlab/random.hpp"
-
-#if CNNLAB_WITH_TORCH
-#include <torch/torch.h>
-extern "C" void openblas_set_num_threads(int num_threads);  // OpenBLAS's own control (cblas.h cannot be included)
-#endif
+#include "common.hpp"
 
 namespace {
 
@@ -77,8 +71,7 @@ void bench_fast(benchmark::State& state, const Shape& s, Pass pass) {
 
 #if CNNLAB_WITH_TORCH
 void bench_torch(benchmark::State& state, const Shape& s, Pass pass) {
-  torch::set_num_threads(2);
-  openblas_set_num_threads(1);
+  const bench::TorchSide fair;
   torch::manual_seed(1);
   const auto f64 = torch::TensorOptions().dtype(torch::kFloat64);
   auto x = torch::randn({int64_t(s.N), int64_t(s.C), int64_t(s.H), int64_t(s.W)}, f64).requires_grad_(true);
@@ -96,33 +89,6 @@ void bench_torch(benchmark::State& state, const Shape& s, Pass pass) {
 }
 #endif
 
-// Keeps the median (or, without repetitions, the only) ns per output of every benchmark for the table.
-class Recorder : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      if (run.error_occurred) continue;
-      const auto counter = run.counters.find("s/output");
-      if (counter == run.counters.end()) continue;
-      if (run.run_type == Run::RT_Aggregate && run.aggregate_name == "median")
-        medians_[run.run_name.function_name] = 1e9 * counter->second.value;
-      else if (run.run_type == Run::RT_Iteration)
-        singles_[run.run_name.function_name] = 1e9 * counter->second.value;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-
-  // Median when there were repetitions, else the single run; negative when the benchmark did not run.
-  double ns(const std::string& name) const {
-    if (auto it = medians_.find(name); it != medians_.end()) return it->second;
-    if (auto it = singles_.find(name); it != singles_.end()) return it->second;
-    return -1.0;
-  }
-
- private:
-  std::map<std::string, double> medians_, singles_;
-};
-
 std::string bench_name(Pass pass, const char* impl, const Shape& s) {
   return std::string("max_pool_") + pass_name(pass) + "/" + impl + "/" + s.name;
 }
@@ -134,38 +100,42 @@ std::string cell(double value, const char* format) {
   return buf;
 }
 
-void print_table(const Recorder& r) {
+void print_table(const bench::Recorder& r) {
+  auto ns = [&](const std::string& name) { return 1e9 * r.counter(name, "s/output"); };
   std::printf("\nmax pool 2x2 stride 2, float64, medians in ns per output; fast/torch < 1: cnnlab faster\n");
   std::printf("%-12s %-8s %8s %8s %8s %11s %11s\n", "shape", "pass", "naive", "fast", "torch", "naive/fast",
               "fast/torch");
   for (const Shape& s : shapes)
     for (Pass pass : {Pass::forward, Pass::forward_backward}) {
-      const double naive = r.ns(bench_name(pass, "naive", s));
-      const double fast = r.ns(bench_name(pass, "fast", s));
-      const double torch = r.ns(bench_name(pass, "torch", s));
+      const double naive = ns(bench_name(pass, "naive", s));
+      const double fast = ns(bench_name(pass, "fast", s));
+      const double torch = ns(bench_name(pass, "torch", s));
       std::printf("%-12s %-8s %8s %8s %8s %11s %11s\n", s.name, pass_name(pass), cell(naive, "%.2f").c_str(),
                   cell(fast, "%.2f").c_str(), cell(torch, "%.2f").c_str(),
                   cell(naive > 0 && fast > 0 ? naive / fast : -1, "%.1f").c_str(),
                   cell(fast > 0 && torch > 0 ? fast / torch : -1, "%.2f").c_str());
+      bench::summary_row("max_pool", std::string(s.name) + " " + pass_name(pass),
+                         r.time_ms(bench_name(pass, "fast", s)), r.time_ms(bench_name(pass, "torch", s)), -1, -1);
     }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::start(argc, argv, "cnnbench_pool");
   for (const Shape& s : shapes)
     for (Pass pass : {Pass::forward, Pass::forward_backward}) {
-      benchmark::RegisterBenchmark(bench_name(pass, "naive", s).c_str(), bench_naive, s, pass)->UseRealTime();
-      benchmark::RegisterBenchmark(bench_name(pass, "fast", s).c_str(), bench_fast, s, pass)->UseRealTime();
+      bench::configure(benchmark::RegisterBenchmark(bench_name(pass, "naive", s).c_str(), bench_naive, s, pass));
+      bench::configure(benchmark::RegisterBenchmark(bench_name(pass, "fast", s).c_str(), bench_fast, s, pass));
 #if CNNLAB_WITH_TORCH
-      benchmark::RegisterBenchmark(bench_name(pass, "torch", s).c_str(), bench_torch, s, pass)->UseRealTime();
+      bench::configure(benchmark::RegisterBenchmark(bench_name(pass, "torch", s).c_str(), bench_torch, s, pass));
 #endif
     }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  Recorder recorder;
+  bench::Recorder recorder;
   benchmark::RunSpecifiedBenchmarks(&recorder);
-  benchmark::Shutdown();
   print_table(recorder);
+  benchmark::Shutdown();
   return 0;
 }
