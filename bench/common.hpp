@@ -7,12 +7,13 @@
 //     never both at once; libtorch uses 2 intra-op threads (torch::set_num_threads; it starts with 1 on this
 //     CPU) with OpenBLAS held at 1 thread while it runs, because torch's float64 products go through OpenBLAS
 //     and two pools of two threads fighting over two cores make torch 2-3 times slower.
-//   - memory: glibc gives a freed block of more than 32 MiB (and, past its trim threshold, the top of its heap)
-//     back to the system, and faulting it in again on the next call costs about a millisecond per 1.5 MB on
-//     this kind of virtual machine. Both libraries allocate outputs and gradients on every call, so by default
-//     the process asks glibc to keep freed memory (mallopt: mmap only above 32 MiB, no trimming), which has the
-//     effect of GLIBC_TUNABLES=glibc.malloc.mmap_threshold=...:glibc.malloc.trim_threshold=... for both.
-//     --glibc_default leaves glibc as a plain program gets it.
+//   - memory: glibc gives a large freed block (and, past its trim threshold, the top of its heap) back to the
+//     system, and faulting it in again on the next call costs about a millisecond per 1.5 MB on this kind of
+//     virtual machine. Both libraries allocate outputs and gradients on every call, so by default the process
+//     asks glibc to keep freed memory (mallopt: mmap only above 2 GiB, no trimming), which is what
+//     GLIBC_TUNABLES=glibc.malloc.mmap_threshold=4294967295:glibc.malloc.trim_threshold=4294967295 does from
+//     outside; it holds for every allocation in the process, torch's included. --glibc_default leaves glibc as
+//     a plain program gets it.
 //   - OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are left as the environment sets them (printed at the start);
 //     `./lab bench --both` runs everything a second time without them.
 #pragma once
@@ -20,6 +21,7 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -63,9 +65,8 @@ inline void start(int& argc, char** argv, const char* program) {
   argc = kept;
   std::string memory = "glibc as a plain program gets it (--glibc_default)";
   if (!options().glibc_default) {
-    // 32 MiB is the largest mmap threshold glibc accepts
-    const bool ok = mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1 && mallopt(M_TRIM_THRESHOLD, -1) == 1;
-    memory = ok ? "freed memory kept (mmap above 32 MiB only, no trimming)" : "mallopt failed: glibc as it is";
+    const bool ok = mallopt(M_MMAP_THRESHOLD, INT_MAX) == 1 && mallopt(M_TRIM_THRESHOLD, -1) == 1;
+    memory = ok ? "freed memory kept for both (no mmap below 2 GiB, no trimming)" : "mallopt failed: glibc as it is";
   }
   const char* coretype = std::getenv("OPENBLAS_CORETYPE");
   const char* l2 = std::getenv("OPENBLAS_L2_SIZE");
