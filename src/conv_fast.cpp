@@ -300,8 +300,8 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   std::vector<double> dwt_parts(parts * K * F, 0.0), db_parts(parts * F, 0.0);
   auto run_part = [&, N = N, F = F, Hout = Hout, Wout = Wout](std::size_t part) {
     double* cols = thread_workspace().get(0, K * plan.rows * Wout);
-    double* dwt = &dwt_parts[part * K * F];
-    double* dbp = &db_parts[part * F];
+    double* dwt = dwt_parts.data() + part * K * F;  // (data(): K * F may be 0)
+    double* dbp = db_parts.data() + part * F;
     for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {
       if (dx != nullptr && !plan.x_is_cols) std::fill(dx->data() + n * C * H * W, dx->data() + (n + 1) * C * H * W, 0.0);
       for (std::size_t i0 = 0; i0 < Hout; i0 += plan.rows) {
@@ -348,36 +348,18 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   }
 }
 
-void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
-                   const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
-                   std::size_t ldc) {
-  constexpr double most = double(std::size_t{1} << 18);  // OpenBLAS runs products up to 4 * 65536 on one thread
-  if (double(m) * double(n) * double(k) <= most || (n <= 1 && k <= 1)) {
-    gemm(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else if (n >= k) {  // columns [0, h) and [h, n) of op(B) and C
-    const std::size_t h = n / 2;
-    gemm_one_core(transpose_a, transpose_b, m, h, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    gemm_one_core(transpose_a, transpose_b, m, n - h, k, alpha, a, lda, b + (transpose_b ? h * ldb : h), ldb, beta,
-                  c + h, ldc);
-  } else {  // the sum over [0, h) and then over [h, k), added to the first part
-    const std::size_t h = k / 2;
-    gemm_one_core(transpose_a, transpose_b, m, n, h, alpha, a, lda, b, ldb, beta, c, ldc);
-    gemm_one_core(transpose_a, transpose_b, m, n, k - h, alpha, a + (transpose_a ? h * lda : h), lda,
-                  b + (transpose_b ? h : h * ldb), ldb, 1.0, c, ldc);
-  }
-}
-
 void gemm_parallel(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
                    const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
                    std::size_t ldc) {
   const bool large = double(m) * double(n) * double(k) >= double(std::size_t{1} << 18);
   const std::size_t blocks = large ? std::min(m, parallel_threads()) : 1;
+  const BlasOnOneThread one_thread;  // each block on the thread that makes it
   parallel_for(blocks, [&](std::size_t b0, std::size_t b1) {
     for (std::size_t block = b0; block < b1; ++block) {
       const std::size_t r0 = m * block / blocks, r1 = m * (block + 1) / blocks;  // rows [r0, r1) of C
       if (r0 == r1) continue;
-      gemm_one_core(transpose_a, transpose_b, r1 - r0, n, k, alpha, transpose_a ? a + r0 : a + r0 * lda, lda, b,
-                    ldb, beta, c + r0 * ldc, ldc);
+      gemm(transpose_a, transpose_b, r1 - r0, n, k, alpha, transpose_a ? a + r0 : a + r0 * lda, lda, b, ldb, beta,
+           c + r0 * ldc, ldc);
     }
   });
 }

@@ -79,13 +79,6 @@ void im2col_rows(const Tensor4& x, std::size_t n, std::size_t i0, std::size_t i1
 void col2im_rows(const double* cols, std::size_t n, std::size_t i0, std::size_t i1, const ConvShape& s,
                  const ConvParam& param, Tensor4& dx);
 
-/// gemm cut into products of at most 2^18 multiply-adds, each of which OpenBLAS runs on the calling thread
-/// alone (its threshold for using its threads is 4 * 65536 by default; larger products are cut along the
-/// columns of C or along the sum). For products made on several cores at once, one per core.
-void gemm_one_core(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
-                   const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
-                   std::size_t ldc);
-
 /// The fast convolution's forward pass without a cache, for the runtime's layer objects (src/model/), which
 /// keep x themselves instead of a copy of it, and for the reference conv_forward_im2col.
 /// @return y of shape (N, F, Hout, Wout)
@@ -100,8 +93,9 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
                         Tensor1& db, Tensor4* dx);
 
 /// gemm with the rows of C shared out among the cores: a fixed number of row blocks (one per core when the
-/// product has at least 2^18 multiply-adds, else one), each made by gemm_one_core, so that OpenBLAS's own threads
-/// stay asleep and the result does not depend on which thread made which block. For the affine layers.
+/// product has at least 2^18 multiply-adds, else one), each made by OpenBLAS on the thread that takes it
+/// (BlasOnOneThread), so that OpenBLAS's own threads stay asleep and the result does not depend on which thread
+/// made which block. For the affine layers.
 void gemm_parallel(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, double alpha,
                    const double* a, std::size_t lda, const double* b, std::size_t ldb, double beta, double* c,
                    std::size_t ldc);

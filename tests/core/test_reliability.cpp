@@ -394,6 +394,13 @@ TEST_CASE("case 10: running out of memory is a message and exit status 1, not an
   // allocation for the training set fails, deterministically and before OpenBLAS is first used. (A step that runs
   // out of memory ends the same way, `ulimit -v 3000000; train --batch 60000` for instance, but not always:
   // when OpenBLAS itself cannot map its buffer it retries for ever, which is OpenBLAS's behaviour.)
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer reserves terabytes of address space for its shadow memory and cannot start at all under
+  // `ulimit -v`; and where it can, it reports a failed allocation instead of throwing std::bad_alloc. The release
+  // suite runs this case; the ASan suite says so and moves on.
+  WARN("not run under AddressSanitizer: it cannot start under ulimit -v (the release suite runs this case)");
+  return;
+#endif
   const testing::Scratch s;
   const std::string data = make_data(s, 200, 20);
   const std::uint32_t n = 1'275'510;

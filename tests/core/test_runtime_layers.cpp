@@ -210,14 +210,7 @@ void check_against_gemm(Gemm gemm_variant, const std::vector<std::array<std::siz
 
 TEST_CASE("gemm_parallel agrees with gemm for every transpose, small and large", "[runtime][gemm]") {
   Rng rng(35);
-  check_against_gemm(&detail::gemm_parallel, {{3, 4, 5}, {64, 120, 400}, {401, 120, 64}, {1, 700, 600}}, rng);
-}
-
-TEST_CASE("gemm_one_core cuts a large product into pieces without changing it", "[runtime][gemm]") {
-  // Products of 2^20 to 2^21 multiply-adds, which gemm_one_core cuts into pieces along the columns of C and
-  // along the sum.
-  Rng rng(5);
-  check_against_gemm(&detail::gemm_one_core, {{16, 300, 250}, {7, 40, 5000}}, rng);
+  check_against_gemm(&detail::gemm_parallel, {{3, 4, 5}, {64, 120, 400}, {401, 120, 64}, {1, 700, 600}, {16, 300, 250}}, rng);
 }
 
 TEST_CASE("fast pooling shared among the cores agrees with the naive loops", "[runtime][pool][naive]") {
