@@ -298,12 +298,13 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   //   dX = w_rowᵀ dY (K, B), over X;  dx[n] += col2im(dX)  (dx[n] belongs to this part alone).
   const std::size_t parts = plan.examples_in_parallel ? std::min(N, parallel_threads()) : 1;
   std::vector<double> dwt_parts(parts * K * F, 0.0), db_parts(parts * F, 0.0);
+  const std::size_t CHW = C * H * W;  // one example of x and dx
   auto run_part = [&, N = N, F = F, Hout = Hout, Wout = Wout](std::size_t part) {
     double* cols = thread_workspace().get(0, K * plan.rows * Wout);
     double* dwt = dwt_parts.data() + part * K * F;  // (data(): K * F may be 0)
     double* dbp = db_parts.data() + part * F;
     for (std::size_t n = N * part / parts; n < N * (part + 1) / parts; ++n) {
-      if (dx != nullptr && !plan.x_is_cols) std::fill(dx->data() + n * C * H * W, dx->data() + (n + 1) * C * H * W, 0.0);
+      if (dx != nullptr && !plan.x_is_cols) std::fill(dx->data() + n * CHW, dx->data() + (n + 1) * CHW, 0.0);
       for (std::size_t i0 = 0; i0 < Hout; i0 += plan.rows) {
         const std::size_t i1 = std::min(Hout, i0 + plan.rows), B = (i1 - i0) * Wout;
         const double* dy = dout.data() + n * F * HWo + i0 * Wout;  // (F, B), row stride HWo
