@@ -188,10 +188,12 @@ void print_growth(const bench::Recorder& r, const std::string& figures) {
   if (figures.empty() || ours.x.empty()) return;
   std::vector<cnn::svg::Series> series{ours};
   if (!theirs.x.empty()) series.push_back(theirs);
+  cnn::svg::YAxis log_y;
+  log_y.log = true;
   cnn::svg::line_chart(series,
                        {"Convolution time against input size (3x3, 16 to 32 channels, 8 examples, float64)",
                         "input height and width (pixels)", "forward + backward (ms, log scale)"},
-                       {.log = true})
+                       log_y)
       .write(figures + "/conv_growth.svg");
   std::printf("wrote %s/conv_growth.svg\n", figures.c_str());
 }

@@ -169,17 +169,19 @@ void draw(const bench::Recorder& r, const std::vector<Case>& all, const std::str
     if (!t.x.empty()) time.push_back(t);
     if (!m.x.empty()) memory.push_back(m);
   }
+  cnn::svg::YAxis from_zero;
+  from_zero.min = 0.0;
   if (!time.empty()) {
     cnn::svg::line_chart(time, {"LeNet-5 on Fashion-MNIST: seconds per epoch against the batch size",
                                 "batch (images per step)", "seconds per epoch of 55,000 images"},
-                         {.min = 0.0})
+                         from_zero)
         .write(dir + "/train_growth.svg");
     std::printf("wrote %s/train_growth.svg\n", dir.c_str());
   }
   if (!memory.empty()) {
     cnn::svg::line_chart(memory, {"LeNet-5 training: peak memory of the process against the batch size",
                                   "batch (images per step)", "peak resident memory (MB)"},
-                         {.min = 0.0})
+                         from_zero)
         .write(dir + "/train_memory.svg");
     std::printf("wrote %s/train_memory.svg\n", dir.c_str());
   }
