@@ -9,7 +9,8 @@
 // Its forward pass keeps no copy of x, like torch's conv2d under NoGradGuard; forward + backward returns dx, dw
 // and db, like torch::autograd::grad. The naive version is the textbook loops on one core, on the small shapes.
 // Threads and memory: the fair setting of bench/common.hpp, printed at the start. --block_kib=N sets the fast
-// path's X_col budget per block (default 256), for tuning; --figures=DIR draws the growth curve into DIR.
+// path's X_col budget per block (default 512) and --min_columns=N its least width (default 128), for tuning;
+// --figures=DIR draws the growth curve into DIR.
 //
 // The table at the end gives medians, GFLOP/s (2 N F Hout Wout C HH WW flops for a forward pass, three times
 // that for forward + backward: dx and dw each cost one more product of the same size), the ratio fast / torch
@@ -208,8 +209,15 @@ int main(int argc, char** argv) {
     if (std::strncmp(argv[i], "--figures=", 10) == 0) {
       figures = argv[i] + 10;
     } else if (std::strncmp(argv[i], "--block_kib=", 12) == 0) {
-      cnn::detail::set_conv_tuning({.block_bytes = std::strtoul(argv[i] + 12, nullptr, 10) << 10});
+      cnn::detail::ConvTuning t = cnn::detail::set_conv_tuning({});
+      t.block_bytes = std::strtoul(argv[i] + 12, nullptr, 10) << 10;
+      cnn::detail::set_conv_tuning(t);
       std::printf("fast path: X_col blocks of %s KiB\n", argv[i] + 12);
+    } else if (std::strncmp(argv[i], "--min_columns=", 14) == 0) {
+      cnn::detail::ConvTuning t = cnn::detail::set_conv_tuning({});
+      t.min_columns = std::strtoul(argv[i] + 14, nullptr, 10);
+      cnn::detail::set_conv_tuning(t);
+      std::printf("fast path: blocks of at least %s columns\n", argv[i] + 14);
     } else {
       argv[kept++] = argv[i];
     }

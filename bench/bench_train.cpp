@@ -231,9 +231,14 @@ int main(int argc, char** argv) {
   argc = kept;
   bench::start(argc, argv, "cnnbench_train");
   std::vector<Case> all = cases();
-  bool memory = true;
-  for (int i = 1; i < argc; ++i)
+  bool memory = true;  // --no_peak_memory: skip the child processes (for profiling the steps alone)
+  kept = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--no_peak_memory") memory = false;
+    else argv[kept++] = argv[i];
     if (std::string(argv[i]).rfind("--benchmark_list_tests", 0) == 0) memory = false;
+  }
+  argc = kept;
   if (memory) {
     std::printf("peak memory, each case in a process of its own:");
     for (Case& c : all) {

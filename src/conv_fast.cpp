@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -28,9 +29,26 @@ void run_part(const std::function<void(std::size_t, std::size_t)>& body, std::si
   inside_parallel_for = outer;
 }
 
-// A fixed set of worker threads that sleep until parallel_for hands them a range. The range is cut into a few
-// chunks per thread, and the caller and the workers take chunks one after another until none is left: a worker
-// that the system wakes late (the machine is shared) then costs little, as the caller takes its chunks.
+// Waits up to about 100 microseconds for ready() to become true, without sleeping; returns ready().
+// A layer's parallel_for calls come a few microseconds to a few dozen apart, and a thread that went to sleep
+// takes tens of microseconds to wake on a virtual machine; spinning a little first saves that every time.
+template <class Ready>
+bool spin_until(const Ready& ready) {
+  using clock = std::chrono::steady_clock;
+  const auto give_up = clock::now() + std::chrono::microseconds(100);
+  for (unsigned i = 1;; ++i) {
+    if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();  // tells the core this is a wait loop
+#endif
+    if (i % 256 == 0 && clock::now() > give_up) return ready();
+  }
+}
+
+// A fixed set of worker threads that wait for parallel_for to hand them a range: spinning for a moment after
+// each range, then asleep. The range is cut into a few chunks per thread, and the caller and the workers take
+// chunks one after another until none is left: a worker that the system wakes late (the machine is shared) then
+// costs little, as the caller takes its chunks.
 class Pool {
  public:
   Pool() : threads_(std::max<std::size_t>(1, std::thread::hardware_concurrency())) {
@@ -41,6 +59,7 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_ = true;
+      published_.store(~std::uint64_t{0});  // wakes the spinning workers
     }
     start_.notify_all();
     for (auto& t : workers_) t.join();
@@ -66,14 +85,18 @@ class Pool {
       std::lock_guard<std::mutex> lock(mutex_);
       job = Job{&body, n, std::min(n, threads_ * kChunksPerThread), ++generation_};
       job_ = job;
-      done_ = 0;
+      done_.store(0);
       next_.store(job.generation << 32);
+      published_.store(generation_);
     }
     start_.notify_all();
     run_chunks(job);
-    std::unique_lock<std::mutex> lock(mutex_);
-    done_cv_.wait(lock, [&] { return done_ == job.chunks; });
-    job_.body = nullptr;  // no chunk is left to claim: a worker that wakes now does nothing
+    if (!spin_until([&] { return done_.load() == job.chunks; })) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_cv_.wait(lock, [&] { return done_.load() == job.chunks; });
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    job_.body = nullptr;  // no chunk is left to claim: a worker that looks now does nothing
   }
 
  private:
@@ -97,22 +120,24 @@ class Pool {
         if ((next >> 32) != (job.generation & 0xffffffffu) || chunk >= job.chunks) return;
       } while (!next_.compare_exchange_weak(next, next + 1));
       run_part(*job.body, job.n * chunk / job.chunks, job.n * (chunk + 1) / job.chunks);
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (++done_ == job.chunks) done_cv_.notify_one();
+      if (done_.fetch_add(1) + 1 == job.chunks) {
+        std::lock_guard<std::mutex> lock(mutex_);  // the caller checks done_ under the mutex before it sleeps
+        done_cv_.notify_one();
+      }
     }
   }
 
   void work() {
     std::uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
+      spin_until([&] { return published_.load() != seen; });
+      std::unique_lock<std::mutex> lock(mutex_);
       start_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
       const Job job = job_;
       lock.unlock();
       if (job.body != nullptr) run_chunks(job);
-      lock.lock();
     }
   }
 
@@ -122,10 +147,11 @@ class Pool {
   std::mutex mutex_;  // guards everything below but next_
   std::condition_variable start_, done_cv_;
   Job job_;
-  std::size_t done_ = 0;  // chunks of job_ finished
   std::uint64_t generation_ = 0;
   bool stop_ = false;
-  std::atomic<std::uint64_t> next_{0};  // see run_chunks
+  std::atomic<std::size_t> done_{0};         // chunks of job_ finished
+  std::atomic<std::uint64_t> next_{0};       // see run_chunks
+  std::atomic<std::uint64_t> published_{0};  // generation_, for the spinning workers to watch without the mutex
 };
 
 Pool& pool() {
@@ -179,20 +205,28 @@ Workspace& thread_workspace() {
 
 namespace {
 std::atomic<std::size_t> block_bytes{ConvTuning{}.block_bytes};
+std::atomic<std::size_t> min_columns{ConvTuning{}.min_columns};
 std::atomic<bool> share_examples{ConvTuning{}.examples_in_parallel};
 }  // namespace
 
 ConvTuning set_conv_tuning(const ConvTuning& tuning) {
-  return {block_bytes.exchange(tuning.block_bytes), share_examples.exchange(tuning.examples_in_parallel)};
+  return {block_bytes.exchange(tuning.block_bytes), min_columns.exchange(tuning.min_columns),
+          share_examples.exchange(tuning.examples_in_parallel)};
 }
 
 ConvPlan conv_plan(const ConvShape& s, const ConvParam& param) {
   ConvPlan plan;
-  const std::size_t row_bytes = s.C * s.HH * s.WW * s.Wout * sizeof(double);  // X_col of one output row
-  plan.rows = row_bytes == 0 ? std::max<std::size_t>(1, s.Hout)
-                             : std::clamp<std::size_t>(block_bytes.load() / row_bytes, 1, std::max<std::size_t>(1, s.Hout));
-  plan.blocks = s.Hout == 0 ? 0 : (s.Hout + plan.rows - 1) / plan.rows;
   plan.x_is_cols = s.HH == 1 && s.WW == 1 && param.stride == 1 && param.pad == 0;
+  const std::size_t row_bytes = s.C * s.HH * s.WW * s.Wout * sizeof(double);  // X_col of one output row
+  const std::size_t all = std::max<std::size_t>(1, s.Hout);
+  if (plan.x_is_cols || row_bytes == 0) {
+    plan.rows = all;  // nothing to build: a block is a whole example (fewer, larger products were faster)
+  } else {
+    const std::size_t by_budget = block_bytes.load() / row_bytes;
+    const std::size_t by_width = s.Wout == 0 ? 0 : (min_columns.load() + s.Wout - 1) / s.Wout;
+    plan.rows = std::clamp<std::size_t>(std::max(by_budget, by_width), 1, all);
+  }
+  plan.blocks = s.Hout == 0 ? 0 : (s.Hout + plan.rows - 1) / plan.rows;
   plan.examples_in_parallel = share_examples.load() && s.N >= 2 && parallel_threads() > 1;
   return plan;
 }

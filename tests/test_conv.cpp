@@ -297,15 +297,15 @@ TEST_CASE("im2col conv gives the same answer however the reference splits its wo
   } restore{defaults};
   const std::size_t never = std::size_t(-1);
   SECTION("one output row per block, examples shared out") {
-    detail::set_conv_tuning({.block_bytes = 1, .examples_in_parallel = true});
+    detail::set_conv_tuning({.block_bytes = 1, .min_columns = 0, .examples_in_parallel = true});
     check_naive_against_im2col(random_configs(20, 77), 2);
   }
   SECTION("a whole example per block, examples shared out") {
-    detail::set_conv_tuning({.block_bytes = never, .examples_in_parallel = true});
+    detail::set_conv_tuning({.block_bytes = never, .min_columns = 0, .examples_in_parallel = true});
     check_naive_against_im2col(random_configs(20, 78), 3);
   }
   SECTION("one output row per block, a single part") {
-    detail::set_conv_tuning({.block_bytes = 1, .examples_in_parallel = false});
+    detail::set_conv_tuning({.block_bytes = 1, .min_columns = 0, .examples_in_parallel = false});
     check_naive_against_im2col(random_configs(20, 79), 4);
   }
   SECTION("blocks of two output rows, the last one shorter when Hout is odd") {
@@ -314,7 +314,7 @@ TEST_CASE("im2col conv gives the same answer however the reference splits its wo
       (void)N, (void)H;
       const std::size_t Wout = 1 + (W + 2 * c.param.pad - c.w_shape[3]) / c.param.stride;
       detail::set_conv_tuning({.block_bytes = 2 * C * c.w_shape[2] * c.w_shape[3] * Wout * sizeof(double),
-                               .examples_in_parallel = true});
+                               .min_columns = 0, .examples_in_parallel = true});
       check_naive_against_im2col({c}, 5);
     }
   }

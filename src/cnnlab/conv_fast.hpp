@@ -46,19 +46,22 @@ Workspace& thread_workspace();
 
 /// How the fast convolution splits its work. The unit is a block of output rows of one example: its columns
 /// X_col, (C*HH*WW, rows*Wout), are built into a buffer small enough to stay in the core's cache until the
-/// matrix product has read them (X_col of a whole example is 14 MB for a VGG layer at 56x56).
+/// matrix product has read them (X_col of a whole example is 14 MB for a VGG layer at 56x56), and wide enough
+/// that the product is worth OpenBLAS's packing of the filters, which it does again for every product.
 struct ConvPlan {
-  std::size_t rows = 1;    ///< output rows per block (at least 1): X_col of a block fits the block budget
+  std::size_t rows = 1;    ///< output rows per block (at least 1)
   std::size_t blocks = 0;  ///< blocks per example, ceil(Hout / rows)
-  bool x_is_cols = false;  ///< 1x1 filters, stride 1, no padding: X_col of example n is x[n] itself
+  bool x_is_cols = false;  ///< 1x1 filters, stride 1, no padding: X_col of example n is x[n] itself (one block)
   /// Backward pass: the minibatch is cut into one part per core, each with its own sums of dw and db (at least
   /// two examples and two cores); otherwise a single part, whose products use OpenBLAS's threads.
   bool examples_in_parallel = false;
 };
 
-/// The settings conv_plan works with.
+/// The settings conv_plan works with: a block has as many output rows as fit the budget, but at least as many
+/// as make min_columns columns (positions).
 struct ConvTuning {
-  std::size_t block_bytes = std::size_t{256} << 10;  ///< budget of X_col per block, in bytes
+  std::size_t block_bytes = std::size_t{512} << 10;  ///< budget of X_col per block, in bytes
+  std::size_t min_columns = 128;                     ///< columns a block has at least (whole rows)
   bool examples_in_parallel = true;  ///< false: the backward pass takes the single-part way (for tests)
 };
 
@@ -66,7 +69,8 @@ struct ConvTuning {
 ConvPlan conv_plan(const ConvShape& s, const ConvParam& param);
 
 /// Replaces the settings of conv_plan and returns the previous ones; affects every thread. For tests (a budget
-/// of 1 byte makes every block one output row) and for tuning (cnnbench_conv --block_kib).
+/// of 1 byte and no minimum make every block one output row) and for tuning (cnnbench_conv --block_kib,
+/// --min_columns).
 ConvTuning set_conv_tuning(const ConvTuning& tuning);
 
 /// im2col for output rows [i0, i1) of example n of @p x, in the layout of im2col.hpp restricted to those

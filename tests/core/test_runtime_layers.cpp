@@ -71,8 +71,8 @@ TEST_CASE("conv_forward_fast and conv_backward_fast agree with the naive pair, w
   } restore{defaults};
   const std::size_t never = std::size_t(-1);
   // The default plan, then one output row per block and a single part, then a whole example per block.
-  for (const detail::ConvTuning& tuning : {detail::ConvTuning{}, detail::ConvTuning{.block_bytes = 1, .examples_in_parallel = false},
-                                          detail::ConvTuning{.block_bytes = never, .examples_in_parallel = true}}) {
+  for (const detail::ConvTuning& tuning : {detail::ConvTuning{}, detail::ConvTuning{.block_bytes = 1, .min_columns = 0, .examples_in_parallel = false},
+                                          detail::ConvTuning{.block_bytes = never, .min_columns = 0, .examples_in_parallel = true}}) {
     detail::set_conv_tuning(tuning);
     Rng rng(31);
     for (const ConvCase& c : conv_cases) {
