@@ -204,11 +204,8 @@ void print_growth(const bench::Recorder& r, const std::string& figures) {
 int main(int argc, char** argv) {
   // our own flag, removed before Google Benchmark sees the arguments
   int kept = 1;
-  std::string figures;
   for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--figures=", 10) == 0) {
-      figures = argv[i] + 10;
-    } else if (std::strncmp(argv[i], "--block_kib=", 12) == 0) {
+    if (std::strncmp(argv[i], "--block_kib=", 12) == 0) {
       cnn::detail::ConvTuning t = cnn::detail::set_conv_tuning({});
       t.block_bytes = std::strtoul(argv[i] + 12, nullptr, 10) << 10;
       cnn::detail::set_conv_tuning(t);
@@ -246,7 +243,7 @@ int main(int argc, char** argv) {
   bench::Recorder recorder;
   benchmark::RunSpecifiedBenchmarks(&recorder);
   print_table(recorder);
-  print_growth(recorder, figures);
+  print_growth(recorder, bench::options().figures);
   benchmark::Shutdown();
   return 0;
 }

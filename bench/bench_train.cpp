@@ -222,17 +222,10 @@ void print_table(const bench::Recorder& r, const std::vector<Case>& all) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string figures;  // --figures=DIR: draw the curves into DIR
-  int kept = 1;
-  for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]).rfind("--figures=", 0) == 0) figures = argv[i] + 10;
-    else argv[kept++] = argv[i];
-  }
-  argc = kept;
   bench::start(argc, argv, "cnnbench_train");
   std::vector<Case> all = cases();
   bool memory = true;  // --no_peak_memory: skip the child processes (for profiling the steps alone)
-  kept = 1;
+  int kept = 1;
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--no_peak_memory") memory = false;
     else argv[kept++] = argv[i];
@@ -255,7 +248,7 @@ int main(int argc, char** argv) {
   benchmark::RunSpecifiedBenchmarks(&recorder);
   for (Case& c : all) c.name = "lenet5_step/" + c.name;
   print_table(recorder, all);
-  if (!figures.empty()) draw(recorder, all, figures);
+  if (!bench::options().figures.empty()) draw(recorder, all, bench::options().figures);
   benchmark::Shutdown();
   return 0;
 }

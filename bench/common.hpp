@@ -47,6 +47,7 @@ namespace bench {
 struct Options {
   bool glibc_default = false;
   std::string summary;  // --summary=FILE: append this program's rows to FILE (./lab bench does)
+  std::string figures;  // --figures=DIR: draw the program's curves, if it has any, into DIR
 };
 
 inline Options& options() {
@@ -54,12 +55,13 @@ inline Options& options() {
   return o;
 }
 
-// Takes --glibc_default and --summary=FILE out of argv, sets glibc up, and prints the setting.
+// Takes --glibc_default, --summary=FILE and --figures=DIR out of argv, sets glibc up, and prints the setting.
 inline void start(int& argc, char** argv, const char* program) {
   int kept = 1;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--glibc_default") == 0) options().glibc_default = true;
     else if (std::strncmp(argv[i], "--summary=", 10) == 0) options().summary = argv[i] + 10;
+    else if (std::strncmp(argv[i], "--figures=", 10) == 0) options().figures = argv[i] + 10;
     else argv[kept++] = argv[i];
   }
   argc = kept;
