@@ -30,11 +30,13 @@ def table(title, data):
     lines = [head]
     dgemm_seen = -1.0
     for program, case, cnnlab, torch, gflops, dgemm in data:
+        if dgemm > 0:
+            dgemm_seen = dgemm
+        if cnnlab <= 0 and torch <= 0:
+            continue  # left out by --benchmark_filter
         ms = ".1f" if program == "train" else ".3f"
         ratio = fmt(cnnlab / torch, ".2f") if cnnlab > 0 and torch > 0 else "-"
         frac = fmt(100 * gflops / dgemm, ".0f") + "%" if gflops > 0 and dgemm > 0 else "-"
-        if dgemm > 0:
-            dgemm_seen = dgemm
         lines.append((program, case, fmt(cnnlab, ms), fmt(torch, ms), ratio, fmt(gflops, ".1f"), frac))
     widths = [max(len(r[i]) for r in lines) for i in range(len(head))]
     for r in lines:
