@@ -21,6 +21,7 @@
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -172,11 +173,7 @@ void unless_stub(benchmark::State& state, const Body& body) {
   }
 }
 
-inline double fastest(const std::vector<double>& v) {
-  double m = v.empty() ? 0.0 : v[0];
-  for (double x : v) m = x < m ? x : m;
-  return m;
-}
+inline double fastest(const std::vector<double>& v) { return v.empty() ? 0.0 : *std::min_element(v.begin(), v.end()); }
 
 // Milliseconds, real time, and the fastest repetition beside Google Benchmark's mean, median and spread (on a
 // shared machine the minimum is the time least disturbed by other programs).

@@ -286,6 +286,25 @@ void col2im_rows(const double* cols, std::size_t n, std::size_t i0, std::size_t 
   }
 }
 
+namespace {
+
+// The columns X_col of output rows [i0, i1) of example n, (C*HH*WW, (i1 - i0)*Wout): x[n] itself for 1x1 filters
+// at stride 1 without padding (row stride Hout*Wout), else built into cols by im2col_rows (row stride
+// (i1 - i0)*Wout).
+struct Columns {
+  const double* data;
+  std::size_t ld;
+};
+Columns block_columns(const Tensor4& x, std::size_t n, std::size_t i0, std::size_t i1, const ConvShape& s,
+                      const ConvParam& param, const ConvPlan& plan, double* cols) {
+  const std::size_t HWo = s.Hout * s.Wout;
+  if (plan.x_is_cols) return {x.data() + n * s.C * HWo + i0 * s.Wout, HWo};
+  im2col_rows(x, n, i0, i1, s, param, cols);
+  return {cols, (i1 - i0) * s.Wout};
+}
+
+}  // namespace
+
 Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
   const ConvShape shape = conv_shape("conv_forward_fast", x, w, b, param);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
@@ -303,11 +322,10 @@ Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, 
     for (std::size_t t = t0; t < t1; ++t) {
       const std::size_t n = t / plan.blocks, i0 = (t % plan.blocks) * plan.rows;
       const std::size_t i1 = std::min(Hout, i0 + plan.rows), B = (i1 - i0) * Wout;
-      const double* X = plan.x_is_cols ? x.data() + n * K * HWo + i0 * Wout : cols;
-      if (!plan.x_is_cols) im2col_rows(x, n, i0, i1, shape, param, cols);
+      const Columns X = block_columns(x, n, i0, i1, shape, param, plan, cols);
       double* y = out.data() + n * F * HWo + i0 * Wout;
       for (std::size_t f = 0; f < F; ++f) std::fill(y + f * HWo, y + f * HWo + B, b(f));
-      gemm(false, false, F, B, K, 1.0, w.data(), K, X, plan.x_is_cols ? HWo : B, 1.0, y, HWo);
+      gemm(false, false, F, B, K, 1.0, w.data(), K, X.data, X.ld, 1.0, y, HWo);
     }
   });
   return out;
@@ -351,10 +369,8 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
           for (; k < B; ++k) sum[0] += g[k];
           dbp[f] += (sum[0] + sum[1]) + (sum[2] + sum[3]);
         }
-        const double* X = plan.x_is_cols ? x.data() + n * K * HWo + i0 * Wout : cols;
-        const std::size_t ldx = plan.x_is_cols ? HWo : B;
-        if (!plan.x_is_cols) im2col_rows(x, n, i0, i1, shape, param, cols);
-        gemm(false, true, K, F, B, 1.0, X, ldx, dy, HWo, 1.0, dwt, F);
+        const Columns X = block_columns(x, n, i0, i1, shape, param, plan, cols);
+        gemm(false, true, K, F, B, 1.0, X.data, X.ld, dy, HWo, 1.0, dwt, F);
         if (dx == nullptr) continue;
         if (plan.x_is_cols) {  // dX is dx[n]'s block itself
           gemm(true, false, K, B, F, 1.0, w.data(), K, dy, HWo, 0.0, dx->data() + n * K * HWo + i0 * Wout, HWo);

@@ -115,10 +115,9 @@ ConvGrads conv_backward_naive(const Tensor4& dout, const ConvCache& cache);
 /// @f[ X_{col} = \mathrm{im2col}(x) \in \mathbb{R}^{K \times P'}, \qquad
 ///     W_{row} = w \text{ reshaped to } (F, K), \qquad
 ///     Y = W_{row} X_{col} + b\,\mathbf{1}^\top \in \mathbb{R}^{F \times P'}, @f]
-/// and y(n, f, i, j) = Y(f, (n Hout + i) Wout + j). The reference multiplies example by example straight into
-/// y, builds @f$X_{col}@f$ a few examples at a time in buffers kept between calls, and uses every core: for
-/// small products, examples in parallel; for large ones, each product on all cores by BLAS (page
-/// @ref layer_conv).
+/// and y(n, f, i, j) = Y(f, (n Hout + i) Wout + j). The reference builds @f$X_{col}@f$ a block of output rows
+/// of one example at a time, in a buffer kept between calls, multiplies each block straight into y while it is
+/// in cache, and shares the blocks out among the cores (page @ref layer_conv).
 /// @param x      input, shape (N, C, H, W)
 /// @param w      filters, shape (F, C, HH, WW)
 /// @param b      biases, shape (F)
