@@ -4,8 +4,10 @@
 //
 //   ./build/bench/bench/cnnbench_train --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
-// A step is what the solver does for one minibatch: forward, softmax loss, backward, and an SGD-momentum update
-// of every parameter. "s_per_epoch" scales the step time to the 55,000 training images of the README's main job.
+// A step is what the README's main job does for one minibatch (Solver::step): gather and normalise the images,
+// forward, softmax loss, backward, and an SGD-momentum update of every parameter; torch's step is the same work
+// on the same images. Each step takes the next minibatch of 2,048 random images shaped like Fashion-MNIST.
+// "s_per_epoch" scales the step time to the 55,000 training images of the main job.
 // Threads and memory: the fair setting of bench/common.hpp, printed at the start.
 //
 // Peak memory. A process's peak (getrusage's ru_maxrss) only grows, so each case's peak is measured in a child
@@ -23,9 +25,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "cnnlab/data.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/optim.hpp"
 #include "cnnlab/random.hpp"
+#include "cnnlab/solver.hpp"
 #include "cnnlab/svg.hpp"
 #include "cnnlab/zoo.hpp"
 #include "common.hpp"
@@ -45,24 +49,43 @@ void report(benchmark::State& state, std::size_t batch) {
 // A step function bound to its network and data: made once, called for every step.
 using Step = std::function<void()>;
 
+// The images both sides step through: random bytes shaped like Fashion-MNIST, with labels 0..9. A step takes the
+// next minibatch of them, as an epoch does, rather than the same one again.
+constexpr std::size_t kImages = 2048;
+
+cnn::Dataset random_images() {
+  cnn::Dataset d;
+  d.count = kImages, d.channels = 1, d.height = 28, d.width = 28;
+  cnn::Rng rng(2);
+  d.images.resize(d.count * d.image_size());
+  for (auto& byte : d.images) byte = static_cast<std::uint8_t>(rng.index(256));
+  d.labels.resize(d.count);
+  for (std::size_t i = 0; i < d.count; ++i) d.labels[i] = static_cast<std::uint8_t>(i % 10);
+  return d;
+}
+
+// cnnlab's step is the README's main job's: Solver::step, which gathers and normalises the minibatch, runs
+// forward, loss and backward, checks that the gradients are finite, and updates every parameter with the
+// library's SGD with momentum.
 Step cnnlab_step(std::size_t batch) {
   struct State {
+    cnn::Dataset train = random_images(), val;
     cnn::Model model = cnn::build_model(cnn::zoo::lenet5_fashion(), 1);
-    cnn::Tensor4 x;
-    cnn::Labels y;
-    std::vector<cnn::MomentumConfig> configs;
+    std::unique_ptr<cnn::Solver> solver;
+    std::vector<std::size_t> order;
+    std::size_t next = 0;
   };
   auto s = std::make_shared<State>();
-  cnn::Rng rng(2);
-  s->x = cnn::randn<cnn::Tensor4>({batch, 1, 28, 28}, rng);
-  s->y = cnn::Labels::from_shape({batch});
-  for (std::size_t i = 0; i < batch; ++i) s->y(i) = i % 10;
-  s->configs.resize(s->model.params().size());
-  for (auto& c : s->configs) c.learning_rate = 0.01;
-  return [s] {
-    benchmark::DoNotOptimize(s->model.loss_and_gradients(s->x, s->y));
-    auto params = s->model.params();
-    for (std::size_t i = 0; i < params.size(); ++i) cnn::sgd_momentum(params[i].value, params[i].grad, s->configs[i]);
+  cnn::SolverConfig config;
+  config.batch_size = batch;
+  config.norm = cnn::kFashionMnistNormalization;
+  s->solver = std::make_unique<cnn::Solver>(s->model, s->train, s->val, config);
+  s->order.resize(kImages);
+  for (std::size_t i = 0; i < kImages; ++i) s->order[i] = i;
+  return [s, batch] {
+    if (s->next + batch > kImages) s->next = 0;
+    benchmark::DoNotOptimize(s->solver->step(std::span<const std::size_t>(s->order.data() + s->next, batch)));
+    s->next += batch;
   };
 }
 
@@ -75,6 +98,7 @@ Step torch_step(std::size_t batch) {
     torch::nn::Sequential net;
     std::unique_ptr<torch::optim::SGD> opt;
     torch::Tensor x, y;
+    std::size_t next = 0;
   };
   auto s = std::make_shared<State>();
   s->net = torch::nn::Sequential(
@@ -84,11 +108,17 @@ Step torch_step(std::size_t batch) {
       torch::nn::Linear(84, 10));
   s->net->to(dtype);
   s->opt = std::make_unique<torch::optim::SGD>(s->net->parameters(), torch::optim::SGDOptions(0.01).momentum(0.9));
-  s->x = torch::randn({long(batch), 1, 28, 28}, torch::TensorOptions().dtype(dtype));
-  s->y = torch::arange(long(batch)) % 10;
-  return [s] {
+  // the same images as cnnlab's, already normalised
+  const cnn::Dataset d = random_images();
+  s->x = (torch::from_blob(const_cast<std::uint8_t*>(d.images.data()), {long(kImages), 1, 28, 28}, torch::kUInt8)
+              .to(dtype) / 255.0 - cnn::kFashionMnistNormalization.mean) / cnn::kFashionMnistNormalization.std;
+  s->y = torch::from_blob(const_cast<std::uint8_t*>(d.labels.data()), {long(kImages)}, torch::kUInt8).to(torch::kLong);
+  return [s, batch] {
+    if (s->next + batch > kImages) s->next = 0;
+    const long lo = long(s->next), hi = long(s->next + batch);
+    s->next += batch;
     s->opt->zero_grad();
-    auto loss = torch::nn::functional::cross_entropy(s->net->forward(s->x), s->y);
+    auto loss = torch::nn::functional::cross_entropy(s->net->forward(s->x.slice(0, lo, hi)), s->y.slice(0, lo, hi));
     loss.backward();
     s->opt->step();
     benchmark::DoNotOptimize(loss.template item<double>());
