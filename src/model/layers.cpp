@@ -17,6 +17,7 @@
 #include "cnnlab/layer_set.hpp"
 #include "cnnlab/model.hpp"
 #include "cnnlab/pool.hpp"
+#include "cnnlab/simd.hpp"
 #include "layer_parts.hpp"
 
 namespace cnn {
@@ -27,7 +28,7 @@ using detail::require_cache;
 
 // v_i = v_i <= 0 ? +0 : v_i, and mask_i = 0 where v_i was <= 0, else 1: as relu_forward and relu_backward,
 // a NaN passes (its mask is 1) and -0 becomes +0.
-void threshold(double* __restrict v, std::uint8_t* __restrict mask, std::size_t n) {
+CNNLAB_SIMD_CLONES void threshold(double* __restrict v, std::uint8_t* __restrict mask, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const double x = v[i];
     const bool on = !(x <= 0.0);
@@ -41,7 +42,7 @@ void threshold(double* __restrict v, std::uint8_t* __restrict mask, std::size_t 
 }
 
 // d_i stays where mask_i is 1 and becomes 0 elsewhere (relu_backward).
-void pass_where(double* __restrict d, const std::uint8_t* __restrict mask, std::size_t n) {
+CNNLAB_SIMD_CLONES void pass_where(double* __restrict d, const std::uint8_t* __restrict mask, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const double g = d[i];
     d[i] = mask[i] != 0 ? g : 0.0;
