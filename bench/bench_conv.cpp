@@ -4,13 +4,15 @@
 //
 //   ./build/bench/bench/cnnbench_conv --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
-// "fast" is what the runtime's conv layer runs (detail::conv_forward_fast and conv_backward_fast, which the
-// reference conv_forward_im2col also calls): X_col a block of output rows at a time, in cache, on both cores.
+// "fast" is what the runtime's conv layer runs (detail::conv_forward_fast and conv_backward_fast): on the small
+// stride-1 shapes (LeNet-5's, CIFAR's, the smallest of the growth family) the direct way, which reads X_col's rows
+// in place as shifts of the padded image; otherwise im2col and BLAS, X_col a block of output rows at a time, in
+// cache, on both cores (the way the reference conv_forward_im2col calls).
 // Its forward pass keeps no copy of x, like torch's conv2d under NoGradGuard; forward + backward returns dx, dw
 // and db, like torch::autograd::grad. The naive version is the textbook loops on one core, on the small shapes.
 // Threads and memory: the fair setting of bench/common.hpp, printed at the start. --block_kib=N sets the fast
 // path's X_col budget per block (default 512) and --min_columns=N its least width (default 128), for tuning;
-// --figures=DIR draws the growth curve into DIR.
+// --no_direct makes it take im2col and BLAS on every shape; --figures=DIR draws the growth curve into DIR.
 //
 // The table at the end gives medians, GFLOP/s (2 N F Hout Wout C HH WW flops for a forward pass, three times
 // that for forward + backward: dx and dw each cost one more product of the same size), the ratio fast / torch
@@ -220,6 +222,11 @@ int main(int argc, char** argv) {
       t.min_columns = std::strtoul(argv[i] + 14, nullptr, 10);
       cnn::detail::set_conv_tuning(t);
       std::printf("fast path: blocks of at least %s columns\n", argv[i] + 14);
+    } else if (std::strcmp(argv[i], "--no_direct") == 0) {
+      cnn::detail::ConvTuning t = cnn::detail::set_conv_tuning({});
+      t.direct = false;
+      cnn::detail::set_conv_tuning(t);
+      std::printf("fast path: im2col and BLAS only, never the direct way\n");
     } else {
       argv[kept++] = argv[i];
     }

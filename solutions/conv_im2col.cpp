@@ -39,10 +39,11 @@ ConvForward conv_forward_im2col(const Tensor4& x, const Tensor4& w, const Tensor
   //   return {out, ConvCache{x, w, b, param}}
   //   (The library's own version, src/conv_fast.cpp, forms the same product a block of output rows at a time.)
   (void)N;  // the shape's names are for the exercise; the fast path works them out again
-  // The reference is the library's fast path: X_col built a block of output rows at a time on every core, each
-  // block multiplied by BLAS while it is in cache (src/cnnlab/conv_fast.hpp). The cache keeps copies, as the
-  // contract says; the runtime's layer objects keep x themselves instead.
-  return {detail::conv_forward_fast(x, w, b, param), ConvCache{x, w, b, param}};
+  // The reference is the library's fast path kept to im2col and BLAS (ConvWay::im2col): X_col built a block of
+  // output rows at a time on every core, each block multiplied by BLAS while it is in cache
+  // (src/cnnlab/conv_fast.hpp). The cache keeps copies, as the contract says; the runtime's layer objects keep x
+  // themselves instead.
+  return {detail::conv_forward_fast(x, w, b, param, detail::ConvWay::im2col), ConvCache{x, w, b, param}};
   // END SOLUTION
 }
 
@@ -73,10 +74,11 @@ ConvGrads conv_backward_im2col(const Tensor4& dout, const ConvCache& cache) {
   //   return {dx, dw, db}
   //   (The library's own version, src/conv_fast.cpp, does this a block of output rows at a time.)
   (void)N;  // the shape's names are for the exercise; the fast path works them out again
-  // The reference is the library's fast path (src/cnnlab/conv_fast.hpp), per block of output rows.
+  // The reference is the library's fast path kept to im2col and BLAS (src/cnnlab/conv_fast.hpp), per block of
+  // output rows.
   Tensor4 dx, dw;
   Tensor1 db;
-  detail::conv_backward_fast(dout, x, w, param, dw, db, &dx);
+  detail::conv_backward_fast(dout, x, w, param, dw, db, &dx, detail::ConvWay::im2col);
   return {std::move(dx), std::move(dw), std::move(db)};
   // END SOLUTION
 }

@@ -207,16 +207,34 @@ namespace {
 std::atomic<std::size_t> block_bytes{ConvTuning{}.block_bytes};
 std::atomic<std::size_t> min_columns{ConvTuning{}.min_columns};
 std::atomic<bool> share_examples{ConvTuning{}.examples_in_parallel};
+std::atomic<bool> allow_direct{ConvTuning{}.direct};
 }  // namespace
 
 ConvTuning set_conv_tuning(const ConvTuning& tuning) {
   return {block_bytes.exchange(tuning.block_bytes), min_columns.exchange(tuning.min_columns),
-          share_examples.exchange(tuning.examples_in_parallel)};
+          share_examples.exchange(tuning.examples_in_parallel), allow_direct.exchange(tuning.direct)};
 }
 
-ConvPlan conv_plan(const ConvShape& s, const ConvParam& param) {
+WideLayout wide_layout(const ConvShape& s, std::size_t pad) {
+  WideLayout g;
+  g.Wp = s.W + 2 * pad;
+  g.Lp = (s.H + 2 * pad) * g.Wp;
+  const std::size_t T = s.Hout == 0 ? 0 : (s.Hout - 1) * g.Wp + s.Wout;
+  g.T8 = (T + 7) / 8 * 8;
+  g.front = (s.HH - 1) * g.Wp + (s.WW - 1);
+  g.U8 = (g.Lp + 7) / 8 * 8;
+  g.Lq = g.front + g.U8;
+  return g;
+}
+
+ConvPlan conv_plan(const ConvShape& s, const ConvParam& param, ConvWay way) {
   ConvPlan plan;
   plan.x_is_cols = s.HH == 1 && s.WW == 1 && param.stride == 1 && param.pad == 0;
+  if (way == ConvWay::best && allow_direct.load() && !plan.x_is_cols && param.stride == 1 && s.N > 0 && s.C > 0 &&
+      s.F > 0 && s.Hout > 0 && s.Wout > 0 && direct_conv_available()) {
+    const WideLayout g = wide_layout(s, param.pad);
+    plan.direct = (s.C * g.Lp + s.F * g.Lq) * sizeof(double) <= block_bytes.load();
+  }
   const std::size_t row_bytes = s.C * s.HH * s.WW * s.Wout * sizeof(double);  // X_col of one output row
   const std::size_t all = std::max<std::size_t>(1, s.Hout);
   if (plan.x_is_cols || row_bytes == 0) {
@@ -303,14 +321,122 @@ Columns block_columns(const Tensor4& x, std::size_t n, std::size_t i0, std::size
   return {cols, (i1 - i0) * s.Wout};
 }
 
+// The direct way (stride 1; see conv_fast.hpp). Example n of x, zero-padded, into xp: C planes of Lp, then 8 zeros
+// that the last plane's rounded-up positions may read.
+void pad_example(const Tensor4& x, std::size_t n, const ConvShape& s, std::size_t pad, const WideLayout& g,
+                 double* xp) {
+  std::fill(xp, xp + s.C * g.Lp + 8, 0.0);
+  for (std::size_t c = 0; c < s.C; ++c) {
+    const double* plane = x.data() + (n * s.C + c) * s.H * s.W;
+    for (std::size_t h = 0; h < s.H; ++h) copy_row(xp + c * g.Lp + (h + pad) * g.Wp + pad, plane + h * s.W, s.W);
+  }
+}
+
+// The shift of row (c, p, q) of X_col in a stack of planes of `plane` numbers with rows of Wp: c*plane + p*Wp + q.
+std::vector<std::size_t> shifts(std::size_t C, std::size_t HH, std::size_t WW, std::size_t plane, std::size_t Wp) {
+  std::vector<std::size_t> off(C * HH * WW);
+  for (std::size_t c = 0; c < C; ++c)
+    for (std::size_t p = 0; p < HH; ++p)
+      for (std::size_t q = 0; q < WW; ++q) off[(c * HH + p) * WW + q] = c * plane + p * Wp + q;
+  return off;
+}
+
+// Per example: y_wide (F, T8) = b 1ᵀ + w_row X_col, X_col's rows read in place as shifts of the padded example,
+// then the Wout real columns of each wide row copied into out[n].
+void forward_direct(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvShape& s, std::size_t pad,
+                    Tensor4& out) {
+  const WideLayout g = wide_layout(s, pad);
+  const std::size_t K = s.C * s.HH * s.WW, HWo = s.Hout * s.Wout;
+  const std::vector<std::size_t> off = shifts(s.C, s.HH, s.WW, g.Lp, g.Wp);
+  parallel_for(s.N, [&](std::size_t n0, std::size_t n1) {
+    double* xp = thread_workspace().get(0, s.C * g.Lp + 8);
+    double* yw = thread_workspace().get(1, s.F * g.T8);
+    for (std::size_t n = n0; n < n1; ++n) {
+      pad_example(x, n, s, pad, g, xp);
+      shifted_products(xp, off.data(), K, w.data(), s.F, b.data(), yw, g.T8, g.T8);
+      double* y = out.data() + n * s.F * HWo;
+      for (std::size_t f = 0; f < s.F; ++f)
+        for (std::size_t i = 0; i < s.Hout; ++i) copy_row(y + f * HWo + i * s.Wout, yw + f * g.T8 + i * g.Wp, s.Wout);
+    }
+  });
+}
+
+// Per example, with the padded example xp and dout[n] in wide layout, after `front` zeros, in dyp (F planes of Lq;
+// every other entry 0):
+//   dw[f][k] += sum_t dy_wide[f][t] xp[off[k] + t]   (shifted_dots);   db[f] += sum of dout[n][f];
+//   dx_padded[c][u] = sum over (f, p', q') of w[f][c][HH-1-p'][WW-1-q'] dyp[f][u + p'*Wp + q']  (shifted_products:
+//   a convolution of the padded dout with the filters turned by 180 degrees and their channels swapped),
+// and dx[n] is dx_padded without its border. Parts of the minibatch, one per core, each sum their own dw and db.
+void backward_direct(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvShape& s, std::size_t pad,
+                     const ConvPlan& plan, Tensor4& dw, Tensor1& db, Tensor4* dx) {
+  const WideLayout g = wide_layout(s, pad);
+  const std::size_t K = s.C * s.HH * s.WW, HWo = s.Hout * s.Wout, K2 = s.F * s.HH * s.WW;
+  const std::vector<std::size_t> off = shifts(s.C, s.HH, s.WW, g.Lp, g.Wp);
+  const std::vector<std::size_t> off2 = shifts(s.F, s.HH, s.WW, g.Lq, g.Wp);
+  std::vector<double> turned;  // (C, F*HH*WW): turned[c][(f, p', q')] = w[f][c][HH-1-p'][WW-1-q']
+  if (dx != nullptr) {
+    turned.resize(s.C * K2);
+    for (std::size_t f = 0; f < s.F; ++f)
+      for (std::size_t c = 0; c < s.C; ++c)
+        for (std::size_t p = 0; p < s.HH; ++p)
+          for (std::size_t q = 0; q < s.WW; ++q)
+            turned[c * K2 + (f * s.HH + (s.HH - 1 - p)) * s.WW + (s.WW - 1 - q)] = w(f, c, p, q);
+  }
+  const std::size_t parts = plan.examples_in_parallel ? std::min(s.N, parallel_threads()) : 1;
+  std::vector<double> dw_parts(parts * s.F * K, 0.0), db_parts(parts * s.F, 0.0);
+  auto run_part = [&](std::size_t part) {
+    double* xp = thread_workspace().get(0, s.C * g.Lp + 8);
+    double* dyp = thread_workspace().get(1, s.F * g.Lq);
+    double* dxp = dx != nullptr ? thread_workspace().get(2, s.C * g.U8) : nullptr;
+    double* dwp = dw_parts.data() + part * s.F * K;
+    double* dbp = db_parts.data() + part * s.F;
+    std::fill(dyp, dyp + s.F * g.Lq, 0.0);  // the entries below are the only ones ever written
+    for (std::size_t n = s.N * part / parts; n < s.N * (part + 1) / parts; ++n) {
+      pad_example(x, n, s, pad, g, xp);
+      for (std::size_t f = 0; f < s.F; ++f) {
+        double sum = 0.0;
+        for (std::size_t i = 0; i < s.Hout; ++i) {
+          const double* row = dout.data() + n * s.F * HWo + f * HWo + i * s.Wout;
+          copy_row(dyp + f * g.Lq + g.front + i * g.Wp, row, s.Wout);
+          for (std::size_t j = 0; j < s.Wout; ++j) sum += row[j];
+        }
+        dbp[f] += sum;
+      }
+      shifted_dots(xp, off.data(), K, dyp + g.front, g.Lq, s.F, g.T8, dwp);
+      if (dx == nullptr) continue;
+      shifted_products(dyp, off2.data(), K2, turned.data(), s.C, nullptr, dxp, g.U8, g.U8);
+      for (std::size_t c = 0; c < s.C; ++c)
+        for (std::size_t h = 0; h < s.H; ++h)
+          copy_row(dx->data() + ((n * s.C + c) * s.H + h) * s.W, dxp + c * g.U8 + (h + pad) * g.Wp + pad, s.W);
+    }
+  };
+  if (parts == 1) {
+    run_part(0);
+  } else {
+    parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
+      for (std::size_t part = p0; part < p1; ++part) run_part(part);
+    });
+  }
+  std::fill(dw.begin(), dw.end(), 0.0);
+  std::fill(db.begin(), db.end(), 0.0);  // db's own storage, which the optimizer may be viewing
+  for (std::size_t part = 0; part < parts; ++part) {
+    for (std::size_t f = 0; f < s.F; ++f) db(f) += db_parts[part * s.F + f];
+    for (std::size_t i = 0; i < s.F * K; ++i) dw.data()[i] += dw_parts[part * s.F * K + i];
+  }
+}
+
 }  // namespace
 
-Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
+Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param, ConvWay way) {
   const ConvShape shape = conv_shape("conv_forward_fast", x, w, b, param);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
   const std::size_t K = C * HH * WW, HWo = Hout * Wout;
   Tensor4 out = Tensor4::from_shape({N, F, Hout, Wout});
-  const ConvPlan plan = conv_plan(shape, param);
+  const ConvPlan plan = conv_plan(shape, param, way);
+  if (plan.direct) {
+    forward_direct(x, w, b, shape, param.pad, out);
+    return out;
+  }
   // One task per block of output rows [i0, i1) of one example n: its columns X (K, B), B = (i1 - i0) * Wout,
   // built into this thread's buffer (for 1x1 filters at stride 1 without padding they are x[n] itself), then
   //   out[n][:, i0*Wout .. i1*Wout) = b 1ᵀ + w_row (F, K) X,
@@ -332,7 +458,7 @@ Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, 
 }
 
 void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvParam& param, Tensor4& dw,
-                        Tensor1& db, Tensor4* dx) {
+                        Tensor1& db, Tensor4* dx, ConvWay way) {
   const ConvShape shape = conv_shape("conv_backward_fast", x, w, xt::zeros<double>({w.shape(0)}), param);
   check_conv_dout("conv_backward_fast", dout, shape);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
@@ -341,7 +467,11 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   const std::array<std::size_t, 4> w_shape{F, C, HH, WW};
   if (!std::equal(w_shape.begin(), w_shape.end(), dw.shape().begin())) dw.resize(w_shape);
   if (db.size() != F) db.resize({F});
-  const ConvPlan plan = conv_plan(shape, param);
+  const ConvPlan plan = conv_plan(shape, param, way);
+  if (plan.direct) {
+    backward_direct(dout, x, w, shape, param.pad, plan, dw, db, dx);
+    return;
+  }
   // The minibatch is cut into parts, one per core (or a single part when there are too few examples), and every
   // part sums its own dwᵀ (K, F) and db; they are added up at the end, in order, so the result does not depend
   // on which thread ran which part. Per block of output rows of example n, with X its columns (K, B) and

@@ -70,14 +70,16 @@ TEST_CASE("conv_forward_fast and conv_backward_fast agree with the naive pair, w
     ~Restore() { detail::set_conv_tuning(t); }
   } restore{defaults};
   const std::size_t never = std::size_t(-1);
-  // The default plan, then one output row per block and a single part, then a whole example per block.
+  // The default plan (the direct way for the stride-1 cases), then one output row per block and a single part,
+  // then a whole example per block, then the default budget with the direct way turned off.
   for (const detail::ConvTuning& tuning : {detail::ConvTuning{}, detail::ConvTuning{.block_bytes = 1, .min_columns = 0, .examples_in_parallel = false},
-                                          detail::ConvTuning{.block_bytes = never, .min_columns = 0, .examples_in_parallel = true}}) {
+                                          detail::ConvTuning{.block_bytes = never, .min_columns = 0, .examples_in_parallel = true},
+                                          detail::ConvTuning{.direct = false}}) {
     detail::set_conv_tuning(tuning);
     Rng rng(31);
     for (const ConvCase& c : conv_cases) {
       INFO("x " << shape_str(c.x_shape) << ", " << c.F << " filters of " << c.size << ", stride " << c.param.stride
-                << ", pad " << c.param.pad << ", block bytes " << tuning.block_bytes);
+                << ", pad " << c.param.pad << ", block bytes " << tuning.block_bytes << ", direct " << tuning.direct);
       const Tensor4 x = randn<Tensor4>(c.x_shape, rng);
       const Tensor4 w = randn<Tensor4>({c.F, c.x_shape[1], c.size, c.size}, rng);
       const Tensor1 b = randn<Tensor1>({c.F}, rng);
@@ -98,6 +100,66 @@ TEST_CASE("conv_forward_fast and conv_backward_fast agree with the naive pair, w
       REQUIRE_CLOSE(compare("dw without dx", dw2, g.dw));
       REQUIRE_CLOSE(compare("db without dx", db2, g.db));
     }
+  }
+}
+
+TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, and the plan takes it for LeNet-5",
+          "[runtime][conv][naive][property]") {
+  // The direct way (shifted_products and shifted_dots, conv_fast.hpp) needs AVX2 and FMA; elsewhere the plan
+  // never takes it and im2col's tests cover the fast path.
+  if (!detail::direct_conv_available()) {
+    WARN("this processor lacks AVX2 or FMA: the direct way is never taken here");
+    return;
+  }
+  const detail::ConvTuning defaults = detail::set_conv_tuning({});
+  struct Restore {
+    detail::ConvTuning t;
+    ~Restore() { detail::set_conv_tuning(t); }
+  } restore{defaults};
+  // LeNet-5's convolutions and a CIFAR-sized one take it; a stride of 2, 1x1 filters without padding (x is
+  // X_col already) and a VGG-sized layer (more than the budget) do not, nor anything when it is turned off.
+  auto plan = [](std::array<std::size_t, 4> x, std::size_t F, std::size_t k, ConvParam p) {
+    const Tensor4 xs = Tensor4::from_shape(x), ws = Tensor4::from_shape({F, x[1], k, k});
+    return detail::conv_plan(conv_shape("test", xs, ws, Tensor1::from_shape({F}), p), p).direct;
+  };
+  CHECK(plan({64, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}));
+  CHECK(plan({64, 6, 14, 14}, 16, 5, {.stride = 1, .pad = 0}));
+  CHECK(plan({64, 3, 32, 32}, 32, 3, {.stride = 1, .pad = 1}));
+  CHECK_FALSE(plan({8, 3, 33, 33}, 8, 3, {.stride = 2, .pad = 1}));
+  CHECK_FALSE(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 0}));
+  CHECK_FALSE(plan({8, 64, 56, 56}, 64, 3, {.stride = 1, .pad = 1}));
+  detail::set_conv_tuning({.direct = false});
+  CHECK_FALSE(plan({64, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}));
+  detail::set_conv_tuning({});
+
+  // Random shapes: filter counts and channel counts that leave every tile size (6, 4, 2, 1 rows; 3 and 1
+  // shifts) a remainder, rows shorter and longer than a tile of 8, padding wider than the filter's reach.
+  Rng rng(2024);
+  for (int trial = 0; trial < 60; ++trial) {
+    const std::size_t N = 1 + rng.index(4), C = 1 + rng.index(5), F = 1 + rng.index(13);
+    const std::size_t k = 1 + rng.index(5), pad = rng.index(3);
+    const std::size_t H = k + rng.index(10), W = k + rng.index(12);
+    const ConvParam param{.stride = 1, .pad = pad};
+    INFO("x (" << N << ", " << C << ", " << H << ", " << W << "), " << F << " filters of " << k << ", pad " << pad);
+    const Tensor4 x = randn<Tensor4>({N, C, H, W}, rng);
+    const Tensor4 w = randn<Tensor4>({F, C, k, k}, rng);
+    const Tensor1 b = randn<Tensor1>({F}, rng);
+    REQUIRE(detail::conv_plan(conv_shape("test", x, w, b, param), param).direct == !(k == 1 && pad == 0));
+    const auto naive = conv_forward_naive(x, w, b, param);
+    REQUIRE_CLOSE(compare("out", detail::conv_forward_fast(x, w, b, param), naive.out));
+    const Tensor4 dout = randn<Tensor4>(naive.out.shape(), rng);
+    const auto g = conv_backward_naive(dout, naive.cache);
+    Tensor4 dx, dw;
+    Tensor1 db;
+    detail::conv_backward_fast(dout, x, w, param, dw, db, &dx);
+    REQUIRE_CLOSE(compare("dx", dx, g.dx));
+    REQUIRE_CLOSE(compare("dw", dw, g.dw));
+    REQUIRE_CLOSE(compare("db", db, g.db));
+    Tensor4 dw2 = randn<Tensor4>(w.shape(), rng);  // overwritten, not added to
+    Tensor1 db2;
+    detail::conv_backward_fast(dout, x, w, param, dw2, db2, nullptr);
+    REQUIRE_CLOSE(compare("dw without dx", dw2, g.dw));
+    REQUIRE_CLOSE(compare("db without dx", db2, g.db));
   }
 }
 
