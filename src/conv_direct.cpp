@@ -26,35 +26,34 @@ namespace {
 #define CNNLAB_AVX2 __attribute__((target("avx2,fma")))
 #define CNNLAB_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) inline
 
-// out[r][t0 .. t0 + 8) = bias[r] + sum_k w[r*K + k] in[off[k] + t0 ..], for r < R: R rows by 8 positions in
-// 2R registers, each step k loading 8 numbers of `in` and R of w.
-template <int R>
+// out[r][t0 .. t0 + 4V) = bias[r] + sum_k w[r*K + k] in[off[k] + t0 ..], for r < R: R rows by 4V positions in
+// R*V registers, each step k loading 4V numbers of `in` and R of w.
+template <int R, int V>
 CNNLAB_AVX2_INLINE void product_tile(const double* in, const std::size_t* off, std::size_t K, const double* w,
                                      const double* bias, double* out, std::size_t ldo, std::size_t t0) {
-  __m256d lo[R], hi[R];
-  for (int r = 0; r < R; ++r) {
-    lo[r] = _mm256_set1_pd(bias != nullptr ? bias[r] : 0.0);
-    hi[r] = lo[r];
-  }
+  __m256d acc[R][V];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm256_set1_pd(bias != nullptr ? bias[r] : 0.0);
   for (std::size_t k = 0; k < K; ++k) {
     const double* x = in + off[k] + t0;
-    const __m256d x0 = _mm256_loadu_pd(x), x1 = _mm256_loadu_pd(x + 4);
+    __m256d xv[V];
+    for (int v = 0; v < V; ++v) xv[v] = _mm256_loadu_pd(x + 4 * v);
     for (int r = 0; r < R; ++r) {
       const __m256d wr = _mm256_broadcast_sd(w + r * K + k);
-      lo[r] = _mm256_fmadd_pd(wr, x0, lo[r]);
-      hi[r] = _mm256_fmadd_pd(wr, x1, hi[r]);
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm256_fmadd_pd(wr, xv[v], acc[r][v]);
     }
   }
-  for (int r = 0; r < R; ++r) {
-    _mm256_storeu_pd(out + r * ldo + t0, lo[r]);
-    _mm256_storeu_pd(out + r * ldo + t0 + 4, hi[r]);
-  }
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < V; ++v) _mm256_storeu_pd(out + r * ldo + t0 + 4 * v, acc[r][v]);
 }
 
-template <int R>
+// R rows over all T8 positions: tiles of 4V positions (R*V is 8 to 12 accumulators), then tiles of 4.
+template <int R, int V>
 CNNLAB_AVX2_INLINE void product_rows(const double* in, const std::size_t* off, std::size_t K, const double* w,
                                      const double* bias, double* out, std::size_t ldo, std::size_t T8) {
-  for (std::size_t t0 = 0; t0 < T8; t0 += 8) product_tile<R>(in, off, K, w, bias, out, ldo, t0);
+  std::size_t t0 = 0;
+  for (; t0 + 4 * V <= T8; t0 += 4 * V) product_tile<R, V>(in, off, K, w, bias, out, ldo, t0);
+  for (; t0 < T8; t0 += 4) product_tile<R, 1>(in, off, K, w, bias, out, ldo, t0);
 }
 
 // g[r*K + k0 + j] += sum_{t < T4} dy[r*ldy + t] in[off[k0 + j] + t], for r < R, j < J: R*J sums of four lanes each.
@@ -82,11 +81,12 @@ CNNLAB_AVX2_INLINE void dot_group(const double* in, const std::size_t* off, std:
     }
 }
 
-template <int R>
+// R rows of dy against all K shifts: groups of J shifts (R*J is 8 to 12 sums), then one at a time.
+template <int R, int J>
 CNNLAB_AVX2_INLINE void dot_rows(const double* in, const std::size_t* off, std::size_t K, const double* dy,
                                  std::size_t ldy, std::size_t T4, double* g) {
   std::size_t k = 0;
-  for (; k + 3 <= K; k += 3) dot_group<R, 3>(in, off, k, K, dy, ldy, T4, g);
+  for (; k + J <= K; k += J) dot_group<R, J>(in, off, k, K, dy, ldy, T4, g);
   for (; k < K; ++k) dot_group<R, 1>(in, off, k, K, dy, ldy, T4, g);
 }
 
@@ -94,20 +94,20 @@ CNNLAB_AVX2_INLINE void dot_rows(const double* in, const std::size_t* off, std::
 
 CNNLAB_AVX2 void shifted_products(const double* in, const std::size_t* off, std::size_t K, const double* w,
                                   std::size_t M, const double* bias, double* out, std::size_t ldo, std::size_t T8) {
-  std::size_t m = 0;  // rows in tiles of 6, then 4, 2 and 1 (12, 8, 4 or 2 accumulators)
+  std::size_t m = 0;  // rows 6, 4, 2 or 1 at a time, by 8, 12, 24 or 32 positions: 12, 12, 12 or 8 accumulators
   auto at = [&](std::size_t row) { return bias != nullptr ? bias + row : nullptr; };
-  for (; m + 6 <= M; m += 6) product_rows<6>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
-  for (; m + 4 <= M; m += 4) product_rows<4>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
-  for (; m + 2 <= M; m += 2) product_rows<2>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
-  for (; m < M; ++m) product_rows<1>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
+  for (; m + 6 <= M; m += 6) product_rows<6, 2>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
+  for (; m + 4 <= M; m += 4) product_rows<4, 3>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
+  for (; m + 2 <= M; m += 2) product_rows<2, 6>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
+  for (; m < M; ++m) product_rows<1, 8>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
 }
 
 CNNLAB_AVX2 void shifted_dots(const double* in, const std::size_t* off, std::size_t K, const double* dy,
                               std::size_t ldy, std::size_t M, std::size_t T4, double* g) {
-  std::size_t m = 0;  // rows of dy in groups of 4, 2 and 1, times 3 (or 1) shifts: up to 12 accumulators
-  for (; m + 4 <= M; m += 4) dot_rows<4>(in, off, K, dy + m * ldy, ldy, T4, g + m * K);
-  for (; m + 2 <= M; m += 2) dot_rows<2>(in, off, K, dy + m * ldy, ldy, T4, g + m * K);
-  for (; m < M; ++m) dot_rows<1>(in, off, K, dy + m * ldy, ldy, T4, g + m * K);
+  std::size_t m = 0;  // rows of dy 4, 2 or 1 at a time, by 3, 5 or 8 shifts: 12, 10 or 8 sums
+  for (; m + 4 <= M; m += 4) dot_rows<4, 3>(in, off, K, dy + m * ldy, ldy, T4, g + m * K);
+  for (; m + 2 <= M; m += 2) dot_rows<2, 5>(in, off, K, dy + m * ldy, ldy, T4, g + m * K);
+  for (; m < M; ++m) dot_rows<1, 8>(in, off, K, dy + m * ldy, ldy, T4, g + m * K);
 }
 
 #else  // not x86-64: conv_plan never takes the direct way; plain loops keep the functions defined
