@@ -47,13 +47,15 @@ CNNLAB_AVX2_INLINE void product_tile(const double* in, const std::size_t* off, s
     for (int v = 0; v < V; ++v) _mm256_storeu_pd(out + r * ldo + t0 + 4 * v, acc[r][v]);
 }
 
-// R rows over all T8 positions: tiles of 4V positions (R*V is 8 to 12 accumulators), then tiles of 4.
+// R rows over positions [t0, t1) (a multiple of 4 long): tiles of 4V positions (R*V is 8 to 12 accumulators),
+// then tiles of 4.
 template <int R, int V>
 CNNLAB_AVX2_INLINE void product_rows(const double* in, const std::size_t* off, std::size_t K, const double* w,
-                                     const double* bias, double* out, std::size_t ldo, std::size_t T8) {
-  std::size_t t0 = 0;
-  for (; t0 + 4 * V <= T8; t0 += 4 * V) product_tile<R, V>(in, off, K, w, bias, out, ldo, t0);
-  for (; t0 < T8; t0 += 4) product_tile<R, 1>(in, off, K, w, bias, out, ldo, t0);
+                                     const double* bias, double* out, std::size_t ldo, std::size_t t0,
+                                     std::size_t t1) {
+  std::size_t t = t0;
+  for (; t + 4 * V <= t1; t += 4 * V) product_tile<R, V>(in, off, K, w, bias, out, ldo, t);
+  for (; t < t1; t += 4) product_tile<R, 1>(in, off, K, w, bias, out, ldo, t);
 }
 
 // g[r*K + k0 + j] += sum_{t < T4} dy[r*ldy + t] in[off[k0 + j] + t], for r < R, j < J: R*J sums of four lanes each.
@@ -94,12 +96,17 @@ CNNLAB_AVX2_INLINE void dot_rows(const double* in, const std::size_t* off, std::
 
 CNNLAB_AVX2 void shifted_products(const double* in, const std::size_t* off, std::size_t K, const double* w,
                                   std::size_t M, const double* bias, double* out, std::size_t ldo, std::size_t T8) {
-  std::size_t m = 0;  // rows 6, 4, 2 or 1 at a time, by 8, 12, 24 or 32 positions: 12, 12, 12 or 8 accumulators
+  // Positions 96 at a time, so that the K rows of `in` they read stay in cache while every row of w uses them;
+  // within them, rows 6, 4, 2 or 1 at a time, by 8, 12, 24 or 32 positions (12, 12, 12 or 8 accumulators).
   auto at = [&](std::size_t row) { return bias != nullptr ? bias + row : nullptr; };
-  for (; m + 6 <= M; m += 6) product_rows<6, 2>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
-  for (; m + 4 <= M; m += 4) product_rows<4, 3>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
-  for (; m + 2 <= M; m += 2) product_rows<2, 6>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
-  for (; m < M; ++m) product_rows<1, 8>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, T8);
+  for (std::size_t t0 = 0; t0 < T8; t0 += 96) {
+    const std::size_t t1 = t0 + 96 < T8 ? t0 + 96 : T8;
+    std::size_t m = 0;
+    for (; m + 6 <= M; m += 6) product_rows<6, 2>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, t0, t1);
+    for (; m + 4 <= M; m += 4) product_rows<4, 3>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, t0, t1);
+    for (; m + 2 <= M; m += 2) product_rows<2, 6>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, t0, t1);
+    for (; m < M; ++m) product_rows<1, 8>(in, off, K, w + m * K, at(m), out + m * ldo, ldo, t0, t1);
+  }
 }
 
 CNNLAB_AVX2 void shifted_dots(const double* in, const std::size_t* off, std::size_t K, const double* dy,

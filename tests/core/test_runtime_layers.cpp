@@ -116,8 +116,9 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
     detail::ConvTuning t;
     ~Restore() { detail::set_conv_tuning(t); }
   } restore{defaults};
-  // LeNet-5's convolutions and a CIFAR-sized one take it; a stride of 2, 1x1 filters without padding (x is
-  // X_col already) and a VGG-sized layer (more than the budget) do not, nor anything when it is turned off.
+  // LeNet-5's convolutions, a CIFAR-sized one and 1x1 filters on planes of a whole number of tiles take it; a
+  // stride of 2, 1x1 filters on a 5x5 plane and a VGG-sized layer (more than the budget) do not, nor anything when
+  // it is turned off.
   auto plan = [](std::array<std::size_t, 4> x, std::size_t F, std::size_t k, ConvParam p) {
     const Tensor4 xs = Tensor4::from_shape(x), ws = Tensor4::from_shape({F, x[1], k, k});
     return detail::conv_plan(conv_shape("test", xs, ws, Tensor1::from_shape({F}), p), p).direct;
@@ -126,25 +127,25 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
   CHECK(plan({64, 6, 14, 14}, 16, 5, {.stride = 1, .pad = 0}));
   CHECK(plan({64, 3, 32, 32}, 32, 3, {.stride = 1, .pad = 1}));
   CHECK_FALSE(plan({8, 3, 33, 33}, 8, 3, {.stride = 2, .pad = 1}));
-  CHECK_FALSE(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 0}));
+  CHECK(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 0}));
+  CHECK_FALSE(plan({8, 64, 5, 5}, 32, 1, {.stride = 1, .pad = 0}));
   CHECK_FALSE(plan({8, 64, 56, 56}, 64, 3, {.stride = 1, .pad = 1}));
   detail::set_conv_tuning({.direct = false});
   CHECK_FALSE(plan({64, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}));
   detail::set_conv_tuning({});
 
-  // Random shapes: filter counts and channel counts that leave every tile size (6, 4, 2, 1 rows; 3 and 1
-  // shifts) a remainder, rows shorter and longer than a tile of 8, padding wider than the filter's reach.
+  // Random shapes: filter counts and channel counts that leave every tile size (6, 4, 2, 1 rows; 3, 5, 8 and 1
+  // shifts) a remainder, rows shorter and longer than a tile, padding wider than the filter's reach; then 1x1
+  // filters on planes of 24 and 64 entries, which the direct way reads and writes in place.
   Rng rng(2024);
-  for (int trial = 0; trial < 60; ++trial) {
-    const std::size_t N = 1 + rng.index(4), C = 1 + rng.index(5), F = 1 + rng.index(13);
-    const std::size_t k = 1 + rng.index(5), pad = rng.index(3);
-    const std::size_t H = k + rng.index(10), W = k + rng.index(12);
+  auto check = [&rng](std::size_t N, std::size_t C, std::size_t H, std::size_t W, std::size_t F, std::size_t k,
+                      std::size_t pad) {
     const ConvParam param{.stride = 1, .pad = pad};
     INFO("x (" << N << ", " << C << ", " << H << ", " << W << "), " << F << " filters of " << k << ", pad " << pad);
     const Tensor4 x = randn<Tensor4>({N, C, H, W}, rng);
     const Tensor4 w = randn<Tensor4>({F, C, k, k}, rng);
     const Tensor1 b = randn<Tensor1>({F}, rng);
-    REQUIRE(detail::conv_plan(conv_shape("test", x, w, b, param), param).direct == !(k == 1 && pad == 0));
+    REQUIRE(detail::conv_plan(conv_shape("test", x, w, b, param), param).direct == (k > 1 || pad > 0 || H * W % 8 == 0));
     const auto naive = conv_forward_naive(x, w, b, param);
     REQUIRE_CLOSE(compare("out", detail::conv_forward_fast(x, w, b, param), naive.out));
     const Tensor4 dout = randn<Tensor4>(naive.out.shape(), rng);
@@ -160,7 +161,14 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
     detail::conv_backward_fast(dout, x, w, param, dw2, db2, nullptr);
     REQUIRE_CLOSE(compare("dw without dx", dw2, g.dw));
     REQUIRE_CLOSE(compare("db without dx", db2, g.db));
+  };
+  for (int trial = 0; trial < 60; ++trial) {
+    const std::size_t N = 1 + rng.index(4), C = 1 + rng.index(5), F = 1 + rng.index(13);
+    const std::size_t k = 1 + rng.index(5), pad = rng.index(3);
+    check(N, C, k + rng.index(10), k + rng.index(12), F, k, pad);
   }
+  check(2, 5, 4, 6, 7, 1, 0);
+  check(3, 9, 8, 8, 13, 1, 0);
 }
 
 TEST_CASE("the runtime's conv layer agrees with the naive pair, and backward_params gives the same gradients",
