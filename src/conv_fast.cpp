@@ -233,9 +233,11 @@ ConvPlan conv_plan(const ConvShape& s, const ConvParam& param, ConvWay way) {
   if (way == ConvWay::best && allow_direct.load() && param.stride == 1 && s.N > 0 && s.C > 0 && s.F > 0 &&
       s.Hout > 0 && s.Wout > 0 && direct_conv_available()) {
     const WideLayout g = wide_layout(s, param.pad);
-    // 1x1 without padding: the padded example, the wide output and dout's wide copy are x[n], out[n] and
-    // dout[n] themselves when a plane is a whole number of tiles; otherwise the copies must fit the budget.
-    plan.direct = plan.x_is_cols ? g.T8 == g.Lp : (s.C * g.Lp + s.F * g.Lq) * sizeof(double) <= block_bytes.load();
+    // The kernels read the K rows of X_col (and, for dx, the F*HH*WW rows of dout's) for 96 positions at a
+    // time; those must fit the budget to stay in cache. 1x1 without padding: the padded example, the wide output
+    // and dout's wide copy are x[n], out[n] and dout[n] themselves when a plane is a whole number of tiles.
+    const std::size_t rows = std::max(s.C, s.F) * s.HH * s.WW;
+    plan.direct = rows * 96 * sizeof(double) <= block_bytes.load() && (!plan.x_is_cols || g.T8 == g.Lp);
   }
   const std::size_t row_bytes = s.C * s.HH * s.WW * s.Wout * sizeof(double);  // X_col of one output row
   const std::size_t all = std::max<std::size_t>(1, s.Hout);

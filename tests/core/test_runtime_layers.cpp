@@ -116,9 +116,9 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
     detail::ConvTuning t;
     ~Restore() { detail::set_conv_tuning(t); }
   } restore{defaults};
-  // LeNet-5's convolutions, a CIFAR-sized one and 1x1 filters on planes of a whole number of tiles take it; a
-  // stride of 2, 1x1 filters on a 5x5 plane and a VGG-sized layer (more than the budget) do not, nor anything when
-  // it is turned off.
+  // LeNet-5's convolutions, a CIFAR-sized one, a VGG layer of 64 channels and 1x1 filters on planes of a whole
+  // number of tiles take it; a stride of 2, 1x1 filters on a 5x5 plane and a VGG layer of 128 channels (3x3x128
+  // rows of 96 positions: more than the 512 KiB budget) do not, nor anything when it is turned off.
   auto plan = [](std::array<std::size_t, 4> x, std::size_t F, std::size_t k, ConvParam p) {
     const Tensor4 xs = Tensor4::from_shape(x), ws = Tensor4::from_shape({F, x[1], k, k});
     return detail::conv_plan(conv_shape("test", xs, ws, Tensor1::from_shape({F}), p), p).direct;
@@ -129,7 +129,8 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
   CHECK_FALSE(plan({8, 3, 33, 33}, 8, 3, {.stride = 2, .pad = 1}));
   CHECK(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 0}));
   CHECK_FALSE(plan({8, 64, 5, 5}, 32, 1, {.stride = 1, .pad = 0}));
-  CHECK_FALSE(plan({8, 64, 56, 56}, 64, 3, {.stride = 1, .pad = 1}));
+  CHECK(plan({8, 64, 56, 56}, 64, 3, {.stride = 1, .pad = 1}));
+  CHECK_FALSE(plan({8, 128, 28, 28}, 128, 3, {.stride = 1, .pad = 1}));
   detail::set_conv_tuning({.direct = false});
   CHECK_FALSE(plan({64, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}));
   detail::set_conv_tuning({});
