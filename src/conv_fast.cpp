@@ -232,12 +232,11 @@ ConvPlan conv_plan(const ConvShape& s, const ConvParam& param, ConvWay way) {
   plan.x_is_cols = s.HH == 1 && s.WW == 1 && param.stride == 1 && param.pad == 0;
   if (way == ConvWay::best && allow_direct.load() && param.stride == 1 && s.N > 0 && s.C > 0 && s.F > 0 &&
       s.Hout > 0 && s.Wout > 0 && direct_conv_available()) {
-    const WideLayout g = wide_layout(s, param.pad);
     // The kernels read the K rows of X_col (and, for dx, the F*HH*WW rows of dout's) for 96 positions at a
-    // time; those must fit the budget to stay in cache. 1x1 without padding: the padded example, the wide output
-    // and dout's wide copy are x[n], out[n] and dout[n] themselves when a plane is a whole number of tiles.
+    // time; those must fit the budget to stay in cache. 1x1 filters without padding keep BLAS: x is X_col
+    // already, and the direct way measured no faster there.
     const std::size_t rows = std::max(s.C, s.F) * s.HH * s.WW;
-    plan.direct = rows * 96 * sizeof(double) <= block_bytes.load() && (!plan.x_is_cols || g.T8 == g.Lp);
+    plan.direct = !plan.x_is_cols && rows * 96 * sizeof(double) <= block_bytes.load();
   }
   const std::size_t row_bytes = s.C * s.HH * s.WW * s.Wout * sizeof(double);  // X_col of one output row
   const std::size_t all = std::max<std::size_t>(1, s.Hout);
@@ -346,20 +345,13 @@ std::vector<std::size_t> shifts(std::size_t C, std::size_t HH, std::size_t WW, s
 }
 
 // Per example: y_wide (F, T8) = b 1ᵀ + w_row X_col, X_col's rows read in place as shifts of the padded example,
-// then the Wout real columns of each wide row copied into out[n]. For 1x1 filters without padding (in place),
-// x[n] is the padded example and out[n] the wide output: nothing is copied.
+// then the Wout real columns of each wide row copied into out[n].
 void forward_direct(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvShape& s, std::size_t pad,
-                    const ConvPlan& plan, Tensor4& out) {
+                    Tensor4& out) {
   const WideLayout g = wide_layout(s, pad);
   const std::size_t K = s.C * s.HH * s.WW, HWo = s.Hout * s.Wout;
   const std::vector<std::size_t> off = shifts(s.C, s.HH, s.WW, g.Lp, g.Wp);
   parallel_for(s.N, [&](std::size_t n0, std::size_t n1) {
-    if (plan.x_is_cols) {
-      for (std::size_t n = n0; n < n1; ++n)
-        shifted_products(x.data() + n * s.C * g.Lp, off.data(), K, w.data(), s.F, b.data(), out.data() + n * s.F * HWo,
-                         HWo, HWo);
-      return;
-    }
     double* xp = thread_workspace().get(0, s.C * g.Lp + 8);
     double* yw = thread_workspace().get(1, s.F * g.T8);
     for (std::size_t n = n0; n < n1; ++n) {
@@ -378,7 +370,6 @@ void forward_direct(const Tensor4& x, const Tensor4& w, const Tensor1& b, const 
 //   dx_padded[c][u] = sum over (f, p', q') of w[f][c][HH-1-p'][WW-1-q'] dyp[f][u + p'*Wp + q']  (shifted_products:
 //   a convolution of the padded dout with the filters turned by 180 degrees and their channels swapped),
 // and dx[n] is dx_padded without its border. Parts of the minibatch, one per core, each sum their own dw and db.
-// For 1x1 filters without padding (in place), x[n], dout[n] and dx[n] are xp, dyp and dx_padded themselves.
 void backward_direct(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvShape& s, std::size_t pad,
                      const ConvPlan& plan, Tensor4& dw, Tensor1& db, Tensor4* dx) {
   const WideLayout g = wide_layout(s, pad);
@@ -399,20 +390,6 @@ void backward_direct(const Tensor4& dout, const Tensor4& x, const Tensor4& w, co
   auto run_part = [&](std::size_t part) {
     double* dwp = dw_parts.data() + part * s.F * K;
     double* dbp = db_parts.data() + part * s.F;
-    if (plan.x_is_cols) {
-      for (std::size_t n = s.N * part / parts; n < s.N * (part + 1) / parts; ++n) {
-        const double* dy = dout.data() + n * s.F * HWo;
-        for (std::size_t f = 0; f < s.F; ++f) {
-          double sum = 0.0;
-          for (std::size_t t = 0; t < HWo; ++t) sum += dy[f * HWo + t];
-          dbp[f] += sum;
-        }
-        shifted_dots(x.data() + n * s.C * HWo, off.data(), K, dy, HWo, s.F, HWo, dwp);
-        if (dx != nullptr)
-          shifted_products(dy, off2.data(), K2, turned.data(), s.C, nullptr, dx->data() + n * s.C * HWo, HWo, HWo);
-      }
-      return;
-    }
     double* xp = thread_workspace().get(0, s.C * g.Lp + 8);
     double* dyp = thread_workspace().get(1, s.F * g.Lq);
     double* dxp = dx != nullptr ? thread_workspace().get(2, s.C * g.U8) : nullptr;
@@ -460,7 +437,7 @@ Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, 
   Tensor4 out = Tensor4::from_shape({N, F, Hout, Wout});
   const ConvPlan plan = conv_plan(shape, param, way);
   if (plan.direct) {
-    forward_direct(x, w, b, shape, param.pad, plan, out);
+    forward_direct(x, w, b, shape, param.pad, out);
     return out;
   }
   // One task per block of output rows [i0, i1) of one example n: its columns X (K, B), B = (i1 - i0) * Wout,

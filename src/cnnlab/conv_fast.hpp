@@ -58,9 +58,9 @@ struct ConvPlan {
   /// Backward pass: the minibatch is cut into one part per core, each with its own sums of dw and db (at least
   /// two examples and two cores); otherwise a single part, whose products use OpenBLAS's threads.
   bool examples_in_parallel = false;
-  /// The direct way instead of im2col and BLAS (see "The direct way" below): stride 1; max(C, F)*HH*WW rows
-  /// of 96 positions within the budget (what the kernels keep in cache); for 1x1 filters without padding, planes
-  /// of a whole number of 8-position tiles; and a processor with AVX2 and FMA. Then rows and blocks are not used.
+  /// The direct way instead of im2col and BLAS (see "The direct way" below): stride 1, not x_is_cols,
+  /// max(C, F)*HH*WW rows of 96 positions within the budget (what the kernels keep in cache), and a processor
+  /// with AVX2 and FMA. Then rows and blocks are not used.
   bool direct = false;
 };
 
