@@ -117,7 +117,9 @@ ConvGrads conv_backward_naive(const Tensor4& dout, const ConvCache& cache);
 ///     Y = W_{row} X_{col} + b\,\mathbf{1}^\top \in \mathbb{R}^{F \times P'}, @f]
 /// and y(n, f, i, j) = Y(f, (n Hout + i) Wout + j). The reference builds @f$X_{col}@f$ a block of output rows
 /// of one example at a time, in a buffer kept between calls, multiplies each block straight into y while it is
-/// in cache, and shares the blocks out among the cores (page @ref layer_conv).
+/// in cache, and shares the blocks out among the cores (page @ref layer_conv). The runtime's own conv layer takes
+/// the same path for strided layers; at stride 1 it usually takes the direct way, which reads the rows of
+/// @f$X_{col}@f$ in place from the padded input instead of building it (same page).
 /// @param x      input, shape (N, C, H, W)
 /// @param w      filters, shape (F, C, HH, WW)
 /// @param b      biases, shape (F)

@@ -14,7 +14,9 @@
 #pragma once
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/// Put before a function's definition: compiles it for the baseline and for AVX2 (empty off x86-64).
 #define CNNLAB_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
+/// Put before a function's definition: compiles it for the baseline and for AVX2 (empty off x86-64).
 #define CNNLAB_SIMD_CLONES
 #endif
