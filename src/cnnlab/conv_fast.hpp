@@ -8,9 +8,10 @@
 /// faulted in page by page) on every call; X_col built a block of output rows at a time, so that it is still
 /// in the core's cache when the matrix product reads it; and the work shared among the cores in blocks
 /// (forward) or parts of the minibatch (backward). Threads never nest: while the pool (parallel_for) shares
-/// out blocks, OpenBLAS makes each product on the thread that asks for it (BlasOnOneThread). Small layers at
-/// stride 1 (LeNet-5's, a CIFAR network's) take the direct way instead: the same product, with X_col's rows read
-/// in place from the padded image rather than copied (see "The direct way" below).
+/// out blocks, OpenBLAS makes each product on the thread that asks for it (BlasOnOneThread). Layers at stride 1
+/// whose X_col has up to a few hundred rows (LeNet-5's, a CIFAR network's, a VGG layer of 64 channels) take the
+/// direct way instead: the same product, with X_col's rows read in place from the padded image rather than
+/// copied (see "The direct way" below).
 #pragma once
 
 #include <cstddef>
