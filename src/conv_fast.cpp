@@ -324,6 +324,25 @@ Columns block_columns(const Tensor4& x, std::size_t n, std::size_t i0, std::size
   return {cols, (i1 - i0) * s.Wout};
 }
 
+// The backward pass cuts the minibatch into parts, one per core (a single part when there are too few examples
+// or the tuning says so; ConvPlan::examples_in_parallel), and each part sums its own dw and db. run_part(p) for
+// every part: a single part on this thread, whose products may use OpenBLAS's threads; several shared among the
+// cores, with OpenBLAS held to the thread that calls it.
+std::size_t backward_parts(const ConvPlan& plan, std::size_t N) {
+  return plan.examples_in_parallel ? std::min(N, parallel_threads()) : 1;
+}
+template <class Part>
+void run_parts(std::size_t parts, const Part& run_part) {
+  if (parts == 1) {
+    run_part(0);
+    return;
+  }
+  const BlasOnOneThread one_thread;
+  parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
+    for (std::size_t part = p0; part < p1; ++part) run_part(part);
+  });
+}
+
 // The direct way (stride 1; see conv_fast.hpp). Example n of x, zero-padded, into xp: C planes of Lp, then 8 zeros
 // that the last plane's rounded-up positions may read.
 void pad_example(const Tensor4& x, std::size_t n, const ConvShape& s, std::size_t pad, const WideLayout& g,
@@ -385,7 +404,7 @@ void backward_direct(const Tensor4& dout, const Tensor4& x, const Tensor4& w, co
           for (std::size_t q = 0; q < s.WW; ++q)
             turned[c * K2 + (f * s.HH + (s.HH - 1 - p)) * s.WW + (s.WW - 1 - q)] = w(f, c, p, q);
   }
-  const std::size_t parts = plan.examples_in_parallel ? std::min(s.N, parallel_threads()) : 1;
+  const std::size_t parts = backward_parts(plan, s.N);
   std::vector<double> dw_parts(parts * s.F * K, 0.0), db_parts(parts * s.F, 0.0);
   auto run_part = [&](std::size_t part) {
     double* dwp = dw_parts.data() + part * s.F * K;
@@ -413,13 +432,7 @@ void backward_direct(const Tensor4& dout, const Tensor4& x, const Tensor4& w, co
           copy_row(dx->data() + ((n * s.C + c) * s.H + h) * s.W, dxp + c * g.U8 + (h + pad) * g.Wp + pad, s.W);
     }
   };
-  if (parts == 1) {
-    run_part(0);
-  } else {
-    parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
-      for (std::size_t part = p0; part < p1; ++part) run_part(part);
-    });
-  }
+  run_parts(parts, run_part);
   std::fill(dw.begin(), dw.end(), 0.0);
   std::fill(db.begin(), db.end(), 0.0);  // db's own storage, which the optimizer may be viewing
   for (std::size_t part = 0; part < parts; ++part) {
@@ -481,7 +494,7 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   // dY = dout[n][:, i0*Wout .. i1*Wout) (F, B), while X is in cache:
   //   dwᵀ += X dYᵀ  (the same sums as dY Xᵀ, in a shape OpenBLAS multiplies faster);  db += the rows of dY;
   //   dX = w_rowᵀ dY (K, B), over X;  dx[n] += col2im(dX)  (dx[n] belongs to this part alone).
-  const std::size_t parts = plan.examples_in_parallel ? std::min(N, parallel_threads()) : 1;
+  const std::size_t parts = backward_parts(plan, N);
   std::vector<double> dwt_parts(parts * K * F, 0.0), db_parts(parts * F, 0.0);
   const std::size_t CHW = C * H * W;  // one example of x and dx
   auto run_part = [&, N = N, F = F, Hout = Hout, Wout = Wout](std::size_t part) {
@@ -514,14 +527,7 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
       }
     }
   };
-  if (parts == 1) {
-    run_part(0);  // few examples: each product on all cores, by OpenBLAS's threads
-  } else {
-    const BlasOnOneThread one_thread;
-    parallel_for(parts, [&](std::size_t p0, std::size_t p1) {
-      for (std::size_t part = p0; part < p1; ++part) run_part(part);
-    });
-  }
+  run_parts(parts, run_part);  // few examples: one part, each product on all cores by OpenBLAS's threads
   std::fill(dw.begin(), dw.end(), 0.0);
   std::fill(db.begin(), db.end(), 0.0);  // db's own storage, which the optimizer may be viewing
   for (std::size_t part = 0; part < parts; ++part) {
