@@ -55,6 +55,7 @@ const std::vector<Shape> shapes = {
     {"cifar", 64, 3, 32, 32, 32, 3, 3, 1, 1, true},     {"vgg64", 8, 64, 56, 56, 64, 3, 3, 1, 1, false},
     {"vgg128", 8, 128, 28, 28, 128, 3, 3, 1, 1, false}, {"alex1", 4, 3, 227, 227, 96, 11, 11, 4, 0, false},
     {"1x1", 8, 64, 56, 56, 32, 1, 1, 1, 0, true},
+    {"vgg256", 8, 256, 28, 28, 256, 3, 3, 1, 1, false}, {"vgg512", 8, 512, 14, 14, 512, 3, 3, 1, 1, false},
 };
 
 enum class Pass { forward, forward_backward };
@@ -227,6 +228,11 @@ int main(int argc, char** argv) {
       t.direct = false;
       cnn::detail::set_conv_tuning(t);
       std::printf("fast path: im2col and BLAS only, never the direct way\n");
+    } else if (std::strcmp(argv[i], "--no_avx512") == 0) {
+      cnn::detail::ConvTuning t = cnn::detail::set_conv_tuning({});
+      t.avx512 = false;
+      cnn::detail::set_conv_tuning(t);
+      std::printf("fast path: the direct way's AVX2 kernels, not AVX-512\n");
     } else {
       argv[kept++] = argv[i];
     }

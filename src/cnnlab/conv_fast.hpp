@@ -59,10 +59,13 @@ struct ConvPlan {
   /// Backward pass: the minibatch is cut into one part per core, each with its own sums of dw and db (at least
   /// two examples and two cores); otherwise a single part, whose products use OpenBLAS's threads.
   bool examples_in_parallel = false;
-  /// The direct way instead of im2col and BLAS (see "The direct way" below): stride 1, not x_is_cols,
-  /// max(C, F)*HH*WW rows of 96 positions within the budget (what the kernels keep in cache), and a processor
-  /// with AVX2 and FMA. Then rows and blocks are not used.
+  /// The direct way instead of im2col and BLAS (see "The direct way" below): stride 1 on a processor with AVX2
+  /// and FMA, and then either AVX-512 too, or (not x_is_cols and) max(C, F)*HH*WW rows of 96 positions within
+  /// the budget, what the AVX2 kernels keep in cache. Then rows and blocks are not used.
   bool direct = false;
+  /// The direct way on x, out, dout and dx themselves, without padded or wide copies: x_is_cols, and a plane of
+  /// Hout*Wout a whole number of 8-position tiles.
+  bool in_place = false;
 };
 
 /// The settings conv_plan works with: a block has as many output rows as fit the budget, but at least as many
@@ -72,6 +75,7 @@ struct ConvTuning {
   std::size_t min_columns = 128;                     ///< columns a block has at least (whole rows)
   bool examples_in_parallel = true;  ///< false: the backward pass takes the single-part way (for tests)
   bool direct = true;                ///< false: never the direct way (for tests and cnnbench_conv --no_direct)
+  bool avx512 = true;  ///< false: the direct way's AVX2 kernels even where AVX-512 is there (tests, --no_avx512)
 };
 
 /// Which ways the fast convolution may take: the best for the shape, or im2col and BLAS only (the way of the
@@ -124,6 +128,14 @@ WideLayout wide_layout(const ConvShape& s, std::size_t pad);
 
 /// Whether this processor has what the direct way's kernels use (x86-64 with AVX2 and FMA).
 bool direct_conv_available();
+
+/// Whether shifted_products takes its AVX-512 kernels (eight doubles a register instead of four): the processor
+/// has AVX-512F and allow_direct_avx512 has not turned them off. Both kernels give the same bits.
+bool direct_conv_avx512();
+
+/// Lets shifted_products take the AVX-512 kernels where there are (true, the default) or not; returns the previous
+/// setting. Through ConvTuning::avx512.
+bool allow_direct_avx512(bool allow);
 
 /// out[m][t] = bias[m] + sum over k < K of w[m*K + k] in[off[k] + t], for m < M and t < T8 (a multiple of 8);
 /// out has rows of @p ldo; no bias when @p bias is null. Reads in[off[k] .. off[k] + T8).

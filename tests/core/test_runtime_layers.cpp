@@ -116,38 +116,50 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
     detail::ConvTuning t;
     ~Restore() { detail::set_conv_tuning(t); }
   } restore{defaults};
-  // LeNet-5's convolutions, a CIFAR-sized one and a VGG layer of 64 channels take it; a stride of 2, 1x1 filters
-  // without padding (x is X_col already) and a VGG layer of 128 channels (3x3x128 rows of 96 positions: more than
-  // the 512 KiB budget) do not, nor anything when it is turned off.
+  // LeNet-5's convolutions, a CIFAR-sized one and a VGG layer of 64 channels take it; a stride of 2 does not,
+  // nor anything when it is turned off. With the AVX2 kernels alone, 1x1 filters without padding (x is X_col
+  // already) and a VGG layer of 128 channels (3x3x128 rows of 96 positions: more than the 512 KiB budget) keep
+  // im2col; with AVX-512 they take it too, in place when a plane is a whole number of 8-position tiles.
   auto plan = [](std::array<std::size_t, 4> x, std::size_t F, std::size_t k, ConvParam p) {
     const Tensor4 xs = Tensor4::from_shape(x), ws = Tensor4::from_shape({F, x[1], k, k});
-    return detail::conv_plan(conv_shape("test", xs, ws, Tensor1::from_shape({F}), p), p).direct;
+    return detail::conv_plan(conv_shape("test", xs, ws, Tensor1::from_shape({F}), p), p);
   };
-  CHECK(plan({64, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}));
-  CHECK(plan({64, 6, 14, 14}, 16, 5, {.stride = 1, .pad = 0}));
-  CHECK(plan({64, 3, 32, 32}, 32, 3, {.stride = 1, .pad = 1}));
-  CHECK_FALSE(plan({8, 3, 33, 33}, 8, 3, {.stride = 2, .pad = 1}));
-  CHECK_FALSE(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 0}));
-  CHECK(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 1}));
-  CHECK(plan({8, 64, 56, 56}, 64, 3, {.stride = 1, .pad = 1}));
-  CHECK_FALSE(plan({8, 128, 28, 28}, 128, 3, {.stride = 1, .pad = 1}));
+  const bool wide = detail::direct_conv_avx512();
+  CHECK(plan({64, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}).direct);
+  CHECK(plan({64, 6, 14, 14}, 16, 5, {.stride = 1, .pad = 0}).direct);
+  CHECK(plan({64, 3, 32, 32}, 32, 3, {.stride = 1, .pad = 1}).direct);
+  CHECK_FALSE(plan({8, 3, 33, 33}, 8, 3, {.stride = 2, .pad = 1}).direct);
+  CHECK(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 0}).direct == wide);
+  CHECK(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 0}).in_place == wide);
+  CHECK_FALSE(plan({8, 64, 7, 7}, 32, 1, {.stride = 1, .pad = 0}).in_place);  // 49 positions: not whole tiles
+  CHECK(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 1}).direct);
+  CHECK_FALSE(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 1}).in_place);
+  CHECK(plan({8, 64, 56, 56}, 64, 3, {.stride = 1, .pad = 1}).direct);
+  CHECK(plan({8, 128, 28, 28}, 128, 3, {.stride = 1, .pad = 1}).direct == wide);
+  detail::set_conv_tuning({.avx512 = false});
+  CHECK_FALSE(plan({8, 64, 56, 56}, 32, 1, {.stride = 1, .pad = 0}).direct);
+  CHECK_FALSE(plan({8, 128, 28, 28}, 128, 3, {.stride = 1, .pad = 1}).direct);
   detail::set_conv_tuning({.direct = false});
-  CHECK_FALSE(plan({64, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}));
+  CHECK_FALSE(plan({64, 1, 28, 28}, 6, 5, {.stride = 1, .pad = 2}).direct);
   detail::set_conv_tuning({});
 
-  // Random shapes: filter counts and channel counts that leave every tile size (6, 4, 2, 1 rows; 3, 5, 8 and 1
-  // shifts) a remainder, rows shorter and longer than a tile, padding wider than the filter's reach.
+  // Random shapes: filter counts and channel counts that leave every tile size (8, 6, 4, 2, 1 rows; 3, 5, 8 and
+  // 1 shifts) a remainder, rows shorter and longer than a tile, padding wider than the filter's reach, 1x1
+  // filters in place and not. Where the processor has AVX-512, once with its kernels and once with AVX2's.
   Rng rng(2024);
   auto check = [&rng](std::size_t N, std::size_t C, std::size_t H, std::size_t W, std::size_t F, std::size_t k,
-                      std::size_t pad) {
+                      std::size_t pad, bool wide) {
     const ConvParam param{.stride = 1, .pad = pad};
-    INFO("x (" << N << ", " << C << ", " << H << ", " << W << "), " << F << " filters of " << k << ", pad " << pad);
+    INFO("x (" << N << ", " << C << ", " << H << ", " << W << "), " << F << " filters of " << k << ", pad " << pad
+               << (wide ? ", AVX-512" : ", AVX2"));
+    detail::set_conv_tuning({.avx512 = wide});
     const Tensor4 x = randn<Tensor4>({N, C, H, W}, rng);
     const Tensor4 w = randn<Tensor4>({F, C, k, k}, rng);
     const Tensor1 b = randn<Tensor1>({F}, rng);
-    REQUIRE(detail::conv_plan(conv_shape("test", x, w, b, param), param).direct == (k > 1 || pad > 0));
+    REQUIRE(detail::conv_plan(conv_shape("test", x, w, b, param), param).direct == (wide || k > 1 || pad > 0));
     const auto naive = conv_forward_naive(x, w, b, param);
-    REQUIRE_CLOSE(compare("out", detail::conv_forward_fast(x, w, b, param), naive.out));
+    const Tensor4 out = detail::conv_forward_fast(x, w, b, param);
+    REQUIRE_CLOSE(compare("out", out, naive.out));
     const Tensor4 dout = randn<Tensor4>(naive.out.shape(), rng);
     const auto g = conv_backward_naive(dout, naive.cache);
     Tensor4 dx, dw;
@@ -161,11 +173,27 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
     detail::conv_backward_fast(dout, x, w, param, dw2, db2, nullptr);
     REQUIRE_CLOSE(compare("dw without dx", dw2, g.dw));
     REQUIRE_CLOSE(compare("db without dx", db2, g.db));
+    if (wide && (k > 1 || pad > 0)) {
+      // Both kernels form every output number as the same chain of fused multiply-adds: the same bits.
+      detail::set_conv_tuning({.avx512 = false});
+      CHECK(xt::all(xt::equal(detail::conv_forward_fast(x, w, b, param), out)));
+      Tensor4 dx2, dw3;
+      Tensor1 db3;
+      detail::conv_backward_fast(dout, x, w, param, dw3, db3, &dx2);
+      CHECK(xt::all(xt::equal(dx2, dx)));
+      CHECK(xt::all(xt::equal(dw3, dw)));
+    }
   };
-  for (int trial = 0; trial < 60; ++trial) {
-    const std::size_t N = 1 + rng.index(4), C = 1 + rng.index(5), F = 1 + rng.index(13);
-    const std::size_t k = 1 + rng.index(5), pad = rng.index(3);
-    check(N, C, k + rng.index(10), k + rng.index(12), F, k, pad);
+  const std::vector<bool> kernels = detail::direct_conv_avx512() ? std::vector<bool>{true, false} : std::vector<bool>{false};
+  for (bool wide : kernels) {
+    for (int trial = 0; trial < 60; ++trial) {
+      const std::size_t N = 1 + rng.index(4), C = 1 + rng.index(5), F = 1 + rng.index(13);
+      const std::size_t k = 1 + rng.index(5), pad = rng.index(3);
+      check(N, C, k + rng.index(10), k + rng.index(12), F, k, pad, wide);
+    }
+    check(2, 3, 4, 6, 9, 1, 0, wide);   // 1x1 in place (24 positions a plane)
+    check(3, 5, 5, 8, 17, 1, 0, wide);  // in place, 40 positions
+    check(2, 3, 3, 5, 7, 1, 0, wide);   // 15 positions: through the padded copies
   }
 }
 
