@@ -1,18 +1,19 @@
 // cnnbench_conv: the convolution layer, naive against the library's fast path (and PyTorch, when built with
-// -DCNNLAB_TORCH=ON, as ./lab bench does), forward and forward + backward, in double, on seven shapes from
-// LeNet-5 to AlexNet, with OpenBLAS's dgemm in the same run as the ceiling.
+// -DCNNLAB_TORCH=ON, as ./lab bench does), forward and forward + backward, in double, on nine shapes from
+// LeNet-5 to AlexNet and a VGG layer of 512 channels, with OpenBLAS's dgemm in the same run as the ceiling.
 //
 //   ./build/bench/bench/cnnbench_conv --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 //
-// "fast" is what the runtime's conv layer runs (detail::conv_forward_fast and conv_backward_fast): on the small
-// stride-1 shapes (LeNet-5's, CIFAR's, the smallest of the growth family) the direct way, which reads X_col's rows
-// in place as shifts of the padded image; otherwise im2col and BLAS, X_col a block of output rows at a time, in
-// cache, on both cores (the way the reference conv_forward_im2col calls).
+// "fast" is what the runtime's conv layer runs (detail::conv_forward_fast and conv_backward_fast): at stride 1
+// the direct way, which reads X_col's rows in place as shifts of the padded image (with AVX2 alone, only while
+// they fit the cache budget: LeNet-5's, CIFAR's, vgg64); otherwise im2col and BLAS, X_col a block of output rows
+// at a time, in cache, on both cores (the way the reference conv_forward_im2col calls).
 // Its forward pass keeps no copy of x, like torch's conv2d under NoGradGuard; forward + backward returns dx, dw
 // and db, like torch::autograd::grad. The naive version is the textbook loops on one core, on the small shapes.
 // Threads and memory: the fair setting of bench/common.hpp, printed at the start. --block_kib=N sets the fast
 // path's X_col budget per block (default 512) and --min_columns=N its least width (default 128), for tuning;
-// --no_direct makes it take im2col and BLAS on every shape; --figures=DIR draws the growth curve into DIR.
+// --no_direct makes it take im2col and BLAS on every shape, --no_avx512 the direct way's AVX2 kernels where
+// the processor has AVX-512; --figures=DIR draws the growth curve into DIR.
 //
 // The table at the end gives medians, GFLOP/s (2 N F Hout Wout C HH WW flops for a forward pass, three times
 // that for forward + backward: dx and dw each cost one more product of the same size), the ratio fast / torch
