@@ -1,7 +1,7 @@
 /// @file conv_fast.hpp
 /// @brief Internals of the library's fast convolution (the runtime's): a workspace reused between calls,
 /// a loop split over the cores, im2col and col2im for a block of output rows, the matrix product by BLAS, and
-/// the direct way for small layers at stride 1.
+/// the direct way at stride 1.
 ///
 /// None of this is an exercise and none of it is needed to understand the layer: the clear versions are
 /// conv_forward_naive and im2col / col2im. What these add is speed: buffers that are not allocated (and
@@ -9,9 +9,9 @@
 /// in the core's cache when the matrix product reads it; and the work shared among the cores in blocks
 /// (forward) or parts of the minibatch (backward). Threads never nest: while the pool (parallel_for) shares
 /// out blocks, OpenBLAS makes each product on the thread that asks for it (BlasOnOneThread). Layers at stride 1
-/// whose X_col has up to a few hundred rows (LeNet-5's, a CIFAR network's, a VGG layer of 64 channels) take the
-/// direct way instead: the same product, with X_col's rows read in place from the padded image rather than
-/// copied (see "The direct way" below).
+/// take the direct way instead: the same product, with X_col's rows read in place from the padded image rather
+/// than copied (see "The direct way" below); with AVX2 alone, only those whose X_col has up to a few hundred
+/// rows (LeNet-5's, a CIFAR network's, a VGG layer of 64 channels).
 #pragma once
 
 #include <cstddef>
@@ -109,11 +109,15 @@ void col2im_rows(const double* cols, std::size_t n, std::size_t i0, std::size_t 
 /// place; dw is a set of dot products of dout with the same shifts (shifted_dots); and dx is the convolution of
 /// dout, padded by HH - 1 rows and WW - 1 columns, with the filters turned by 180 degrees and their input and
 /// output channels swapped: shifted_products again. Nothing the size of X_col is built, and the bias is added in
-/// the registers. For LeNet-5's layers this is 1.2 to 3 times faster than building X_col and calling BLAS (whose
-/// products are too small there to reach its speed), for a VGG layer of 64 channels about 15 % faster; with
-/// thousands of rows of X_col (3x3 filters over 128 channels and more) the 96 positions' rows no longer stay in
-/// cache, BLAS's blocking wins, and the plan keeps im2col. The price: per thread, a padded copy of one example
-/// and of its dout and dx (three times one example's size), kept from call to call like X_col's blocks.
+/// the registers. With AVX2 kernels (four doubles a register), for LeNet-5's layers this is 1.2 to 3 times faster
+/// than building X_col and calling BLAS (whose products are too small there to reach its speed), for a VGG layer
+/// of 64 channels about 15 % faster; with thousands of rows of X_col (3x3 filters over 128 channels and more)
+/// the 96 positions' rows no longer stay in cache, BLAS's blocking wins, and the plan keeps im2col. Where the
+/// processor has AVX-512, shifted_products works on eight doubles a register, giving the same bits, and beats
+/// BLAS on every stride-1 layer measured (up to 3x3 over 512 channels); the plan then takes the direct way at
+/// every stride-1 layer, and for 1x1 filters without padding works in place (ConvPlan::in_place). The price:
+/// per thread, a padded copy of one example and of its dout and dx (three times one example's size), kept from
+/// call to call like X_col's blocks.
 /// @{
 
 /// The direct way's layout of one example: padded rows of Wp, padded planes of Lp; T8 wide output positions
