@@ -174,7 +174,8 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
     REQUIRE_CLOSE(compare("dw without dx", dw2, g.dw));
     REQUIRE_CLOSE(compare("db without dx", db2, g.db));
     if (wide && (k > 1 || pad > 0)) {
-      // Both kernels form every output number as the same chain of fused multiply-adds: the same bits.
+      // Both kernels form every output number as the same chain of fused multiply-adds: the same bits. (Not
+      // for 1x1 filters without padding, which without AVX-512 go to BLAS.)
       detail::set_conv_tuning({.avx512 = false});
       CHECK(xt::all(xt::equal(detail::conv_forward_fast(x, w, b, param), out)));
       Tensor4 dx2, dw3;
