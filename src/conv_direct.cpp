@@ -161,12 +161,12 @@ bool allow_direct_avx512(bool allow) { return avx512_allowed.exchange(allow); }
 
 CNNLAB_AVX2 void shifted_products(const double* in, const std::size_t* off, std::size_t K, const double* w,
                                   std::size_t M, const double* bias, double* out, std::size_t ldo, std::size_t T8) {
-  // Positions 96 at a time, so that the K rows of `in` they read stay in cache while every row of w uses them;
-  // within them, rows 6, 4, 2 or 1 at a time, by 8, 12, 24 or 32 positions (12, 12, 12 or 8 accumulators).
   if (direct_conv_avx512()) {
     products_avx512(in, off, K, w, M, bias, out, ldo, T8);
     return;
   }
+  // Positions 96 at a time, so that the K rows of `in` they read stay in cache while every row of w uses them;
+  // within them, rows 6, 4, 2 or 1 at a time, by 8, 12, 24 or 32 positions (12, 12, 12 or 8 accumulators).
   auto at = [&](std::size_t row) { return bias != nullptr ? bias + row : nullptr; };
   for (std::size_t t0 = 0; t0 < T8; t0 += 96) {
     const std::size_t t1 = t0 + 96 < T8 ? t0 + 96 : T8;
