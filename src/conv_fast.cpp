@@ -379,13 +379,12 @@ void forward_direct(const Tensor4& x, const Tensor4& w, const Tensor1& b, const 
     double* xp = plan.in_place ? nullptr : thread_workspace().get(0, s.C * g.Lp + 8);
     double* yw = plan.in_place ? nullptr : thread_workspace().get(1, s.F * g.T8);
     for (std::size_t n = n0; n < n1; ++n) {
+      // In place, Lp = T8 = Hout*Wout: x[n] and y are the padded example and the wide output themselves.
       double* y = out.data() + n * s.F * HWo;
-      if (plan.in_place) {
-        shifted_products(x.data() + n * s.C * HWo, off.data(), K, w.data(), s.F, b.data(), y, HWo, HWo);
-        continue;
-      }
-      pad_example(x, n, s, pad, g, xp);
-      shifted_products(xp, off.data(), K, w.data(), s.F, b.data(), yw, g.T8, g.T8);
+      if (!plan.in_place) pad_example(x, n, s, pad, g, xp);
+      const double* xin = plan.in_place ? x.data() + n * s.C * HWo : xp;
+      shifted_products(xin, off.data(), K, w.data(), s.F, b.data(), plan.in_place ? y : yw, g.T8, g.T8);
+      if (plan.in_place) continue;
       for (std::size_t f = 0; f < s.F; ++f)
         for (std::size_t i = 0; i < s.Hout; ++i) copy_row(y + f * HWo + i * s.Wout, yw + f * g.T8 + i * g.Wp, s.Wout);
     }
@@ -419,37 +418,30 @@ void backward_direct(const Tensor4& dout, const Tensor4& x, const Tensor4& w, co
   auto run_part = [&](std::size_t part) {
     double* dwp = dw_parts.data() + part * s.F * K;
     double* dbp = db_parts.data() + part * s.F;
-    if (plan.in_place) {
-      for (std::size_t n = s.N * part / parts; n < s.N * (part + 1) / parts; ++n) {
-        const double* dy = dout.data() + n * s.F * HWo;
-        for (std::size_t f = 0; f < s.F; ++f) dbp[f] += std::accumulate(dy + f * HWo, dy + (f + 1) * HWo, 0.0);
-        shifted_dots(x.data() + n * s.C * HWo, off.data(), K, dy, HWo, s.F, HWo, dwp);
-        if (dx != nullptr)
-          shifted_products(dy, off2.data(), K2, turned.data(), s.C, nullptr, dx->data() + n * s.C * HWo, HWo, HWo);
-      }
-      return;
-    }
-    double* xp = thread_workspace().get(0, s.C * g.Lp + 8);
-    double* dyp = thread_workspace().get(1, s.F * g.Lq);
-    double* dxp = dx != nullptr ? thread_workspace().get(2, s.C * g.U8) : nullptr;
-    std::fill(dyp, dyp + s.F * g.Lq, 0.0);  // the entries below are the only ones ever written
+    // In place, front = 0 and Lp = Lq = T8 = U8 = Hout*Wout: x[n], dout[n] and dx[n] are xp, dyp and dx_padded.
+    double* xp = plan.in_place ? nullptr : thread_workspace().get(0, s.C * g.Lp + 8);
+    double* dyp = plan.in_place ? nullptr : thread_workspace().get(1, s.F * g.Lq);
+    double* dxp = plan.in_place || dx == nullptr ? nullptr : thread_workspace().get(2, s.C * g.U8);
+    if (dyp != nullptr) std::fill(dyp, dyp + s.F * g.Lq, 0.0);  // the entries copied below are the only ones written
     for (std::size_t n = s.N * part / parts; n < s.N * (part + 1) / parts; ++n) {
-      pad_example(x, n, s, pad, g, xp);
-      for (std::size_t f = 0; f < s.F; ++f) {
-        double sum = 0.0;
-        for (std::size_t i = 0; i < s.Hout; ++i) {
-          const double* row = dout.data() + n * s.F * HWo + f * HWo + i * s.Wout;
-          copy_row(dyp + f * g.Lq + g.front + i * g.Wp, row, s.Wout);
-          for (std::size_t j = 0; j < s.Wout; ++j) sum += row[j];
-        }
-        dbp[f] += sum;
+      const double* dy = dout.data() + n * s.F * HWo;
+      for (std::size_t f = 0; f < s.F; ++f) dbp[f] += std::accumulate(dy + f * HWo, dy + (f + 1) * HWo, 0.0);
+      const double* xin = plan.in_place ? x.data() + n * s.C * HWo : xp;
+      const double* dyw = plan.in_place ? dy : dyp;
+      if (!plan.in_place) {
+        pad_example(x, n, s, pad, g, xp);
+        for (std::size_t f = 0; f < s.F; ++f)
+          for (std::size_t i = 0; i < s.Hout; ++i)
+            copy_row(dyp + f * g.Lq + g.front + i * g.Wp, dy + f * HWo + i * s.Wout, s.Wout);
       }
-      shifted_dots(xp, off.data(), K, dyp + g.front, g.Lq, s.F, g.T8, dwp);
+      shifted_dots(xin, off.data(), K, dyw + g.front, g.Lq, s.F, g.T8, dwp);
       if (dx == nullptr) continue;
-      shifted_products(dyp, off2.data(), K2, turned.data(), s.C, nullptr, dxp, g.U8, g.U8);
+      double* dxn = dx->data() + n * s.C * s.H * s.W;
+      shifted_products(dyw, off2.data(), K2, turned.data(), s.C, nullptr, plan.in_place ? dxn : dxp, g.U8, g.U8);
+      if (plan.in_place) continue;
       for (std::size_t c = 0; c < s.C; ++c)
         for (std::size_t h = 0; h < s.H; ++h)
-          copy_row(dx->data() + ((n * s.C + c) * s.H + h) * s.W, dxp + c * g.U8 + (h + pad) * g.Wp + pad, s.W);
+          copy_row(dxn + (c * s.H + h) * s.W, dxp + c * g.U8 + (h + pad) * g.Wp + pad, s.W);
     }
   };
   run_parts(parts, run_part);
