@@ -24,10 +24,10 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/conv.hpp"
-#include "cnnlab/conv_fast.hpp"
-#include "cnnlab/random.hpp"
-#include "cnnlab/svg.hpp"
+#include "layers/conv.hpp"
+#include "internals/conv_fast.hpp"
+#include "core/random.hpp"
+#include "io/svg.hpp"
 #include "common.hpp"
 
 namespace {

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/pool.hpp"
-#include "cnnlab/random.hpp"
+#include "layers/pool.hpp"
+#include "core/random.hpp"
 #include "common.hpp"
 
 namespace {

@@ -25,13 +25,13 @@
 #include <type_traits>
 #include <vector>
 
-#include "cnnlab/data.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/optim.hpp"
-#include "cnnlab/random.hpp"
-#include "cnnlab/solver.hpp"
-#include "cnnlab/svg.hpp"
-#include "cnnlab/zoo.hpp"
+#include "io/data.hpp"
+#include "runtime/model.hpp"
+#include "layers/optim.hpp"
+#include "core/random.hpp"
+#include "runtime/solver.hpp"
+#include "io/svg.hpp"
+#include "calculator/zoo.hpp"
 #include "common.hpp"
 
 namespace {

@@ -30,8 +30,8 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/conv_fast.hpp"  // detail::gemm (OpenBLAS's dgemm) and parallel_threads
-#include "cnnlab/errors.hpp"
+#include "internals/conv_fast.hpp"  // detail::gemm (OpenBLAS's dgemm) and parallel_threads
+#include "core/errors.hpp"
 
 #if CNNLAB_WITH_TORCH
 #include <torch/torch.h>

@@ -67,7 +67,10 @@ def check_sources(repo):
         if pid not in order and pid not in STANDALONE:
             problems.append(f"docs/{name}: page '{pid}' ({title}) is in no table of contents (no @subpage {pid})")
     files = [os.path.join("docs", n) for n in os.listdir(os.path.join(repo, "docs")) if n.endswith(".md")]
-    files += [os.path.join("src", "cnnlab", n) for n in os.listdir(os.path.join(repo, "src", "cnnlab"))]
+    for role in sorted(os.listdir(os.path.join(repo, "src"))):  # the headers of every role folder
+        folder = os.path.join(repo, "src", role)
+        if os.path.isdir(folder):
+            files += [os.path.join("src", role, n) for n in os.listdir(folder) if n.endswith(".hpp")]
     files += ["README.md"]
     for rel in sorted(files):
         for number, line in enumerate(open(os.path.join(repo, rel), encoding="utf-8"), 1):

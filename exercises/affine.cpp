@@ -1,14 +1,14 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// The affine layer, written as the formula's loops (see src/cnnlab/affine.hpp for the contract).
-#include "cnnlab/affine.hpp"
+// The affine layer, written as the formula's loops (see src/layers/affine.hpp for the contract).
+#include "layers/affine.hpp"
 
 #include <string>
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

@@ -1,10 +1,10 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// Batch normalization and spatial batch normalization (see src/cnnlab/batchnorm.hpp for the contract).
+// Batch normalization and spatial batch normalization (see src/layers/batchnorm.hpp for the contract).
 // Two backward passes with one contract: batchnorm_backward walks the computation graph step by step,
 // batchnorm_backward_alt uses the closed form; tests/test_batchnorm.cpp requires them to agree.
-#include "cnnlab/batchnorm.hpp"
+#include "layers/batchnorm.hpp"
 
 #include <cmath>
 #include <cstddef>
@@ -12,8 +12,8 @@
 #include <vector>
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

@@ -1,14 +1,14 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// The convolution layer, written as the formula's loops (see src/cnnlab/conv.hpp for the contract).
+// The convolution layer, written as the formula's loops (see src/layers/conv.hpp for the contract).
 // This is the algorithmic reference: conv_im2col.cpp computes the same sums and is tested against it.
-#include "cnnlab/conv.hpp"
+#include "layers/conv.hpp"
 
 #include <xtensor/xview.hpp>
 #include <utility>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

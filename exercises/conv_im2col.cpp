@@ -1,11 +1,11 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// The convolution layer as matrix products (see src/cnnlab/conv.hpp for the contract).
+// The convolution layer as matrix products (see src/layers/conv.hpp for the contract).
 // Same contract and cache as conv_forward_naive / conv_backward_naive. Differs only in how the sums are formed:
 // every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), and all dot products become one
 // matrix product. The exercise asks for exactly that, built on your im2col and col2im. The library's own fast
-// version (src/cnnlab/conv_fast.hpp) forms `cols` a block of output rows at a time in a buffer kept between
+// version (src/internals/conv_fast.hpp) forms `cols` a block of output rows at a time in a buffer kept between
 // calls, on both cores, and multiplies each block with BLAS while it is in cache.
 #include <algorithm>
 #include <utility>
@@ -14,10 +14,10 @@
 #include <xtensor-blas/xlinalg.hpp>  // xt::linalg::dot, for the exercise
 #include <xtensor/xview.hpp>
 
-#include "cnnlab/conv.hpp"
-#include "cnnlab/conv_fast.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/im2col.hpp"
+#include "layers/conv.hpp"
+#include "internals/conv_fast.hpp"
+#include "core/errors.hpp"
+#include "layers/im2col.hpp"
 
 namespace cnn {
 

@@ -1,16 +1,16 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// Inverted dropout, as loops over the entries (see src/cnnlab/dropout.hpp for the contract).
+// Inverted dropout, as loops over the entries (see src/layers/dropout.hpp for the contract).
 // p_drop is the probability of ZEROING a unit; a kept unit is scaled by 1 / (1 - p_drop).
-#include "cnnlab/dropout.hpp"
+#include "layers/dropout.hpp"
 
 #include <sstream>
 #include <string>
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

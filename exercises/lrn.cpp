@@ -1,17 +1,17 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// Local response normalization across channels, as loops (see src/cnnlab/lrn.hpp for the contract).
+// Local response normalization across channels, as loops (see src/layers/lrn.hpp for the contract).
 // alpha is the AlexNet paper's: k + alpha * (sum of squares), not divided by the window size.
-#include "cnnlab/lrn.hpp"
+#include "layers/lrn.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

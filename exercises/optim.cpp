@@ -1,14 +1,14 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// The update rules, one entry at a time, as their formulas read (see src/cnnlab/optim.hpp for the contract).
-#include "cnnlab/optim.hpp"
+// The update rules, one entry at a time, as their formulas read (see src/layers/optim.hpp for the contract).
+#include "layers/optim.hpp"
 
 #include <cmath>
 #include <string>
 
-#include "cnnlab/checks.hpp"  // num_str
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"  // num_str
+#include "core/errors.hpp"
 
 namespace cnn {
 

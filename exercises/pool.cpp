@@ -1,14 +1,14 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// Max, average and global average pooling, written as the formula's loops (see src/cnnlab/pool.hpp for the
-// contract). The fast versions, which are not exercises, are in src/pool_fast.cpp.
-#include "cnnlab/pool.hpp"
+// Max, average and global average pooling, written as the formula's loops (see src/layers/pool.hpp for the
+// contract). The fast versions, which are not exercises, are in src/internals/pool_fast.cpp.
+#include "layers/pool.hpp"
 
 #include <string>
 #include <utility>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

@@ -1,13 +1,13 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// ReLU, elementwise (see src/cnnlab/relu.hpp for the contract).
-#include "cnnlab/relu.hpp"
+// ReLU, elementwise (see src/layers/relu.hpp for the contract).
+#include "layers/relu.hpp"
 
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

@@ -1,13 +1,13 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// The softmax loss, written as the formula's loops (see src/cnnlab/softmax.hpp for the contract).
-#include "cnnlab/softmax.hpp"
+// The softmax loss, written as the formula's loops (see src/layers/softmax.hpp for the contract).
+#include "layers/softmax.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "cnnlab/checks.hpp"
+#include "core/checks.hpp"
 
 namespace cnn {
 

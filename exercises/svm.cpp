@@ -1,10 +1,10 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// The multiclass SVM loss, written as the formula's loops (see src/cnnlab/svm.hpp for the contract).
-#include "cnnlab/svm.hpp"
+// The multiclass SVM loss, written as the formula's loops (see src/layers/svm.hpp for the contract).
+#include "layers/svm.hpp"
 
-#include "cnnlab/checks.hpp"
+#include "core/checks.hpp"
 
 namespace cnn {
 

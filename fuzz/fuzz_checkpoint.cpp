@@ -12,9 +12,9 @@
 #include <span>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/solver.hpp"
+#include "core/errors.hpp"
+#include "runtime/model.hpp"
+#include "runtime/solver.hpp"
 
 namespace {
 

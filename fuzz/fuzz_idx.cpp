@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <span>
 
-#include "cnnlab/data.hpp"
-#include "cnnlab/errors.hpp"
+#include "io/data.hpp"
+#include "core/errors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::span<const std::uint8_t> bytes(data, size);

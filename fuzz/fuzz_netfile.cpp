@@ -1,4 +1,4 @@
-// Fuzz target: the network file reader (src/cnnlab/netfile.hpp). Any bytes are either refused with a
+// Fuzz target: the network file reader (src/calculator/netfile.hpp). Any bytes are either refused with a
 // cnn::error (naming the line and column) or read into a network; a network that was read is walked by the
 // calculator (which may refuse it with a cnn::error), and written back with format_net, which must read back to
 // the same text. A crash, a sanitizer report, another exception or a round trip that changes the text is a bug.
@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/netfile.hpp"
+#include "core/errors.hpp"
+#include "calculator/netfile.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size > 4096) return 0;  // a network file of a few lines says everything a longer one can

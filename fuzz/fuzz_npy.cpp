@@ -6,8 +6,8 @@
 #include <cstring>
 #include <span>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/npy.hpp"
+#include "core/errors.hpp"
+#include "io/npy.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {

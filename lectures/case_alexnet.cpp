@@ -9,10 +9,10 @@
 #include <iostream>
 #include <string>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/run_check.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/arch.hpp"
+#include "runtime/run_check.hpp"
+#include "core/errors.hpp"
+#include "calculator/zoo.hpp"
 #include "walkthrough.hpp"
 
 using namespace cnn;

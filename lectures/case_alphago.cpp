@@ -7,9 +7,9 @@
 #include <iostream>
 #include <string>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/run_check.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/arch.hpp"
+#include "runtime/run_check.hpp"
+#include "calculator/zoo.hpp"
 #include "walkthrough.hpp"
 
 using namespace cnn;

@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/netfile.hpp"
-#include "cnnlab/run_check.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/arch.hpp"
+#include "core/errors.hpp"
+#include "calculator/netfile.hpp"
+#include "runtime/run_check.hpp"
+#include "calculator/zoo.hpp"
 #include "walkthrough.hpp"
 
 using namespace cnn;

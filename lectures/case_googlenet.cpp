@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/run_check.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/arch.hpp"
+#include "runtime/run_check.hpp"
+#include "calculator/zoo.hpp"
 #include "walkthrough.hpp"
 
 using namespace cnn;

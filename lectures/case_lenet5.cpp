@@ -2,15 +2,15 @@
 //
 //   ./build/release/lectures/case_lenet5
 //
-// Prints the calculator's table for the zoo's LeNet-5 (src/zoo.cpp), then the lecture's numbers beside the
+// Prints the calculator's table for the zoo's LeNet-5 (src/calculator/zoo.cpp), then the lecture's numbers beside the
 // computed ones. The forward and backward passes come later; this is the bookkeeping.
 #include <iomanip>
 #include <iostream>
 #include <string>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/run_check.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/arch.hpp"
+#include "runtime/run_check.hpp"
+#include "calculator/zoo.hpp"
 #include "walkthrough.hpp"
 
 using namespace cnn;
@@ -22,7 +22,7 @@ using walkthrough::compare;
 int main(int argc, char** argv) {
   const LayerSet layers = walkthrough::layers_argument(argc, argv, zoo::lenet5(),
                             "Case study: LeNet-5 (LeCun et al. 1998), the lecture's first architecture, layer by "
-                            "layer.\n\nPrints the calculator's table for the zoo's LeNet-5 (src/zoo.cpp), then the "
+                            "layer.\n\nPrints the calculator's table for the zoo's LeNet-5 (src/calculator/zoo.cpp), then the "
                             "lecture's numbers beside the\ncomputed ones. The forward and backward passes come later; "
                             "this is the bookkeeping.");
   const Architecture net = zoo::lenet5();

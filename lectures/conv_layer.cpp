@@ -3,15 +3,15 @@
 //
 //   ./build/release/lectures/conv_layer
 //
-// Every number is computed by the calculator (src/cnnlab/arch.hpp), which takes its output sizes from
+// Every number is computed by the calculator (src/calculator/arch.hpp), which takes its output sizes from
 // shapes.hpp like the conv layers themselves; nothing here runs a convolution.
 #include <cstddef>
 #include <iostream>
 #include <string>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/shapes.hpp"
+#include "calculator/arch.hpp"
+#include "core/errors.hpp"
+#include "core/shapes.hpp"
 #include "walkthrough.hpp"
 
 using namespace cnn;
@@ -29,7 +29,7 @@ struct SpatialConvolution {
 using walkthrough::section;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv, "The conv layer's arithmetic, as the lecture goes through it: output sizes, padding, parameters, 1x1 convs,\nand how Torch's constructor arguments map to the lecture's K, F, S, P.\n\nEvery number is computed by the calculator (src/cnnlab/arch.hpp), which takes its output sizes from\nshapes.hpp like the conv layers themselves; nothing here runs a convolution.");
+  walkthrough::no_arguments(argc, argv, "The conv layer's arithmetic, as the lecture goes through it: output sizes, padding, parameters, 1x1 convs,\nand how Torch's constructor arguments map to the lecture's K, F, S, P.\n\nEvery number is computed by the calculator (src/calculator/arch.hpp), which takes its output sizes from\nshapes.hpp like the conv layers themselves; nothing here runs a convolution.");
   std::cout << "The convolution layer: W2 = (W1 - F + 2P)/S + 1, D2 = K, F*F*D1*K weights and K biases\n";
 
   section("1. A 32x32x3 image and six 5x5x3 filters");

@@ -10,13 +10,13 @@
 #include <iostream>
 #include <string>
 
-#include "cnnlab/affine.hpp"
-#include "cnnlab/gradcheck.hpp"
-#include "cnnlab/layer_set.hpp"
-#include "cnnlab/random.hpp"
-#include "cnnlab/relu.hpp"
-#include "cnnlab/softmax.hpp"
-#include "cnnlab/svm.hpp"
+#include "layers/affine.hpp"
+#include "instruments/gradcheck.hpp"
+#include "runtime/layer_set.hpp"
+#include "core/random.hpp"
+#include "layers/relu.hpp"
+#include "layers/softmax.hpp"
+#include "layers/svm.hpp"
 #include "walkthrough.hpp"
 
 using namespace cnn;

@@ -3,7 +3,7 @@
 //
 //   ./build/release/lectures/pooling
 //
-// The sizes come from the calculator (src/cnnlab/arch.hpp); the 4x4 example is pooled by the plain loops
+// The sizes come from the calculator (src/calculator/arch.hpp); the 4x4 example is pooled by the plain loops
 // below, the arithmetic only.
 #include <algorithm>
 #include <cstddef>
@@ -11,7 +11,7 @@
 #include <iostream>
 #include <string>
 
-#include "cnnlab/arch.hpp"
+#include "calculator/arch.hpp"
 #include "walkthrough.hpp"
 
 using namespace cnn::arch;
@@ -35,7 +35,7 @@ void print(const double* m, std::size_t rows, std::size_t cols) {
 using walkthrough::section;
 
 int main(int argc, char** argv) {
-  walkthrough::no_arguments(argc, argv, "Pooling, as the lecture shows it: downsampling every activation map on its own, max against average on a\nsmall example, and rounding down when the windows do not tile.\n\nThe sizes come from the calculator (src/cnnlab/arch.hpp); the 4x4 example is pooled by the plain loops\nbelow, the arithmetic only.");
+  walkthrough::no_arguments(argc, argv, "Pooling, as the lecture shows it: downsampling every activation map on its own, max against average on a\nsmall example, and rounding down when the windows do not tile.\n\nThe sizes come from the calculator (src/calculator/arch.hpp); the 4x4 example is pooled by the plain loops\nbelow, the arithmetic only.");
   std::cout << "Pooling: an F x F window at stride S over every map separately; no parameters\n";
 
   section("1. 224x224x64 -> 112x112x64 with 2x2 max pooling at stride 2");

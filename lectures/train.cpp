@@ -25,19 +25,19 @@
 #include <unistd.h>
 #include <xtensor/xview.hpp>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/checks.hpp"
-#include "cnnlab/cli.hpp"
-#include "cnnlab/data.hpp"
-#include "cnnlab/files.hpp"
-#include "cnnlab/layer_set.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/netfile.hpp"
-#include "cnnlab/npy.hpp"
-#include "cnnlab/params_npy.hpp"
-#include "cnnlab/report.hpp"
-#include "cnnlab/solver.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/arch.hpp"
+#include "core/checks.hpp"
+#include "io/cli.hpp"
+#include "io/data.hpp"
+#include "io/files.hpp"
+#include "runtime/layer_set.hpp"
+#include "runtime/model.hpp"
+#include "calculator/netfile.hpp"
+#include "io/npy.hpp"
+#include "runtime/params_npy.hpp"
+#include "runtime/report.hpp"
+#include "runtime/solver.hpp"
+#include "calculator/zoo.hpp"
 
 using namespace cnn;
 namespace fs = std::filesystem;
@@ -473,7 +473,7 @@ int run(const Options& opt) {
     save_npy((dir / "test_scores.npy").string(), shape, std::span<const double>(all.data(), all.size()));
     written.push_back("test_scores.npy (scores of every test image)");
   }
-  // Charts, pictures and report.html (src/cnnlab/report.hpp).
+  // Charts, pictures and report.html (src/runtime/report.hpp).
   const auto pictures = write_report({.out_dir = dir.string(), .net = &net, .input = input, .model = &model,
                                       .test = &test, .norm = cfg.norm, .test_scores = &all, .history = &h,
                                       .ratios = &ratios, .settings = settings_table(opt, hp), .command = opt.command});

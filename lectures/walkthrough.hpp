@@ -11,16 +11,16 @@
 #include <string_view>
 #include <vector>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/cli.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/layer_set.hpp"
+#include "calculator/arch.hpp"
+#include "io/cli.hpp"
+#include "core/errors.hpp"
+#include "runtime/layer_set.hpp"
 
 namespace walkthrough {
 
 // Every walkthrough prints what it shows and takes no arguments: --help (or -h) prints what the program
 // shows and exits 0; anything else is a usage error, exit status 2, as for the other programs (the shared
-// parser of src/cnnlab/cli.hpp). An exception that escapes main() ends the program with its message and
+// parser of src/io/cli.hpp). An exception that escapes main() ends the program with its message and
 // status 1, not an abort.
 inline void no_arguments(int argc, char** argv, std::string_view about) {
   const std::string name = argc > 0 ? std::string(argv[0]).substr(std::string(argv[0]).rfind('/') + 1) : "walkthrough";

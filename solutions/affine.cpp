@@ -1,11 +1,11 @@
-// The affine layer, written as the formula's loops (see src/cnnlab/affine.hpp for the contract).
-#include "cnnlab/affine.hpp"
+// The affine layer, written as the formula's loops (see src/layers/affine.hpp for the contract).
+#include "layers/affine.hpp"
 
 #include <string>
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <utility>
 
-#include "cnnlab/affine.hpp"
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "layers/affine.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

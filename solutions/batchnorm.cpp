@@ -1,7 +1,7 @@
-// Batch normalization and spatial batch normalization (see src/cnnlab/batchnorm.hpp for the contract).
+// Batch normalization and spatial batch normalization (see src/layers/batchnorm.hpp for the contract).
 // Two backward passes with one contract: batchnorm_backward walks the computation graph step by step,
 // batchnorm_backward_alt uses the closed form; tests/test_batchnorm.cpp requires them to agree.
-#include "cnnlab/batchnorm.hpp"
+#include "layers/batchnorm.hpp"
 
 #include <cmath>
 #include <cstddef>
@@ -9,8 +9,8 @@
 #include <vector>
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

@@ -1,11 +1,11 @@
-// The convolution layer, written as the formula's loops (see src/cnnlab/conv.hpp for the contract).
+// The convolution layer, written as the formula's loops (see src/layers/conv.hpp for the contract).
 // This is the algorithmic reference: conv_im2col.cpp computes the same sums and is tested against it.
-#include "cnnlab/conv.hpp"
+#include "layers/conv.hpp"
 
 #include <xtensor/xview.hpp>
 #include <utility>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

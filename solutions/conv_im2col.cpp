@@ -1,8 +1,8 @@
-// The convolution layer as matrix products (see src/cnnlab/conv.hpp for the contract).
+// The convolution layer as matrix products (see src/layers/conv.hpp for the contract).
 // Same contract and cache as conv_forward_naive / conv_backward_naive. Differs only in how the sums are formed:
 // every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), and all dot products become one
 // matrix product. The exercise asks for exactly that, built on your im2col and col2im. The library's own fast
-// version (src/cnnlab/conv_fast.hpp) forms `cols` a block of output rows at a time in a buffer kept between
+// version (src/internals/conv_fast.hpp) forms `cols` a block of output rows at a time in a buffer kept between
 // calls, on both cores, and multiplies each block with BLAS while it is in cache.
 #include <algorithm>
 #include <utility>
@@ -11,10 +11,10 @@
 #include <xtensor-blas/xlinalg.hpp>  // xt::linalg::dot, for the exercise
 #include <xtensor/xview.hpp>
 
-#include "cnnlab/conv.hpp"
-#include "cnnlab/conv_fast.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/im2col.hpp"
+#include "layers/conv.hpp"
+#include "internals/conv_fast.hpp"
+#include "core/errors.hpp"
+#include "layers/im2col.hpp"
 
 namespace cnn {
 
@@ -37,11 +37,11 @@ ConvForward conv_forward_im2col(const Tensor4& x, const Tensor4& w, const Tensor
   //   out = zeros (N, F, Hout, Wout)
   //   for n < N, f < F, i < Hout, j < Wout: out(n, f, i, j) = y(f, (n*Hout + i)*Wout + j) + b(f)
   //   return {out, ConvCache{x, w, b, param}}
-  //   (The library's own version, src/conv_fast.cpp, forms the same product a block of output rows at a time.)
+  //   (The library's own version, src/internals/conv_fast.cpp, forms the same product a block of output rows at a time.)
   (void)N;  // the shape's names are for the exercise; the fast path works them out again
   // The reference is the library's fast path kept to im2col and BLAS (ConvWay::im2col): X_col built a block of
   // output rows at a time on every core, each block multiplied by BLAS while it is in cache
-  // (src/cnnlab/conv_fast.hpp). The cache keeps copies, as the contract says; the runtime's layer objects keep x
+  // (src/internals/conv_fast.hpp). The cache keeps copies, as the contract says; the runtime's layer objects keep x
   // themselves instead.
   return {detail::conv_forward_fast(x, w, b, param, detail::ConvWay::im2col), ConvCache{x, w, b, param}};
   // END SOLUTION
@@ -72,9 +72,9 @@ ConvGrads conv_backward_im2col(const Tensor4& dout, const ConvCache& cache) {
   //   w_row = w reshaped to (F, C*HH*WW), as in the forward pass
   //   dx = col2im(xt::linalg::dot(xt::transpose(w_row), dy), {N, C, H, W}, HH, WW, param)
   //   return {dx, dw, db}
-  //   (The library's own version, src/conv_fast.cpp, does this a block of output rows at a time.)
+  //   (The library's own version, src/internals/conv_fast.cpp, does this a block of output rows at a time.)
   (void)N;  // the shape's names are for the exercise; the fast path works them out again
-  // The reference is the library's fast path kept to im2col and BLAS (src/cnnlab/conv_fast.hpp), per block of
+  // The reference is the library's fast path kept to im2col and BLAS (src/internals/conv_fast.hpp), per block of
   // output rows.
   Tensor4 dx, dw;
   Tensor1 db;

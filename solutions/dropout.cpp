@@ -1,13 +1,13 @@
-// Inverted dropout, as loops over the entries (see src/cnnlab/dropout.hpp for the contract).
+// Inverted dropout, as loops over the entries (see src/layers/dropout.hpp for the contract).
 // p_drop is the probability of ZEROING a unit; a kept unit is scaled by 1 / (1 - p_drop).
-#include "cnnlab/dropout.hpp"
+#include "layers/dropout.hpp"
 
 #include <sstream>
 #include <string>
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

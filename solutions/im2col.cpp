@@ -1,13 +1,13 @@
-// im2col and col2im, written for clarity (see src/cnnlab/im2col.hpp for the layout).
+// im2col and col2im, written for clarity (see src/layers/im2col.hpp for the layout).
 // The fast convolution does not call these: it fills the same layout chunk by chunk on both cores
-// (src/conv_fast.cpp), and the tests check the two against each other.
-#include "cnnlab/im2col.hpp"
+// (src/internals/conv_fast.cpp), and the tests check the two against each other.
+#include "layers/im2col.hpp"
 
 #include <string>
 
 #include <xtensor/xview.hpp>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

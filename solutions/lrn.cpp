@@ -1,14 +1,14 @@
-// Local response normalization across channels, as loops (see src/cnnlab/lrn.hpp for the contract).
+// Local response normalization across channels, as loops (see src/layers/lrn.hpp for the contract).
 // alpha is the AlexNet paper's: k + alpha * (sum of squares), not divided by the window size.
-#include "cnnlab/lrn.hpp"
+#include "layers/lrn.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <string>
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

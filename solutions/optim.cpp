@@ -1,11 +1,11 @@
-// The update rules, one entry at a time, as their formulas read (see src/cnnlab/optim.hpp for the contract).
-#include "cnnlab/optim.hpp"
+// The update rules, one entry at a time, as their formulas read (see src/layers/optim.hpp for the contract).
+#include "layers/optim.hpp"
 
 #include <cmath>
 #include <string>
 
-#include "cnnlab/checks.hpp"  // num_str
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"  // num_str
+#include "core/errors.hpp"
 
 namespace cnn {
 

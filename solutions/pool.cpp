@@ -1,11 +1,11 @@
-// Max, average and global average pooling, written as the formula's loops (see src/cnnlab/pool.hpp for the
-// contract). The fast versions, which are not exercises, are in src/pool_fast.cpp.
-#include "cnnlab/pool.hpp"
+// Max, average and global average pooling, written as the formula's loops (see src/layers/pool.hpp for the
+// contract). The fast versions, which are not exercises, are in src/internals/pool_fast.cpp.
+#include "layers/pool.hpp"
 
 #include <string>
 #include <utility>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

@@ -1,10 +1,10 @@
-// ReLU, elementwise (see src/cnnlab/relu.hpp for the contract).
-#include "cnnlab/relu.hpp"
+// ReLU, elementwise (see src/layers/relu.hpp for the contract).
+#include "layers/relu.hpp"
 
 #include <utility>
 
-#include "cnnlab/checks.hpp"
-#include "cnnlab/errors.hpp"
+#include "core/checks.hpp"
+#include "core/errors.hpp"
 
 namespace cnn {
 

@@ -1,10 +1,10 @@
-// The softmax loss, written as the formula's loops (see src/cnnlab/softmax.hpp for the contract).
-#include "cnnlab/softmax.hpp"
+// The softmax loss, written as the formula's loops (see src/layers/softmax.hpp for the contract).
+#include "layers/softmax.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-#include "cnnlab/checks.hpp"
+#include "core/checks.hpp"
 
 namespace cnn {
 

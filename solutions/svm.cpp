@@ -1,7 +1,7 @@
-// The multiclass SVM loss, written as the formula's loops (see src/cnnlab/svm.hpp for the contract).
-#include "cnnlab/svm.hpp"
+// The multiclass SVM loss, written as the formula's loops (see src/layers/svm.hpp for the contract).
+#include "layers/svm.hpp"
 
-#include "cnnlab/checks.hpp"
+#include "core/checks.hpp"
 
 namespace cnn {
 

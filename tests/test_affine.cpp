@@ -1,7 +1,7 @@
-// Tests of the affine layer (src/cnnlab/affine.hpp): known answers from NumPy, gradient checks, bad input.
-#include "cnnlab/affine.hpp"
+// Tests of the affine layer (src/layers/affine.hpp): known answers from NumPy, gradient checks, bad input.
+#include "layers/affine.hpp"
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/first_layers.hpp"
 #include "support/testing.hpp"
 

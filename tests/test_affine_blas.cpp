@@ -1,8 +1,8 @@
 // Tests of the BLAS affine layer (solutions/affine_blas.cpp): it agrees with the naive loops, with NumPy, and
 // with the numerical gradient.
-#include "cnnlab/affine.hpp"
+#include "layers/affine.hpp"
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/first_layers.hpp"
 #include "support/testing.hpp"
 

@@ -1,7 +1,7 @@
-// Tests of batch normalization and spatial batch normalization (src/cnnlab/batchnorm.hpp): known answers from
+// Tests of batch normalization and spatial batch normalization (src/layers/batchnorm.hpp): known answers from
 // PyTorch and by hand, gradient checks of x, gamma and beta for both backward passes, the statistics of the
 // output in train and test mode, and bad input.
-#include "cnnlab/batchnorm.hpp"
+#include "layers/batchnorm.hpp"
 
 #include <cmath>
 #include <limits>
@@ -9,7 +9,7 @@
 
 #include <xtensor/xview.hpp>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/norm_torch.hpp"
 #include "support/testing.hpp"
 

@@ -1,7 +1,7 @@
-// Tests of the convolution layer (src/cnnlab/conv.hpp), naive and im2col: the course's published numbers,
+// Tests of the convolution layer (src/layers/conv.hpp), naive and im2col: the course's published numbers,
 // PyTorch's answers, a Sobel filter worked out by hand, gradient checks, naive against im2col on random
 // shapes, and bad input.
-#include "cnnlab/conv.hpp"
+#include "layers/conv.hpp"
 
 #include <array>
 #include <cstdint>
@@ -11,8 +11,8 @@
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xview.hpp>
 
-#include "cnnlab/conv_fast.hpp"
-#include "cnnlab/errors.hpp"
+#include "internals/conv_fast.hpp"
+#include "core/errors.hpp"
 #include "reference/conv_torch.hpp"
 #include "support/testing.hpp"
 

@@ -1,12 +1,12 @@
-// Tests of inverted dropout (src/cnnlab/dropout.hpp): the fraction of units kept and the mean preserved, within a
+// Tests of inverted dropout (src/layers/dropout.hpp): the fraction of units kept and the mean preserved, within a
 // few standard errors on a large tensor; p_drop is the probability of DROPPING; test mode is the identity;
 // masks follow the seed; gradient check with a fixed mask; bad input.
-#include "cnnlab/dropout.hpp"
+#include "layers/dropout.hpp"
 
 #include <cmath>
 #include <limits>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;

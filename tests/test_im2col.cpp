@@ -1,6 +1,6 @@
-// Tests of im2col and col2im (src/cnnlab/im2col.hpp): small cases checked by hand, the adjoint identity
+// Tests of im2col and col2im (src/layers/im2col.hpp): small cases checked by hand, the adjoint identity
 // <im2col(x), c> = <x, col2im(c)>, agreement of the fast chunked versions with the clear ones, bad input.
-#include "cnnlab/im2col.hpp"
+#include "layers/im2col.hpp"
 
 #include <array>
 #include <cmath>
@@ -10,8 +10,8 @@
 
 #include <xtensor/xview.hpp>
 
-#include "cnnlab/conv_fast.hpp"
-#include "cnnlab/errors.hpp"
+#include "internals/conv_fast.hpp"
+#include "core/errors.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;

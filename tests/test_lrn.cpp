@@ -1,11 +1,11 @@
-// Tests of local response normalization (src/cnnlab/lrn.hpp): known answers from PyTorch (with its alpha / n
+// Tests of local response normalization (src/layers/lrn.hpp): known answers from PyTorch (with its alpha / n
 // convention converted) and by hand, gradient checks, bad input.
-#include "cnnlab/lrn.hpp"
+#include "layers/lrn.hpp"
 
 #include <cmath>
 #include <limits>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/norm_torch.hpp"
 #include "support/testing.hpp"
 

@@ -1,12 +1,12 @@
-// Tests of the update rules (src/cnnlab/optim.hpp): three steps against PyTorch's torch.optim, hand
+// Tests of the update rules (src/layers/optim.hpp): three steps against PyTorch's torch.optim, hand
 // calculations, state handling and bad hyperparameters.
-#include "cnnlab/optim.hpp"
+#include "layers/optim.hpp"
 
 #include <cmath>
 #include <string>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/optim_torch.hpp"
 #include "support/testing.hpp"
 

@@ -1,7 +1,7 @@
-// Tests of the pooling layers (src/cnnlab/pool.hpp): the course's published numbers, PyTorch's outputs and
+// Tests of the pooling layers (src/layers/pool.hpp): the course's published numbers, PyTorch's outputs and
 // gradients (tests/reference/pool_torch.py), gradient checks away from ties, a tie seen as a kink, naive
 // against fast on many shapes, and bad input.
-#include "cnnlab/pool.hpp"
+#include "layers/pool.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/pool_torch.hpp"
 #include "support/testing.hpp"
 

@@ -1,10 +1,10 @@
-// Tests of ReLU (src/cnnlab/relu.hpp): known answers, gradient check away from the kink at 0, bad input.
-#include "cnnlab/relu.hpp"
+// Tests of ReLU (src/layers/relu.hpp): known answers, gradient check away from the kink at 0, bad input.
+#include "layers/relu.hpp"
 
 #include <cmath>
 #include <limits>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/first_layers.hpp"
 #include "support/testing.hpp"
 

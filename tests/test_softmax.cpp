@@ -1,9 +1,9 @@
-// Tests of the softmax loss (src/cnnlab/softmax.hpp): NumPy values, ln K at uniform scores, gradient check.
-#include "cnnlab/softmax.hpp"
+// Tests of the softmax loss (src/layers/softmax.hpp): NumPy values, ln K at uniform scores, gradient check.
+#include "layers/softmax.hpp"
 
 #include <cmath>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/first_layers.hpp"
 #include "support/testing.hpp"
 

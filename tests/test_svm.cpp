@@ -1,9 +1,9 @@
-// Tests of the multiclass SVM loss (src/cnnlab/svm.hpp): NumPy values, a hand calculation, gradient check.
-#include "cnnlab/svm.hpp"
+// Tests of the multiclass SVM loss (src/layers/svm.hpp): NumPy values, a hand calculation, gradient check.
+#include "layers/svm.hpp"
 
 #include <cmath>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/first_layers.hpp"
 #include "support/testing.hpp"
 

@@ -3,9 +3,9 @@
 // axis, the size and the exercise's file and line; a wild write crashes with a report instead of hanging.
 #include <catch2/catch.hpp>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/random.hpp"
-#include "cnnlab/tensor.hpp"
+#include "core/errors.hpp"
+#include "core/random.hpp"
+#include "core/tensor.hpp"
 
 namespace broken {
 cnn::Tensor4 max_pool_backward_naive(const cnn::Tensor4& dout, const cnn::Tensor4& x, std::size_t size);

@@ -3,8 +3,8 @@
 // the library's own layers, loss and update rules work end to end.
 #include <catch2/catch.hpp>
 
-#include "cnnlab/model.hpp"
-#include "cnnlab/solver.hpp"
+#include "runtime/model.hpp"
+#include "runtime/solver.hpp"
 #include "support/tiny.hpp"
 
 using namespace cnn;

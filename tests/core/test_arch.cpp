@@ -1,6 +1,6 @@
-// Tests of the calculator (src/cnnlab/arch.hpp) against values computed by hand from the lecture's formulas:
+// Tests of the calculator (src/calculator/arch.hpp) against values computed by hand from the lecture's formulas:
 // output size (W - F + 2P)/S + 1, F*F*D1*K weights + K biases, X_col of (F*F*D1) x (W2*H2).
-#include "cnnlab/arch.hpp"
+#include "calculator/arch.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/zoo.hpp"
+#include "core/errors.hpp"
+#include "calculator/zoo.hpp"
 
 using namespace cnn;
 using namespace cnn::arch;

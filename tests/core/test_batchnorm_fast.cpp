@@ -1,11 +1,11 @@
-// Tests of the fast spatial batch normalization (src/cnnlab/batchnorm_fast.hpp): it agrees with the naive
+// Tests of the fast spatial batch normalization (src/internals/batchnorm_fast.hpp): it agrees with the naive
 // pair (solutions/batchnorm.cpp) in both modes, updates the running statistics the same way, and passes
 // gradient checks.
-#include "cnnlab/batchnorm_fast.hpp"
+#include "internals/batchnorm_fast.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;

@@ -1,13 +1,13 @@
-// Tests of the composite blocks: concatenation (src/cnnlab/concat.hpp), and ResNet's residual blocks and
-// GoogLeNet's inception module as the runtime builds them from the architecture specs (src/cnnlab/arch.hpp).
+// Tests of the composite blocks: concatenation (src/layers/concat.hpp), and ResNet's residual blocks and
+// GoogLeNet's inception module as the runtime builds them from the architecture specs (src/calculator/arch.hpp).
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <xtensor/xadapt.hpp>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/concat.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/softmax.hpp"
+#include "calculator/arch.hpp"
+#include "layers/concat.hpp"
+#include "runtime/model.hpp"
+#include "layers/softmax.hpp"
 #include "reference/blocks_torch.hpp"
 #include "support/testing.hpp"
 

@@ -1,6 +1,6 @@
 // Checkpoints that survive what happens to them: a process killed in the middle of saving, and training that
-// stops on a non-finite loss or gradient (src/cnnlab/solver.hpp).
-#include "cnnlab/solver.hpp"
+// stops on a non-finite loss or gradient (src/runtime/solver.hpp).
+#include "runtime/solver.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cnnlab/model.hpp"
-#include "cnnlab/zoo.hpp"
+#include "runtime/model.hpp"
+#include "calculator/zoo.hpp"
 #include "support/tiny.hpp"
 #include "support/scratch.hpp"
 

@@ -10,8 +10,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cnnlab/netfile.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/netfile.hpp"
+#include "calculator/zoo.hpp"
 #include "support/scratch.hpp"
 
 using Catch::Matchers::Contains;

@@ -1,6 +1,6 @@
-// Tests of the sandwich layers (src/cnnlab/composites.hpp): each equals its layers run one after another, and
+// Tests of the sandwich layers (src/runtime/composites.hpp): each equals its layers run one after another, and
 // its backward pass matches the numerical gradient for every input and parameter.
-#include "cnnlab/composites.hpp"
+#include "runtime/composites.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,6 +1,6 @@
-// Tests of the data readers (src/cnnlab/data.hpp) on small files the tests write themselves, good and broken,
+// Tests of the data readers (src/io/data.hpp) on small files the tests write themselves, good and broken,
 // and on the real Fashion-MNIST files from the Debian package.
-#include "cnnlab/data.hpp"
+#include "io/data.hpp"
 
 #include <zlib.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "support/scratch.hpp"
 
 using namespace cnn;

@@ -1,8 +1,8 @@
-// Tests of the diagnosis of failed checks (src/cnnlab/diagnose.hpp). Each pattern is shown on a deliberately
+// Tests of the diagnosis of failed checks (src/instruments/diagnose.hpp). Each pattern is shown on a deliberately
 // wrong implementation written here, checked by the real gradient checker or comparison against the reference
 // layers of solutions/; correct implementations get no diagnosis, and random garbage gets "no common mistake
 // fits". The diagnosis lines are printed (run with -s to see them all).
-#include "cnnlab/diagnose.hpp"
+#include "instruments/diagnose.hpp"
 
 #include <array>
 #include <cmath>
@@ -10,14 +10,14 @@
 
 #include <xtensor/xview.hpp>
 
-#include "cnnlab/affine.hpp"
-#include "cnnlab/batchnorm.hpp"
-#include "cnnlab/conv.hpp"
-#include "cnnlab/dropout.hpp"
-#include "cnnlab/gradcheck.hpp"
-#include "cnnlab/pool.hpp"
-#include "cnnlab/relu.hpp"
-#include "cnnlab/softmax.hpp"
+#include "layers/affine.hpp"
+#include "layers/batchnorm.hpp"
+#include "layers/conv.hpp"
+#include "layers/dropout.hpp"
+#include "instruments/gradcheck.hpp"
+#include "layers/pool.hpp"
+#include "layers/relu.hpp"
+#include "layers/softmax.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;

@@ -1,5 +1,5 @@
-// Tests of the exception hierarchy (src/cnnlab/errors.hpp): messages name the function first.
-#include "cnnlab/errors.hpp"
+// Tests of the exception hierarchy (src/core/errors.hpp): messages name the function first.
+#include "core/errors.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,6 +1,6 @@
-// write_file_atomically (src/cnnlab/files.hpp): the one way cnnlab writes files. The kill-during-save test
+// write_file_atomically (src/io/files.hpp): the one way cnnlab writes files. The kill-during-save test
 // of checkpoints is in test_checkpoint.cpp; here, what happens when writing fails.
-#include "cnnlab/files.hpp"
+#include "io/files.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -10,7 +10,7 @@
 
 #include <unistd.h>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "support/scratch.hpp"
 
 using Catch::Matchers::Contains;

@@ -13,11 +13,11 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/data.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/files.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/solver.hpp"
+#include "io/data.hpp"
+#include "core/errors.hpp"
+#include "io/files.hpp"
+#include "runtime/model.hpp"
+#include "runtime/solver.hpp"
 #include "support/scratch.hpp"
 
 using namespace cnn;

@@ -1,12 +1,12 @@
-// Tests of the gradient checker (src/cnnlab/gradcheck.hpp) on functions whose derivatives are known by hand,
+// Tests of the gradient checker (src/instruments/gradcheck.hpp) on functions whose derivatives are known by hand,
 // on deliberately wrong backward passes, and on kinks.
-#include "cnnlab/gradcheck.hpp"
+#include "instruments/gradcheck.hpp"
 
 #include <cmath>
 #include <limits>
 
-#include "cnnlab/affine.hpp"
-#include "cnnlab/relu.hpp"
+#include "layers/affine.hpp"
+#include "layers/relu.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;

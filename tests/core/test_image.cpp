@@ -1,6 +1,6 @@
-// Tests of the PNG writer and the picture helpers (src/cnnlab/image.hpp). The PNG bytes are checked against
+// Tests of the PNG writer and the picture helpers (src/io/image.hpp). The PNG bytes are checked against
 // the format's definition with zlib's own crc32 and uncompress, an independent implementation.
-#include "cnnlab/image.hpp"
+#include "io/image.hpp"
 
 #include <zlib.h>
 
@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "support/scratch.hpp"
 
 using namespace cnn;

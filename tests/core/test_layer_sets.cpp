@@ -1,15 +1,15 @@
-// Tests of the layer sets (src/cnnlab/layer_set.hpp): a model built with my_layers() runs the exercise functions,
+// Tests of the layer sets (src/runtime/layer_set.hpp): a model built with my_layers() runs the exercise functions,
 // here linked to their reference bodies (solutions/), so it must train exactly as the reference runtime does;
 // and the check that names unwritten exercises.
-#include "cnnlab/layer_set.hpp"
+#include "runtime/layer_set.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/solver.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/arch.hpp"
+#include "runtime/model.hpp"
+#include "runtime/solver.hpp"
+#include "calculator/zoo.hpp"
 #include "support/tiny.hpp"
 
 using namespace cnn;

@@ -1,16 +1,16 @@
-// Tests of the runtime (src/cnnlab/model.hpp, solver.hpp): a model-level gradient check, the initial loss,
+// Tests of the runtime (src/runtime/model.hpp, solver.hpp): a model-level gradient check, the initial loss,
 // overfitting a small set, determinism, checkpoints.
-#include "cnnlab/model.hpp"
+#include "runtime/model.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/gradcheck.hpp"
-#include "cnnlab/softmax.hpp"
-#include "cnnlab/solver.hpp"
-#include "cnnlab/zoo.hpp"
+#include "calculator/arch.hpp"
+#include "instruments/gradcheck.hpp"
+#include "layers/softmax.hpp"
+#include "runtime/solver.hpp"
+#include "calculator/zoo.hpp"
 #include "support/scratch.hpp"
 #include "support/testing.hpp"
 #include "support/tiny.hpp"

@@ -1,14 +1,14 @@
-// Tests of the network file (src/cnnlab/netfile.hpp): every zoo model written as a file reads back to the
+// Tests of the network file (src/calculator/netfile.hpp): every zoo model written as a file reads back to the
 // same network; a file written by hand gives the counts computed by hand; broken files are refused with the
 // line and column of the mistake.
-#include "cnnlab/netfile.hpp"
+#include "calculator/netfile.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <fstream>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/zoo.hpp"
+#include "core/errors.hpp"
+#include "calculator/zoo.hpp"
 #include "support/scratch.hpp"
 
 using namespace cnn;

@@ -8,19 +8,19 @@
 #include <cmath>
 #include <limits>
 
-#include "cnnlab/affine.hpp"
-#include "cnnlab/batchnorm.hpp"
-#include "cnnlab/batchnorm_fast.hpp"
-#include "cnnlab/concat.hpp"
-#include "cnnlab/conv.hpp"
-#include "cnnlab/dropout.hpp"
-#include "cnnlab/im2col.hpp"
-#include "cnnlab/lrn.hpp"
-#include "cnnlab/optim.hpp"
-#include "cnnlab/pool.hpp"
-#include "cnnlab/relu.hpp"
-#include "cnnlab/softmax.hpp"
-#include "cnnlab/svm.hpp"
+#include "layers/affine.hpp"
+#include "layers/batchnorm.hpp"
+#include "internals/batchnorm_fast.hpp"
+#include "layers/concat.hpp"
+#include "layers/conv.hpp"
+#include "layers/dropout.hpp"
+#include "layers/im2col.hpp"
+#include "layers/lrn.hpp"
+#include "layers/optim.hpp"
+#include "layers/pool.hpp"
+#include "layers/relu.hpp"
+#include "layers/softmax.hpp"
+#include "layers/svm.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;

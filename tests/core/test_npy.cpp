@@ -1,7 +1,7 @@
-// Tests of the .npy module (src/cnnlab/npy.hpp) and of saving and loading a model's parameters as .npy files
-// (src/cnnlab/params_npy.hpp): round trips, files written by NumPy, and every kind of broken file, each with
+// Tests of the .npy module (src/io/npy.hpp) and of saving and loading a model's parameters as .npy files
+// (src/runtime/params_npy.hpp): round trips, files written by NumPy, and every kind of broken file, each with
 // the message checked. The files are written to a scratch folder the tests make and remove.
-#include "cnnlab/npy.hpp"
+#include "io/npy.hpp"
 
 #include <unistd.h>
 
@@ -14,11 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "support/scratch.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/params_npy.hpp"
-#include "cnnlab/random.hpp"
+#include "runtime/model.hpp"
+#include "runtime/params_npy.hpp"
+#include "core/random.hpp"
 
 using namespace cnn;
 using Catch::Matchers::Contains;

@@ -27,13 +27,13 @@
 #include <thread>
 #include <vector>
 
-#include "cnnlab/cli.hpp"
-#include "cnnlab/data.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/files.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/npy.hpp"
-#include "cnnlab/solver.hpp"
+#include "io/cli.hpp"
+#include "io/data.hpp"
+#include "core/errors.hpp"
+#include "io/files.hpp"
+#include "runtime/model.hpp"
+#include "io/npy.hpp"
+#include "runtime/solver.hpp"
 #include "support/scratch.hpp"
 
 using Catch::Matchers::Contains;

@@ -1,12 +1,12 @@
-// Tests of the SVG charts (src/cnnlab/svg.hpp) and the training report (src/cnnlab/report.hpp).
+// Tests of the SVG charts (src/io/svg.hpp) and the training report (src/runtime/report.hpp).
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/files.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/report.hpp"
-#include "cnnlab/svg.hpp"
+#include "core/errors.hpp"
+#include "io/files.hpp"
+#include "runtime/model.hpp"
+#include "runtime/report.hpp"
+#include "io/svg.hpp"
 #include "support/scratch.hpp"
 #include "support/tiny.hpp"
 

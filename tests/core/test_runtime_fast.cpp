@@ -1,18 +1,18 @@
 // Tests of the reference runtime's own versions of the layers, loss and update rules that are exercises
-// elsewhere (src/model/layers.cpp, src/training_fast.cpp): each is compared with the exercise's reference body
+// elsewhere (src/runtime/layer_objects.cpp, src/internals/training_fast.cpp): each is compared with the exercise's reference body
 // (solutions/, linked into the core tests), forward and backward, on several shapes and hyperparameters.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <vector>
 
-#include "cnnlab/batchnorm.hpp"
-#include "cnnlab/dropout.hpp"
-#include "cnnlab/lrn.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/optim.hpp"
-#include "cnnlab/pool.hpp"
-#include "cnnlab/softmax.hpp"
-#include "cnnlab/training_fast.hpp"
+#include "layers/batchnorm.hpp"
+#include "layers/dropout.hpp"
+#include "layers/lrn.hpp"
+#include "runtime/model.hpp"
+#include "layers/optim.hpp"
+#include "layers/pool.hpp"
+#include "layers/softmax.hpp"
+#include "internals/training_fast.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;

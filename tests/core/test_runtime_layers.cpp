@@ -1,4 +1,4 @@
-// Tests of the runtime's own fast paths (src/model/layers.cpp, src/conv_fast.cpp, src/pool_fast.cpp): the layer
+// Tests of the runtime's own fast paths (src/runtime/layer_objects.cpp, src/internals/conv_fast.cpp, src/internals/pool_fast.cpp): the layer
 // objects keep their input instead of a cache, threshold ReLU in place, write gradients into their own arrays
 // and share the work among the cores. Each is compared with the naive layer functions (solutions/) on several
 // shapes, forward and backward, including the first layer's backward pass without dx.
@@ -8,13 +8,13 @@
 #include <cmath>
 #include <limits>
 
-#include "cnnlab/affine.hpp"
-#include "cnnlab/conv.hpp"
-#include "cnnlab/conv_fast.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/pool.hpp"
-#include "cnnlab/relu.hpp"
-#include "cnnlab/softmax.hpp"
+#include "layers/affine.hpp"
+#include "layers/conv.hpp"
+#include "internals/conv_fast.hpp"
+#include "runtime/model.hpp"
+#include "layers/pool.hpp"
+#include "layers/relu.hpp"
+#include "layers/softmax.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;

@@ -1,9 +1,9 @@
-// Tests of the output-size arithmetic (src/cnnlab/shapes.hpp) against the lecture's worked examples.
-#include "cnnlab/shapes.hpp"
+// Tests of the output-size arithmetic (src/core/shapes.hpp) against the lecture's worked examples.
+#include "core/shapes.hpp"
 
 #include <catch2/catch.hpp>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 
 using namespace cnn;
 using Catch::Matchers::Message;

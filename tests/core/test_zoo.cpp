@@ -1,7 +1,7 @@
-// Tests of the model zoo (src/cnnlab/zoo.hpp): every network against the same network built by hand in
+// Tests of the model zoo (src/calculator/zoo.hpp): every network against the same network built by hand in
 // PyTorch (tests/reference/zoo_torch.py -> zoo_torch.hpp: parameters from model.parameters(), multiply-adds
 // and conv output shapes from a real forward pass), and against figures published in the papers.
-#include "cnnlab/zoo.hpp"
+#include "calculator/zoo.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,7 +9,7 @@
 #include <cmath>
 #include <set>
 
-#include "cnnlab/errors.hpp"
+#include "core/errors.hpp"
 #include "reference/zoo_torch.hpp"
 
 using namespace cnn;

@@ -1,11 +1,11 @@
 // Every model of the zoo, built by the runtime from its spec and run forward and backward on a small random
-// batch: every layer's output shape must equal the calculator's (src/cnnlab/run_check.hpp).
+// batch: every layer's output shape must equal the calculator's (src/runtime/run_check.hpp).
 #include <catch2/catch.hpp>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/model.hpp"
-#include "cnnlab/run_check.hpp"
-#include "cnnlab/zoo.hpp"
+#include "core/errors.hpp"
+#include "runtime/model.hpp"
+#include "runtime/run_check.hpp"
+#include "calculator/zoo.hpp"
 
 using namespace cnn;
 

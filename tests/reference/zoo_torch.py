@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference counts for the model zoo (src/zoo.cpp), computed with PyTorch.
+"""Reference counts for the model zoo (src/calculator/zoo.cpp), computed with PyTorch.
 
 Every network of the zoo is built here a second time, by hand, from the papers (torchvision is not used: it
 may not be installed, and its GoogLeNet and AlexNet differ from the papers). For each one this script counts
@@ -11,7 +11,7 @@ may not be installed, and its GoogLeNet and AlexNet differ from the papers). For
     (bias additions not counted);
   - the output shape (C, H, W) of every Conv2d in the order the forward pass runs them, and of the network.
 
-tests/core/test_zoo.cpp compares the calculator (src/arch.cpp) with these numbers. Regenerate with Debian's
+tests/core/test_zoo.cpp compares the calculator (src/calculator/arch.cpp) with these numbers. Regenerate with Debian's
 python3-torch (the `python3` first on PATH may not see it):
 
     /usr/bin/python3 tests/reference/zoo_torch.py > tests/reference/zoo_torch.hpp

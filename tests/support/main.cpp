@@ -32,7 +32,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cnnlab/exercise_table.hpp"
+#include "instruments/exercise_table.hpp"
 
 namespace {
 

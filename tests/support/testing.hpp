@@ -8,9 +8,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "cnnlab/gradcheck.hpp"
-#include "cnnlab/random.hpp"
-#include "cnnlab/tensor.hpp"
+#include "instruments/gradcheck.hpp"
+#include "core/random.hpp"
+#include "core/tensor.hpp"
 
 /// Passes when the gradient check passed; otherwise fails and prints its report (index, analytic value,
 /// numerical value, relative error, tolerance).

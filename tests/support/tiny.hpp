@@ -3,9 +3,9 @@
 
 #include <cstdint>
 
-#include "cnnlab/arch.hpp"
-#include "cnnlab/data.hpp"
-#include "cnnlab/random.hpp"
+#include "calculator/arch.hpp"
+#include "io/data.hpp"
+#include "core/random.hpp"
 
 namespace testing {
 

@@ -12,11 +12,11 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "cnnlab/cli.hpp"
-#include "cnnlab/errors.hpp"
-#include "cnnlab/files.hpp"
-#include "cnnlab/netfile.hpp"
-#include "cnnlab/zoo.hpp"
+#include "io/cli.hpp"
+#include "core/errors.hpp"
+#include "io/files.hpp"
+#include "calculator/netfile.hpp"
+#include "calculator/zoo.hpp"
 
 namespace cnncalc {
 
@@ -212,7 +212,7 @@ examples:
 
 // --- options ---------------------------------------------------------------------------------------------
 
-// The shared command-line parser (src/cnnlab/cli.hpp); its usage errors become cnncalc's, which know the
+// The shared command-line parser (src/io/cli.hpp); its usage errors become cnncalc's, which know the
 // command whose help to print.
 using Flag = cnn::cli::Flag;
 using Parsed = cnn::cli::Parsed;

@@ -1,4 +1,4 @@
-// cnncalc: the command line of the calculator (src/cnnlab/arch.hpp) and the model zoo (src/cnnlab/zoo.hpp).
+// cnncalc: the command line of the calculator (src/calculator/arch.hpp) and the model zoo (src/calculator/zoo.hpp).
 //
 //   cnncalc conv --input 32x32x3 --filters 6 --size 5 [--stride 1] [--pad 0] [--groups 1] [--no-bias] [--round R]
 //   cnncalc pool --input 224x224x64 --size 2 [--stride 2] [--pad 0] [--kind max|avg] [--round R]
@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cnnlab/arch.hpp"
+#include "calculator/arch.hpp"
 
 namespace cnncalc {
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "cnncalc.hpp"
-#include "cnnlab/cli.hpp"
+#include "io/cli.hpp"
 
 int main(int argc, char** argv) {
   // run() answers usage errors and refusals itself; anything else (out of memory, a bug) ends here, with its

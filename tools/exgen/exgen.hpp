@@ -99,7 +99,7 @@ std::string hints_file(const std::vector<Hint>& all_hints, int max_level);
 /// Reads back a hints file written by hints_file().
 std::vector<Hint> parse_hints_file(const std::string& text);
 
-/// The C++ source of the exercise table (src/cnnlab/exercise_table.hpp) for one implementation.
+/// The C++ source of the exercise table (src/instruments/exercise_table.hpp) for one implementation.
 /// @param files  (path as shown to people, text) of every file of exercises/ or solutions/
 /// @param kind   Kind::exercise: a region is written once its stub is replaced; Kind::solution: all written
 std::string table_source(const std::vector<std::pair<std::string, std::string>>& files, Kind kind);

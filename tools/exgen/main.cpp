@@ -3,7 +3,7 @@
 //   exgen generate ROOT [--force]        write ROOT/exercises/*.cpp and exercises/hints.md from ROOT/solutions/
 //   exgen check ROOT                     exit 1 when exercises/ is stale (ignores what students wrote in regions)
 //   exgen table ROOT exercises|solutions OUT.cpp
-//                                        the exercise table (src/cnnlab/exercise_table.hpp) of one implementation
+//                                        the exercise table (src/instruments/exercise_table.hpp) of one implementation
 //   exgen hint ROOT FUNCTION [LEVEL]     one hint of ROOT/exercises/hints.md (level 1 when not given)
 //   exgen solve ROOT [FUNCTION...]       put the reference bodies into exercises/ (a perfect student, for tests)
 //   exgen handout ROOT OUT [--pseudo-code]
@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/files.hpp"
+#include "core/errors.hpp"
+#include "io/files.hpp"
 #include "exgen.hpp"
 
 namespace fs = std::filesystem;

@@ -16,9 +16,9 @@
 #include <tuple>
 #include <vector>
 
-#include "cnnlab/errors.hpp"
-#include "cnnlab/files.hpp"
-#include "cnnlab/stack.hpp"
+#include "core/errors.hpp"
+#include "io/files.hpp"
+#include "instruments/stack.hpp"
 #include "exgen.hpp"
 #include "labreport.hpp"
 

@@ -1,7 +1,7 @@
 // A deliberately broken exercise, for the test that index errors and crashes explain themselves: max pooling's
 // backward pass as a student might write it, with `n <= N` where `n < N` belongs. It lives in a folder named
 // exercises/ so that the reports find it as they find a student's file.
-#include "cnnlab/pool.hpp"
+#include "layers/pool.hpp"
 
 #include <cstddef>
 
