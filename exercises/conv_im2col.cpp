@@ -1,22 +1,19 @@
 // cnnlab exercise file (made by tools/exgen; `./lab hint <function>` gives hints, one level at a time).
 // Write your code between each BEGIN EXERCISE and END EXERCISE and leave the rest as it is (it is checked).
 // Then: ./lab check <topic>   (the topics are listed by ./lab progress)
-// The convolution layer as matrix products (see src/layers/conv.hpp for the contract).
+// The convolution layer as one matrix product (see src/layers/conv.hpp for the contract).
 // Same contract and cache as conv_forward_naive / conv_backward_naive. Differs only in how the sums are formed:
-// every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), and all dot products become one
-// matrix product. The exercise asks for exactly that, built on your im2col and col2im. The library's own fast
-// version (src/internals/conv_fast.hpp) forms `cols` a block of output rows at a time in a buffer kept between
-// calls, on both cores, and multiplies each block with BLAS while it is in cache.
-#include <algorithm>
-#include <utility>
-#include <vector>
+// every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), every filter a row of `w_row`
+// (F, C*HH*WW), and all the layer's dot products become one matrix product, w_row cols. The backward pass is the
+// affine layer's, on those matrices, with col2im carrying the columns' gradient back to x.
+// The runtime's own fast convolution (src/internals/conv_fast.hpp) forms the same product a block of output
+// rows at a time; it is tested against these clear versions, never the other way round.
+#include <xtensor-blas/xlinalg.hpp>  // xt::linalg::dot
+#include <xtensor/xmanipulation.hpp>  // xt::transpose
+#include <xtensor/xreducer.hpp>       // xt::sum
 
-#include <xtensor-blas/xlinalg.hpp>  // xt::linalg::dot, for the exercise
-#include <xtensor/xview.hpp>
-
-#include "layers/conv.hpp"
-#include "internals/conv_fast.hpp"
 #include "core/errors.hpp"
+#include "layers/conv.hpp"
 #include "layers/im2col.hpp"
 
 namespace cnn {

@@ -1,19 +1,16 @@
-// The convolution layer as matrix products (see src/layers/conv.hpp for the contract).
+// The convolution layer as one matrix product (see src/layers/conv.hpp for the contract).
 // Same contract and cache as conv_forward_naive / conv_backward_naive. Differs only in how the sums are formed:
-// every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), and all dot products become one
-// matrix product. The exercise asks for exactly that, built on your im2col and col2im. The library's own fast
-// version (src/internals/conv_fast.hpp) forms `cols` a block of output rows at a time in a buffer kept between
-// calls, on both cores, and multiplies each block with BLAS while it is in cache.
-#include <algorithm>
-#include <utility>
-#include <vector>
+// every receptive field becomes a column of `cols` (C*HH*WW, N*Hout*Wout), every filter a row of `w_row`
+// (F, C*HH*WW), and all the layer's dot products become one matrix product, w_row cols. The backward pass is the
+// affine layer's, on those matrices, with col2im carrying the columns' gradient back to x.
+// The runtime's own fast convolution (src/internals/conv_fast.hpp) forms the same product a block of output
+// rows at a time; it is tested against these clear versions, never the other way round.
+#include <xtensor-blas/xlinalg.hpp>  // xt::linalg::dot
+#include <xtensor/xmanipulation.hpp>  // xt::transpose
+#include <xtensor/xreducer.hpp>       // xt::sum
 
-#include <xtensor-blas/xlinalg.hpp>  // xt::linalg::dot, for the exercise
-#include <xtensor/xview.hpp>
-
-#include "layers/conv.hpp"
-#include "internals/conv_fast.hpp"
 #include "core/errors.hpp"
+#include "layers/conv.hpp"
 #include "layers/im2col.hpp"
 
 namespace cnn {
@@ -37,13 +34,16 @@ ConvForward conv_forward_im2col(const Tensor4& x, const Tensor4& w, const Tensor
   //   out = zeros (N, F, Hout, Wout)
   //   for n < N, f < F, i < Hout, j < Wout: out(n, f, i, j) = y(f, (n*Hout + i)*Wout + j) + b(f)
   //   return {out, ConvCache{x, w, b, param}}
-  //   (The library's own version, src/internals/conv_fast.cpp, forms the same product a block of output rows at a time.)
-  (void)N;  // the shape's names are for the exercise; the fast path works them out again
-  // The reference is the library's fast path kept to im2col and BLAS (ConvWay::im2col): X_col built a block of
-  // output rows at a time on every core, each block multiplied by BLAS while it is in cache
-  // (src/internals/conv_fast.hpp). The cache keeps copies, as the contract says; the runtime's layer objects keep x
-  // themselves instead.
-  return {detail::conv_forward_fast(x, w, b, param, detail::ConvWay::im2col), ConvCache{x, w, b, param}};
+  const Tensor2 cols = im2col(x, HH, WW, param);                       // (C*HH*WW, N*Hout*Wout)
+  const Tensor2 w_row = xt::reshape_view(w, {F, C * HH * WW});         // (F, C*HH*WW)
+  const Tensor2 y = xt::linalg::dot(w_row, cols);                      // (F, N*Hout*Wout)
+  Tensor4 out = xt::zeros<double>({N, F, Hout, Wout});
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t f = 0; f < F; ++f)
+      for (std::size_t i = 0; i < Hout; ++i)
+        for (std::size_t j = 0; j < Wout; ++j)
+          out(n, f, i, j) = y(f, (n * Hout + i) * Wout + j) + b(f);  // column (n, i, j) of y, plus the bias
+  return {out, ConvCache{x, w, b, param}};
   // END SOLUTION
 }
 
@@ -72,14 +72,19 @@ ConvGrads conv_backward_im2col(const Tensor4& dout, const ConvCache& cache) {
   //   w_row = w reshaped to (F, C*HH*WW), as in the forward pass
   //   dx = col2im(xt::linalg::dot(xt::transpose(w_row), dy), {N, C, H, W}, HH, WW, param)
   //   return {dx, dw, db}
-  //   (The library's own version, src/internals/conv_fast.cpp, does this a block of output rows at a time.)
-  (void)N;  // the shape's names are for the exercise; the fast path works them out again
-  // The reference is the library's fast path kept to im2col and BLAS (src/internals/conv_fast.hpp), per block of
-  // output rows.
-  Tensor4 dx, dw;
-  Tensor1 db;
-  detail::conv_backward_fast(dout, x, w, param, dw, db, &dx, detail::ConvWay::im2col);
-  return {std::move(dx), std::move(dw), std::move(db)};
+  Tensor2 dy = xt::zeros<double>({F, N * Hout * Wout});  // dout laid out like y
+  for (std::size_t n = 0; n < N; ++n)
+    for (std::size_t f = 0; f < F; ++f)
+      for (std::size_t i = 0; i < Hout; ++i)
+        for (std::size_t j = 0; j < Wout; ++j) dy(f, (n * Hout + i) * Wout + j) = dout(n, f, i, j);
+  const Tensor2 cols = im2col(x, HH, WW, param);                           // (C*HH*WW, N*Hout*Wout)
+  const Tensor2 w_row = xt::reshape_view(w, {F, C * HH * WW});             // (F, C*HH*WW)
+  const Tensor2 dw_row = xt::linalg::dot(dy, xt::transpose(cols));         // (F, C*HH*WW)
+  Tensor4 dw = xt::reshape_view(dw_row, {F, C, HH, WW});
+  Tensor1 db = xt::sum(dy, {1});                                            // (F)
+  const Tensor2 dcols = xt::linalg::dot(xt::transpose(w_row), dy);         // (C*HH*WW, N*Hout*Wout)
+  Tensor4 dx = col2im(dcols, {N, C, H, W}, HH, WW, param);                 // (N, C, H, W)
+  return {dx, dw, db};
   // END SOLUTION
 }
 

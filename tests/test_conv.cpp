@@ -11,7 +11,6 @@
 #include <xtensor/xadapt.hpp>
 #include <xtensor/xview.hpp>
 
-#include "internals/conv_fast.hpp"
 #include "core/errors.hpp"
 #include "reference/conv_torch.hpp"
 #include "support/testing.hpp"
@@ -283,41 +282,6 @@ TEST_CASE("conv_backward_im2col matches numerical gradients for x, w and b", "[c
 TEST_CASE("naive and im2col conv agree to 1e-10 on 50 random shapes, forward and backward",
           "[conv][im2col][naive][property][fn:conv_forward_im2col][fn:conv_backward_im2col]") {
   check_naive_against_im2col(random_configs(50, 2016), 1);
-}
-
-TEST_CASE("im2col conv gives the same answer however the reference splits its work", "[conv][im2col][property]") {
-  // The reference builds X_col a block of output rows at a time, sized by a memory budget (none at all for 1x1
-  // filters), shares the blocks out among the cores in the forward pass and the examples in the backward pass,
-  // or, with too few examples, makes the backward pass's products with OpenBLAS's threads. The shapes here are
-  // small; the other ways are forced through the settings.
-  const detail::ConvTuning defaults = detail::set_conv_tuning({});
-  struct Restore {
-    detail::ConvTuning t;
-    ~Restore() { detail::set_conv_tuning(t); }
-  } restore{defaults};
-  const std::size_t never = std::size_t(-1);
-  SECTION("one output row per block, examples shared out") {
-    detail::set_conv_tuning({.block_bytes = 1, .min_columns = 0, .examples_in_parallel = true});
-    check_naive_against_im2col(random_configs(20, 77), 2);
-  }
-  SECTION("a whole example per block, examples shared out") {
-    detail::set_conv_tuning({.block_bytes = never, .min_columns = 0, .examples_in_parallel = true});
-    check_naive_against_im2col(random_configs(20, 78), 3);
-  }
-  SECTION("one output row per block, a single part") {
-    detail::set_conv_tuning({.block_bytes = 1, .min_columns = 0, .examples_in_parallel = false});
-    check_naive_against_im2col(random_configs(20, 79), 4);
-  }
-  SECTION("blocks of two output rows, the last one shorter when Hout is odd") {
-    for (const Config& c : random_configs(20, 80)) {
-      const auto [N, C, H, W] = c.x_shape;
-      (void)N, (void)H;
-      const std::size_t Wout = 1 + (W + 2 * c.param.pad - c.w_shape[3]) / c.param.stride;
-      detail::set_conv_tuning({.block_bytes = 2 * C * c.w_shape[2] * c.w_shape[3] * Wout * sizeof(double),
-                               .min_columns = 0, .examples_in_parallel = true});
-      check_naive_against_im2col({c}, 5);
-    }
-  }
 }
 
 TEST_CASE("conv_forward_naive refuses non-tiling strides, channel mismatches and wrong bias lengths",

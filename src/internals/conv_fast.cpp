@@ -229,10 +229,10 @@ WideLayout wide_layout(const ConvShape& s, std::size_t pad) {
   return g;
 }
 
-ConvPlan conv_plan(const ConvShape& s, const ConvParam& param, ConvWay way) {
+ConvPlan conv_plan(const ConvShape& s, const ConvParam& param) {
   ConvPlan plan;
   plan.x_is_cols = s.HH == 1 && s.WW == 1 && param.stride == 1 && param.pad == 0;
-  if (way == ConvWay::best && allow_direct.load() && param.stride == 1 && s.N > 0 && s.C > 0 && s.F > 0 &&
+  if (allow_direct.load() && param.stride == 1 && s.N > 0 && s.C > 0 && s.F > 0 &&
       s.Hout > 0 && s.Wout > 0 && direct_conv_available()) {
     // With AVX-512 the kernels beat OpenBLAS's products on every stride-1 shape measured, up to 3x3 filters over
     // 512 channels. With AVX2 alone they read the K rows of X_col (and, for dx, the F*HH*WW rows of dout's) for
@@ -455,12 +455,12 @@ void backward_direct(const Tensor4& dout, const Tensor4& x, const Tensor4& w, co
 
 }  // namespace
 
-Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param, ConvWay way) {
+Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param) {
   const ConvShape shape = conv_shape("conv_forward_fast", x, w, b, param);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
   const std::size_t K = C * HH * WW, HWo = Hout * Wout;
   Tensor4 out = Tensor4::from_shape({N, F, Hout, Wout});
-  const ConvPlan plan = conv_plan(shape, param, way);
+  const ConvPlan plan = conv_plan(shape, param);
   if (plan.direct) {
     forward_direct(x, w, b, shape, param.pad, plan, out);
     return out;
@@ -486,7 +486,7 @@ Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, 
 }
 
 void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvParam& param, Tensor4& dw,
-                        Tensor1& db, Tensor4* dx, ConvWay way) {
+                        Tensor1& db, Tensor4* dx) {
   const ConvShape shape = conv_shape("conv_backward_fast", x, w, xt::zeros<double>({w.shape(0)}), param);
   check_conv_dout("conv_backward_fast", dout, shape);
   const auto [N, C, H, W, F, HH, WW, Hout, Wout] = shape;
@@ -495,7 +495,7 @@ void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w,
   const std::array<std::size_t, 4> w_shape{F, C, HH, WW};
   if (!std::equal(w_shape.begin(), w_shape.end(), dw.shape().begin())) dw.resize(w_shape);
   if (db.size() != F) db.resize({F});
-  const ConvPlan plan = conv_plan(shape, param, way);
+  const ConvPlan plan = conv_plan(shape, param);
   if (plan.direct) {
     backward_direct(dout, x, w, shape, param.pad, plan, dw, db, dx);
     return;

@@ -78,12 +78,8 @@ struct ConvTuning {
   bool avx512 = true;  ///< false: the direct way's AVX2 kernels even where AVX-512 is there (tests, --no_avx512)
 };
 
-/// Which ways the fast convolution may take: the best for the shape, or im2col and BLAS only (the way of the
-/// exercises conv_forward_im2col and conv_backward_im2col, whose reference bodies call the fast path).
-enum class ConvWay { best, im2col };
-
 /// The plan for a convolution (see ConvPlan).
-ConvPlan conv_plan(const ConvShape& s, const ConvParam& param, ConvWay way = ConvWay::best);
+ConvPlan conv_plan(const ConvShape& s, const ConvParam& param);
 
 /// Replaces the settings of conv_plan and returns the previous ones; affects every thread. For tests (a budget
 /// of 1 byte and no minimum make every block one output row) and for tuning (cnnbench_conv --block_kib,
@@ -152,18 +148,17 @@ void shifted_dots(const double* in, const std::size_t* off, std::size_t K, const
 /// @}
 
 /// The fast convolution's forward pass without a cache, for the runtime's layer objects (src/runtime/), which
-/// keep x themselves instead of a copy of it, and for the reference conv_forward_im2col.
+/// keep x themselves instead of a copy of it. Tested against conv_forward_naive and conv_forward_im2col.
 /// @return y of shape (N, F, Hout, Wout)
 /// @throws cnn::shape_error, cnn::value_error as conv_forward_im2col
-Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param,
-                          ConvWay way = ConvWay::best);
+Tensor4 conv_forward_fast(const Tensor4& x, const Tensor4& w, const Tensor1& b, const ConvParam& param);
 
 /// The fast convolution's backward pass for the runtime: as conv_backward_im2col, given the forward pass's x and
 /// w, but writing dw and db into the caller's arrays (reshaped when their shape differs) and computing dx only
 /// when @p dx is not null (the first layer of a network needs no dx: that saves a product and col2im).
 /// @throws cnn::shape_error when dout is not (N, F, Hout, Wout)
 void conv_backward_fast(const Tensor4& dout, const Tensor4& x, const Tensor4& w, const ConvParam& param, Tensor4& dw,
-                        Tensor1& db, Tensor4* dx, ConvWay way = ConvWay::best);
+                        Tensor1& db, Tensor4* dx);
 
 /// gemm with the rows of C shared out among the cores: a fixed number of row blocks (one per core when the
 /// product has at least 2^18 multiply-adds, else one), each made by OpenBLAS on the thread that takes it

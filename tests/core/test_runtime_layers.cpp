@@ -103,6 +103,38 @@ TEST_CASE("conv_forward_fast and conv_backward_fast agree with the naive pair, w
   }
 }
 
+TEST_CASE("conv_forward_fast and conv_backward_fast agree with the im2col reference pair, on both ways of the plan",
+          "[runtime][conv][im2col]") {
+  // The exercise's reference (solutions/conv_im2col.cpp: im2col, one product, col2im) is written for the reader;
+  // the runtime's fast path is checked against it here, with the direct way allowed and with BLAS only.
+  const detail::ConvTuning defaults = detail::set_conv_tuning({});
+  struct Restore {
+    detail::ConvTuning t;
+    ~Restore() { detail::set_conv_tuning(t); }
+  } restore{defaults};
+  for (const detail::ConvTuning& tuning : {detail::ConvTuning{}, detail::ConvTuning{.direct = false}}) {
+    detail::set_conv_tuning(tuning);
+    Rng rng(47);
+    for (const ConvCase& c : conv_cases) {
+      INFO("x " << shape_str(c.x_shape) << ", " << c.F << " filters of " << c.size << ", stride " << c.param.stride
+                << ", pad " << c.param.pad << ", direct " << tuning.direct);
+      const Tensor4 x = randn<Tensor4>(c.x_shape, rng);
+      const Tensor4 w = randn<Tensor4>({c.F, c.x_shape[1], c.size, c.size}, rng);
+      const Tensor1 b = randn<Tensor1>({c.F}, rng);
+      const auto ref = conv_forward_im2col(x, w, b, c.param);
+      REQUIRE_CLOSE(compare("out", detail::conv_forward_fast(x, w, b, c.param), ref.out));
+      const Tensor4 dout = randn<Tensor4>(ref.out.shape(), rng);
+      const auto g = conv_backward_im2col(dout, ref.cache);
+      Tensor4 dx, dw;
+      Tensor1 db;
+      detail::conv_backward_fast(dout, x, w, c.param, dw, db, &dx);
+      REQUIRE_CLOSE(compare("dx", dx, g.dx));
+      REQUIRE_CLOSE(compare("dw", dw, g.dw));
+      REQUIRE_CLOSE(compare("db", db, g.db));
+    }
+  }
+}
+
 TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, and the plan takes it for LeNet-5",
           "[runtime][conv][naive][property]") {
   // The direct way (shifted_products and shifted_dots, conv_fast.hpp) needs AVX2 and FMA; elsewhere the plan
