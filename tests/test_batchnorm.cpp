@@ -15,7 +15,7 @@
 
 using namespace cnn;
 using Catch::Matchers::Message;
-using Catch::Matchers::WithinAbs;
+using testing::Near;
 using testing::from_values;
 
 namespace {
@@ -58,8 +58,10 @@ struct TorchExample {
 
 TEST_CASE("batchnorm_forward and both backward passes match PyTorch in train mode", "[batchnorm][known][fn:batchnorm_forward][fn:batchnorm_backward][fn:batchnorm_backward_alt]") {
   TorchExample ex;
+  const BatchNormState before = ex.state;
   const auto [out, cache] = batchnorm_forward(ex.x, ex.gamma, ex.beta, ex.param, ex.state);
-  REQUIRE_CLOSE(compare("out", out, from_values<Tensor2>(ref::bn_out, {4, 5})));
+  REQUIRE_CLOSE(compare("out", out, from_values<Tensor2>(ref::bn_out, {4, 5}), {1e-10, 1e-12},
+                        batchnorm_forward_context("out", ex.x, ex.gamma, ex.beta, ex.param, before)));
   for (const bool alt : {false, true}) {
     INFO((alt ? "batchnorm_backward_alt" : "batchnorm_backward"));
     const auto [dx, dgamma, dbeta] = alt ? batchnorm_backward_alt(ex.dout, cache) : batchnorm_backward(ex.dout, cache);
@@ -76,13 +78,18 @@ TEST_CASE("batchnorm_forward updates the running statistics like PyTorch, up to 
   // took the unbiased batch variance v N / (N - 1): r_torch = m r0 + (1 - m) v N / (N - 1). cnnlab takes the
   // biased v, so expect r = m r0 + (r_torch - m r0) (N - 1) / N.
   TorchExample ex;
+  const BatchNormState before = ex.state;
   const Tensor1 r0 = ex.state.running_var;
   batchnorm_forward(ex.x, ex.gamma, ex.beta, ex.param, ex.state);
-  REQUIRE_CLOSE(compare("running_mean", ex.state.running_mean, from_values<Tensor1>(ref::bn_torch_running_mean, {5})));
+  const auto context = [&](const char* what) {
+    return batchnorm_forward_context(what, ex.x, ex.gamma, ex.beta, ex.param, before);
+  };
+  REQUIRE_CLOSE(compare("running_mean", ex.state.running_mean, from_values<Tensor1>(ref::bn_torch_running_mean, {5}),
+                        {1e-10, 1e-12}, context("running_mean")));
   const double m = ref::bn_momentum, N = 4.0;
   const Tensor1 torch_var = from_values<Tensor1>(ref::bn_torch_running_var, {5});
   const Tensor1 expected = m * r0 + (torch_var - m * r0) * (N - 1.0) / N;
-  REQUIRE_CLOSE(compare("running_var", ex.state.running_var, expected));
+  REQUIRE_CLOSE(compare("running_var", ex.state.running_var, expected, {1e-10, 1e-12}, context("running_var")));
 }
 
 TEST_CASE("batchnorm_forward in test mode matches PyTorch and leaves the running statistics alone",
@@ -104,12 +111,16 @@ TEST_CASE("batchnorm_forward by hand: two examples, two features, and one moment
   const Tensor2 x = {{1.0, 10.0}, {3.0, 30.0}};
   const Tensor1 gamma = {2.0, 1.0}, beta = {0.5, 0.0};
   BatchNormState state = batchnorm_state(2);
+  const BatchNormState before = state;
   const double eps = 1e-5;
-  const auto [out, cache] = batchnorm_forward(x, gamma, beta, {Mode::train, eps, 0.9}, state);
+  const BatchNormParam param{Mode::train, eps, 0.9};
+  const auto [out, cache] = batchnorm_forward(x, gamma, beta, param, state);
+  const auto context = [&](const char* what) { return batchnorm_forward_context(what, x, gamma, beta, param, before); };
   const double a = 1.0 / std::sqrt(1.0 + eps), b = 10.0 / std::sqrt(100.0 + eps);
-  REQUIRE_CLOSE(compare("out", out, Tensor2{{-2.0 * a + 0.5, -b}, {2.0 * a + 0.5, b}}));
-  REQUIRE_CLOSE(compare("running_mean", state.running_mean, Tensor1{0.2, 2.0}));
-  REQUIRE_CLOSE(compare("running_var", state.running_var, Tensor1{1.0, 10.9}));
+  const Tolerance tol{1e-10, 1e-12};
+  REQUIRE_CLOSE(compare("out", out, Tensor2{{-2.0 * a + 0.5, -b}, {2.0 * a + 0.5, b}}, tol, context("out")));
+  REQUIRE_CLOSE(compare("running_mean", state.running_mean, Tensor1{0.2, 2.0}, tol, context("running_mean")));
+  REQUIRE_CLOSE(compare("running_var", state.running_var, Tensor1{1.0, 10.9}, tol, context("running_var")));
 }
 
 // --- gradient checks --------------------------------------------------------------------------------------
@@ -245,17 +256,17 @@ TEST_CASE("batchnorm_forward in train mode gives every feature mean 0 and std 1,
     INFO("feature " << d);
     const double sigma_b = column_std(x, d);
     unit_std(d) = sigma_b / std::sqrt(sigma_b * sigma_b + eps);
-    CHECK_THAT(column_mean(xhat, d), WithinAbs(0.0, 1e-12));
-    CHECK_THAT(column_std(xhat, d), WithinAbs(unit_std(d), 1e-12));
-    CHECK_THAT(unit_std(d), WithinAbs(1.0, 1e-4));
+    CHECK_THAT(column_mean(xhat, d), Near(0.0, 1e-12));
+    CHECK_THAT(column_std(xhat, d), Near(unit_std(d), 1e-12));
+    CHECK_THAT(unit_std(d), Near(1.0, 1e-4));
   }
 
   const Tensor1 gamma = {2.0, 0.5, -1.0, 3.0}, beta = {1.0, -2.0, 0.0, 0.25};
   const Tensor2 y = batchnorm_forward(x, gamma, beta, {Mode::train, eps, 0.9}, state).out;
   for (std::size_t d = 0; d < 4; ++d) {
     INFO("feature " << d);
-    CHECK_THAT(column_mean(y, d), WithinAbs(beta(d), 1e-12));
-    CHECK_THAT(column_std(y, d), WithinAbs(std::abs(gamma(d)) * unit_std(d), 1e-12));
+    CHECK_THAT(column_mean(y, d), Near(beta(d), 1e-12));
+    CHECK_THAT(column_std(y, d), Near(std::abs(gamma(d)) * unit_std(d), 1e-12));
   }
 }
 
@@ -275,8 +286,8 @@ TEST_CASE("after many train-mode passes the running statistics reach the data's,
   for (int pass = 0; pass < 2000; ++pass) batchnorm_forward(gaussian_batch(N, mu, sigma, rng), one, zero, train, state);
   for (std::size_t d = 0; d < 3; ++d) {
     INFO("feature " << d);
-    CHECK_THAT(state.running_mean(d), WithinAbs(mu(d), 5 * 0.0071 * sigma(d)));
-    CHECK_THAT(state.running_var(d), WithinAbs((N - 1.0) / N * sigma(d) * sigma(d), 5 * 0.010 * sigma(d) * sigma(d)));
+    CHECK_THAT(state.running_mean(d), Near(mu(d), 5 * 0.0071 * sigma(d)));
+    CHECK_THAT(state.running_var(d), Near((N - 1.0) / N * sigma(d) * sigma(d), 5 * 0.010 * sigma(d) * sigma(d)));
   }
 
   // Test mode on a fresh, large batch: normalized by the running statistics, so close to mean 0 and std 1
@@ -287,9 +298,9 @@ TEST_CASE("after many train-mode passes the running statistics reach the data's,
   const Tensor2 y = batchnorm_forward(x, one, zero, test, state).out;
   for (std::size_t d = 0; d < 3; ++d) {
     INFO("feature " << d);
-    CHECK_THAT(column_mean(y, d), WithinAbs(0.0, 0.05));
-    CHECK_THAT(column_std(y, d), WithinAbs(1.0, 0.05));
-    CHECK_THAT(y(0, d), WithinAbs((x(0, d) - before.running_mean(d)) / std::sqrt(before.running_var(d) + 1e-5), 1e-12));
+    CHECK_THAT(column_mean(y, d), Near(0.0, 0.05));
+    CHECK_THAT(column_std(y, d), Near(1.0, 0.05));
+    CHECK_THAT(y(0, d), Near((x(0, d) - before.running_mean(d)) / std::sqrt(before.running_var(d) + 1e-5), 1e-12));
   }
   REQUIRE_CLOSE(compare("running_mean", state.running_mean, before.running_mean, {0.0, 0.0}));
   REQUIRE_CLOSE(compare("running_var", state.running_var, before.running_var, {0.0, 0.0}));
@@ -354,9 +365,9 @@ TEST_CASE("spatial_batchnorm_forward in train mode gives every channel mean 0 an
     INFO("channel " << c);
     const auto [mean, std_dev] = channel_stats(y, c, beta(c), gamma(c));  // undo gamma and beta
     const double sigma_b = channel_stats(x, c, 0.0, 1.0).second;
-    CHECK_THAT(mean, WithinAbs(0.0, 1e-12));
-    CHECK_THAT(std_dev, WithinAbs(sigma_b / std::sqrt(sigma_b * sigma_b + eps), 1e-12));  // 1 up to eps / (2 sigma_b^2)
-    CHECK_THAT(std_dev, WithinAbs(1.0, 2e-4));
+    CHECK_THAT(mean, Near(0.0, 1e-12));
+    CHECK_THAT(std_dev, Near(sigma_b / std::sqrt(sigma_b * sigma_b + eps), 1e-12));  // 1 up to eps / (2 sigma_b^2)
+    CHECK_THAT(std_dev, Near(1.0, 2e-4));
   }
 }
 

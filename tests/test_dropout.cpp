@@ -11,7 +11,7 @@
 
 using namespace cnn;
 using Catch::Matchers::Message;
-using Catch::Matchers::WithinAbs;
+using testing::Near;
 
 namespace {
 
@@ -33,7 +33,7 @@ TEST_CASE("dropout_forward keeps a fraction 1 - p_drop of the units, within 5 st
     INFO("p_drop = " << p_drop);
     const Tensor out = dropout_forward(x, {p_drop, Mode::train}, rng).out;
     const double se = std::sqrt(p_drop * (1.0 - p_drop) / static_cast<double>(x.size()));
-    CHECK_THAT(fraction_nonzero(out), WithinAbs(1.0 - p_drop, 5.0 * se));
+    CHECK_THAT(fraction_nonzero(out), Near(1.0 - p_drop, 5.0 * se));
   }
 }
 
@@ -47,7 +47,7 @@ TEST_CASE("dropout_forward preserves the mean through the inverted scaling 1 / (
     const Tensor out = dropout_forward(x, {p_drop, Mode::train}, rng).out;
     const double mean = xt::mean(out)();
     const double se = 3.0 * std::sqrt(p_drop / (1.0 - p_drop) / static_cast<double>(x.size()));
-    CHECK_THAT(mean, WithinAbs(3.0, 5.0 * se));
+    CHECK_THAT(mean, Near(3.0, 5.0 * se));
   }
 }
 

@@ -110,7 +110,7 @@ TEST_CASE("col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)>", "[
     const Tensor4 dx = col2im(dcols, c.x_shape, c.HH, c.WW, c.param);
     REQUIRE(dx.shape() == x.shape());
     const double lhs = dot(cols, dcols), rhs = dot(x, dx);
-    REQUIRE_THAT(lhs, Catch::Matchers::WithinAbs(rhs, 1e-10 * (1.0 + std::abs(rhs))));
+    REQUIRE_THAT(lhs, testing::Near(rhs, 1e-10 * (1.0 + std::abs(rhs))));
   }
 }
 

@@ -99,15 +99,15 @@ TEST_CASE("update rules by hand: one SGD step, and Adam's first step is the lear
   std::vector<double> w = {1.0};
   const std::vector<double> g = {0.5};
   sgd(w, g, SgdConfig{0.1, 0.0});
-  REQUIRE_THAT(w[0], Catch::Matchers::WithinAbs(0.95, 1e-15));
+  REQUIRE_THAT(w[0], testing::Near(0.95, 1e-15));
   // Adam, first step: m_hat = g and v_hat = g^2 after bias correction, so the step is lr * g / (|g| + eps).
   std::vector<double> w2 = {0.0, 0.0};
   const std::vector<double> g2 = {0.3, -2.0};
   AdamConfig a;
   a.learning_rate = 0.01;
   adam(w2, g2, a);
-  REQUIRE_THAT(w2[0], Catch::Matchers::WithinAbs(-0.01 * 0.3 / (0.3 + 1e-8), 1e-15));
-  REQUIRE_THAT(w2[1], Catch::Matchers::WithinAbs(0.01 * 2.0 / (2.0 + 1e-8), 1e-15));
+  REQUIRE_THAT(w2[0], testing::Near(-0.01 * 0.3 / (0.3 + 1e-8), 1e-15));
+  REQUIRE_THAT(w2[1], testing::Near(0.01 * 2.0 / (2.0 + 1e-8), 1e-15));
   // Momentum, two steps with g = 1, lr = 0.1, mu = 0.9: v = -0.1, w = -0.1; v = -0.19, w = -0.29.
   std::vector<double> w3 = {0.0};
   const std::vector<double> one = {1.0};
@@ -115,7 +115,7 @@ TEST_CASE("update rules by hand: one SGD step, and Adam's first step is the lear
   mc.learning_rate = 0.1;
   sgd_momentum(w3, one, mc);
   sgd_momentum(w3, one, mc);
-  REQUIRE_THAT(w3[0], Catch::Matchers::WithinAbs(-0.29, 1e-15));
+  REQUIRE_THAT(w3[0], testing::Near(-0.29, 1e-15));
 }
 
 TEST_CASE("update rules refuse mismatched sizes, a config reused for another parameter, bad hyperparameters",

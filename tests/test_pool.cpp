@@ -16,7 +16,7 @@
 using namespace cnn;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Message;
-using Catch::Matchers::WithinAbs;
+using testing::Near;
 using testing::from_values;
 using testing::linspace;
 
@@ -82,21 +82,21 @@ TEST_CASE("max_pool_forward_naive gives the course's published numbers on its li
   // stride 2. The notebook publishes out[0, 0, 0, 0] = -0.26315789 and a last entry of 0.4 (8 decimals); the
   // whole output comes from PyTorch (tests/reference/pool_torch.py, first case).
   const Tensor4 x = linspace<Tensor4>(-0.3, 0.4, {2, 3, 4, 4});
-  const auto [out, cache] = max_pool_forward_naive(x, {.height = 2, .width = 2, .stride = 2});
-  REQUIRE(out.shape() == std::array<std::size_t, 4>{2, 3, 2, 2});
-  REQUIRE_THAT(out(0, 0, 0, 0), WithinAbs(-0.26315789, 5e-9));
-  REQUIRE_THAT(out(1, 2, 1, 1), WithinAbs(0.4, 5e-9));
+  const PoolParam param{.height = 2, .width = 2, .stride = 2};
+  const auto [out, cache] = max_pool_forward_naive(x, param);
   const ref::PoolCase& rc = ref::pool_cases.at(0);
   REQUIRE(std::string(rc.input) == "course");
-  REQUIRE_CLOSE(compare("out", out, ref_tensor(rc.max_out, rc.out_shape), torch_tol));
+  REQUIRE_CLOSE(compare("out", out, ref_tensor(rc.max_out, rc.out_shape), torch_tol, pool_forward_context(x, param, true)));
+  REQUIRE_THAT(out(0, 0, 0, 0), Near(-0.26315789, 5e-9));
+  REQUIRE_THAT(out(1, 2, 1, 1), Near(0.4, 5e-9));
 }
 
 TEST_CASE("max_pool_forward_fast gives the course's published numbers on its linspace example",
           "[pool][fast][known]") {
   const Tensor4 x = linspace<Tensor4>(-0.3, 0.4, {2, 3, 4, 4});
   const auto [out, cache] = max_pool_forward_fast(x, {.height = 2, .width = 2, .stride = 2});
-  REQUIRE_THAT(out(0, 0, 0, 0), WithinAbs(-0.26315789, 5e-9));
-  REQUIRE_THAT(out(1, 2, 1, 1), WithinAbs(0.4, 5e-9));
+  REQUIRE_THAT(out(0, 0, 0, 0), Near(-0.26315789, 5e-9));
+  REQUIRE_THAT(out(1, 2, 1, 1), Near(0.4, 5e-9));
   const ref::PoolCase& rc = ref::pool_cases.at(0);
   REQUIRE_CLOSE(compare("out", out, ref_tensor(rc.max_out, rc.out_shape), torch_tol));
 }
@@ -107,8 +107,9 @@ TEST_CASE("max_pool_forward_naive matches PyTorch (ties included)", "[pool][naiv
   for (const ref::PoolCase& rc : ref::pool_cases) {
     INFO("case: " << rc.name);
     const Tensor4 x = reference_input(rc.input, rc.x_shape);
-    const auto [out, cache] = max_pool_forward_naive(x, {rc.height, rc.width, rc.stride});
-    REQUIRE_CLOSE(compare("out", out, ref_tensor(rc.max_out, rc.out_shape), torch_tol));
+    const PoolParam param{rc.height, rc.width, rc.stride};
+    const auto [out, cache] = max_pool_forward_naive(x, param);
+    REQUIRE_CLOSE(compare("out", out, ref_tensor(rc.max_out, rc.out_shape), torch_tol, pool_forward_context(x, param, true)));
   }
 }
 
@@ -127,8 +128,9 @@ TEST_CASE("avg_pool_forward_naive matches PyTorch", "[pool][naive][known][fn:avg
   for (const ref::PoolCase& rc : ref::pool_cases) {
     INFO("case: " << rc.name);
     const Tensor4 x = reference_input(rc.input, rc.x_shape);
-    const auto [out, cache] = avg_pool_forward_naive(x, {rc.height, rc.width, rc.stride});
-    REQUIRE_CLOSE(compare("out", out, ref_tensor(rc.avg_out, rc.out_shape), torch_tol));
+    const PoolParam param{rc.height, rc.width, rc.stride};
+    const auto [out, cache] = avg_pool_forward_naive(x, param);
+    REQUIRE_CLOSE(compare("out", out, ref_tensor(rc.avg_out, rc.out_shape), torch_tol, pool_forward_context(x, param, false)));
   }
 }
 
@@ -204,15 +206,15 @@ TEST_CASE("average pooling by hand: 2x2 windows average and spread a quarter bac
   std::copy(std::begin(values), std::end(values), x.begin());
   const auto [out, cache] = avg_pool_forward_naive(x, {});
   REQUIRE(out.shape() == std::array<std::size_t, 4>{1, 1, 1, 2});
-  REQUIRE_THAT(out(0, 0, 0, 0), WithinAbs(2.5, 1e-15));
-  REQUIRE_THAT(out(0, 0, 0, 1), WithinAbs(6.0, 1e-15));
+  REQUIRE_THAT(out(0, 0, 0, 0), Near(2.5, 1e-15));
+  REQUIRE_THAT(out(0, 0, 0, 1), Near(6.0, 1e-15));
   Tensor4 dout = Tensor4::from_shape({1, 1, 1, 2});
   dout(0, 0, 0, 0) = 4.0;
   dout(0, 0, 0, 1) = -2.0;
   const Tensor4 dx = avg_pool_backward_naive(dout, cache).dx;
   for (std::size_t h = 0; h < 2; ++h) {
-    REQUIRE_THAT(dx(0, 0, h, 0), WithinAbs(1.0, 1e-15));
-    REQUIRE_THAT(dx(0, 0, h, 3), WithinAbs(-0.5, 1e-15));
+    REQUIRE_THAT(dx(0, 0, h, 0), Near(1.0, 1e-15));
+    REQUIRE_THAT(dx(0, 0, h, 3), Near(-0.5, 1e-15));
   }
 }
 
@@ -314,9 +316,9 @@ TEST_CASE("a tie in a max-pool window is reported by the gradient checker as a k
   REQUIRE(gc.kinks[0].index == std::vector<std::size_t>{0, 0, 0, 1});
   REQUIRE(gc.kinks[1].index == std::vector<std::size_t>{0, 0, 1, 0});
   for (const GradEntry& e : gc.kinks) {
-    REQUIRE_THAT(e.numeric, WithinAbs(0.35, 1e-9));  // what a checker without kink detection would compare
-    REQUIRE_THAT(e.slope_left, WithinAbs(0.0, 1e-9));
-    REQUIRE_THAT(e.slope_right, WithinAbs(0.7, 1e-9));
+    REQUIRE_THAT(e.numeric, Near(0.35, 1e-9));  // what a checker without kink detection would compare
+    REQUIRE_THAT(e.slope_left, Near(0.0, 1e-9));
+    REQUIRE_THAT(e.slope_right, Near(0.7, 1e-9));
   }
   REQUIRE_THAT(gc.report(), Contains("straddle a kink"));
 

@@ -147,6 +147,23 @@ std::vector<Factor> known_factors(const DiagnosisContext& ctx) {
     f.push_back({static_cast<double>(N), n + ": a division by N is missing, or a sum where the mean belongs"});
     f.push_back({1.0 / static_cast<double>(N), "1/" + n + ": divided by N where a sum belongs"});
   }
+  if (const std::size_t N = minibatch_size(ctx); N >= 2) {
+    const double n = static_cast<double>(N), r = n / (n - 1.0);
+    const std::string frac = std::to_string(N) + "/" + std::to_string(N - 1);
+    const std::string why = " (N = " + std::to_string(N) + "): a variance divided by N - 1 (the unbiased estimate) "
+                            "where the course divides by N, or the other way round";
+    f.push_back({r, "N/(N - 1) = " + frac + why});
+    f.push_back({1.0 / r, "(N - 1)/N" + why});
+    f.push_back({std::sqrt(r), "sqrt(N/(N - 1))" + why});
+    f.push_back({1.0 / std::sqrt(r), "sqrt((N - 1)/N)" + why});
+  }
+  if (ctx.momentum && *ctx.momentum > 0.0 && *ctx.momentum < 1.0) {
+    const double m = *ctx.momentum;
+    const std::string why = ": the momentum m = " + num_str(m) + " is mixed up with 1 - m = " + num_str(1.0 - m) +
+                            " (the running average is m r + (1 - m) new)";
+    f.push_back({m / (1.0 - m), "m / (1 - m) = " + num_str(m / (1.0 - m)) + why});
+    f.push_back({(1.0 - m) / m, "(1 - m) / m = " + num_str((1.0 - m) / m) + why});
+  }
   if (ctx.p_drop) {
     const double p = *ctx.p_drop, q = 1.0 - p;
     const std::string ps = num_str(p), qs = num_str(q);
@@ -248,8 +265,10 @@ std::string diagnose(const Observation& seen, const DiagnosisContext& ctx) {
     if (!std::isfinite(a.values[i]) && std::isfinite(e.values[i])) non_finite.push_back(i);
   if (!non_finite.empty())
     return line(you + " is " + value_str(a.values[non_finite.front()]) + " at " +
-                    index_list(non_finite, a.shape) + " where the expected value is finite: something overflowed or divided by zero (exp of a number above 709 is inf, "
-                    "and inf / inf is NaN)",
+                    index_list(non_finite, a.shape) + " where the expected value is finite: " +
+                    (ctx.non_finite_fix.empty() ? "something overflowed or divided by zero (exp of a number above 709 "
+                                                  "is inf, and inf / inf is NaN)"
+                                                : ctx.non_finite_fix),
                 docs);
 
   for (const KnownMistake& k : ctx.known)
@@ -310,9 +329,21 @@ std::string diagnose(const Observation& seen, const DiagnosisContext& ctx) {
     for (const Factor& f : known_factors(ctx))
       if (std::abs(std::abs(*c) - f.value) <= 1e-6 * f.value)
         return line(you + " is " + seen.expected_what + " times " + f.meaning + sign, docs);
-    return line(you + " is " + seen.expected_what + " times the constant " + num_str(*c) +
-                    " at every entry: a factor is wrong (it is not N, 2 or 1/2)",
-                docs);
+    if (a.values.size() >= 2)  // one number is some constant times any other: only a known factor says something
+      return line(you + " is " + seen.expected_what + " times the constant " + num_str(*c) +
+                      " at every entry: a factor is wrong (it is not N, 2 or 1/2)",
+                  docs);
+  }
+
+  // One constant added at every entry (several entries: a single number is off by some constant always).
+  if (a.values.size() >= 2) {
+    const double c = a.values.front() - e.values.front();
+    std::vector<double> shifted(e.values.size());
+    for (std::size_t i = 0; i < e.values.size(); ++i) shifted[i] = e.values[i] + c;
+    if (all_agree(a.values, shifted))
+      return line(you + " is " + seen.expected_what + (c > 0 ? " plus " : " minus ") + num_str(std::abs(c)) +
+                      " at every entry: a constant term is off (a margin, a bias or a + 1 where it does not belong?)",
+                  docs);
   }
 
   // Differences only on the padded border of a convolution's output.
@@ -341,9 +372,16 @@ std::string diagnose(const Observation& seen, const DiagnosisContext& ctx) {
                   docs);
   }
 
-  return line("no common mistake fits (not a transpose, a sign, a constant factor or a wrong shape): " +
-                  std::to_string(differ.size()) + " of " + std::to_string(a.values.size()) +
-                  " entries differ, e.g. at " + index_list(differ, a.shape),
+  const std::size_t first = differ.front();
+  const std::string values = "yours " + value_str(a.values[first]) + ", expected " + value_str(e.values[first]);
+  if (a.values.size() == 1)
+    return line("no common mistake fits: " + you + " is " + value_str(a.values[0]) + " where " +
+                    value_str(e.values[0]) + " is expected (" + (a.values[0] > e.values[0] ? "higher" : "lower") +
+                    " by " + num_str(std::abs(a.values[0] - e.values[0])) + ")",
+                reading_docs);
+  return line("no common mistake fits (not a transpose, a sign, a constant factor or offset, or a wrong shape): " +
+                  std::to_string(differ.size()) + " of " + std::to_string(a.values.size()) + " entries differ, e.g. at " +
+                  shape_str(unravel(first, a.shape)) + ": " + values,
               reading_docs);
 }
 
@@ -384,6 +422,15 @@ DiagnosisContext conv_forward_context(const Tensor4& x, const Tensor4& w, const 
       c.known.push_back({"holds at (i, j) the stride-1 output at (i, j), not the one at (i S, j S): the "
                          "window's position ignores the stride",
                          FlatArray::of(xt::view(y1, xt::all(), xt::all(), xt::range(0, Hout), xt::range(0, Wout))),
+                         ""});
+      const std::size_t S = param.stride;
+      c.known.push_back({"holds at (i, j) the stride-1 output at (i, j S), not the one at (i S, j S): the row index "
+                         "ignores the stride (i + p where i S + p belongs)",
+                         FlatArray::of(xt::view(y1, xt::all(), xt::all(), xt::range(0, Hout), xt::range(0, Wout * S - S + 1, S))),
+                         ""});
+      c.known.push_back({"holds at (i, j) the stride-1 output at (i S, j), not the one at (i S, j S): the column index "
+                         "ignores the stride (j + q where j S + q belongs)",
+                         FlatArray::of(xt::view(y1, xt::all(), xt::all(), xt::range(0, Hout * S - S + 1, S), xt::range(0, Wout))),
                          ""});
     } catch (const error&) {
       // a geometry the layer refuses: no stride candidates
@@ -487,6 +534,128 @@ DiagnosisContext batchnorm_backward_context(const Tensor2& dout, const BatchNorm
   c.known.push_back({"treats the mean as a constant: the term -gamma / sqrt(var + eps) * mean(dout) of the path "
                      "through it is missing",
                      FlatArray::of(mean_only), ""});
+  return c;
+}
+
+DiagnosisContext pool_forward_context(const Tensor4& x, const PoolParam& param, bool max) {
+  DiagnosisContext c;
+  c.docs = "\"Pooling layers\", section \"Forward\"";
+  c.x = FlatArray::of(x);
+  const std::size_t N = x.shape(0), C = x.shape(1), H = x.shape(2), W = x.shape(3);
+  const std::size_t HH = param.height, WW = param.width, S = param.stride;
+  if (S < 2 || HH == 0 || WW == 0 || HH > H || WW > W) return c;
+  const std::size_t Hout = 1 + (H - HH) / S, Wout = 1 + (W - WW) / S;
+  // the output when window (i, j) starts at (i Si, j Sj)
+  auto pooled = [&](std::size_t Si, std::size_t Sj) {
+    Tensor4 out = xt::zeros<double>({N, C, Hout, Wout});
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t ch = 0; ch < C; ++ch)
+        for (std::size_t i = 0; i < Hout; ++i)
+          for (std::size_t j = 0; j < Wout; ++j) {
+            double v = max ? x(n, ch, i * Si, j * Sj) : 0.0;
+            for (std::size_t p = 0; p < HH; ++p)
+              for (std::size_t q = 0; q < WW; ++q) {
+                const double e = x(n, ch, i * Si + p, j * Sj + q);
+                v = max ? std::max(v, e) : v + e / static_cast<double>(HH * WW);
+              }
+            out(n, ch, i, j) = v;
+          }
+    return FlatArray::of(out);
+  };
+  c.known.push_back({"reads window (i, j) at (i, j S): the row index ignores the stride (i + p where i S + p belongs)",
+                     pooled(1, S), ""});
+  c.known.push_back({"reads window (i, j) at (i S, j): the column index ignores the stride (j + q where j S + q "
+                     "belongs)",
+                     pooled(S, 1), ""});
+  c.known.push_back({"reads window (i, j) at (i, j): the stride is ignored in both indices", pooled(1, 1), ""});
+  return c;
+}
+
+DiagnosisContext batchnorm_forward_context(const std::string& what, const Tensor2& x, const Tensor1& gamma,
+                                           const Tensor1& beta, const BatchNormParam& param,
+                                           const BatchNormState& before) {
+  DiagnosisContext c;
+  c.docs = "\"Batch normalization\", section \"Forward pass\"";
+  c.x = FlatArray::of(x);
+  c.momentum = param.momentum;
+  const std::size_t N = x.shape(0), D = x.shape(1);
+  if (N < 2 || gamma.size() != D || beta.size() != D || before.running_mean.size() != D ||
+      before.running_var.size() != D)
+    return c;
+  const double m = param.momentum, n = static_cast<double>(N);
+  Tensor1 mean = xt::zeros<double>({D}), var = xt::zeros<double>({D});
+  for (std::size_t d = 0; d < D; ++d) {
+    for (std::size_t i = 0; i < N; ++i) mean(d) += x(i, d) / n;
+    for (std::size_t i = 0; i < N; ++i) var(d) += (x(i, d) - mean(d)) * (x(i, d) - mean(d)) / n;
+  }
+  const Tensor1 unbiased = var * (n / (n - 1.0));
+  const std::string unbiased_words = "the unbiased variance (a sum of squares divided by N - 1 = " +
+                                     std::to_string(N - 1) + "); the course's batch norm divides by N = " +
+                                     std::to_string(N);
+  const std::string swapped_words = "the momentum the wrong way round: (1 - m) r + m new, where the running average "
+                                    "is m r + (1 - m) new (m = " + num_str(m) + ")";
+  if (what == "out") {
+    Tensor2 out = xt::zeros<double>({N, D});
+    for (std::size_t i = 0; i < N; ++i)
+      for (std::size_t d = 0; d < D; ++d)
+        out(i, d) = gamma(d) * (x(i, d) - mean(d)) / std::sqrt(unbiased(d) + param.eps) + beta(d);
+    c.known.push_back({"normalizes with " + unbiased_words, FlatArray::of(out), ""});
+  } else if (what == "running_mean") {
+    c.known.push_back({"updates the running mean with " + swapped_words,
+                       FlatArray::of(Tensor1((1.0 - m) * before.running_mean + m * mean)), ""});
+  } else if (what == "running_var") {
+    c.known.push_back({"updates the running variance with " + swapped_words,
+                       FlatArray::of(Tensor1((1.0 - m) * before.running_var + m * var)), ""});
+    c.known.push_back({"averages " + unbiased_words, FlatArray::of(Tensor1(m * before.running_var + (1.0 - m) * unbiased)),
+                       ""});
+    c.known.push_back({"updates the running variance with " + swapped_words + ", and averages " + unbiased_words,
+                       FlatArray::of(Tensor1((1.0 - m) * before.running_var + m * unbiased)), ""});
+  }
+  return c;
+}
+
+DiagnosisContext svm_context(const std::string& what, const Tensor2& x, const Labels& y) {
+  DiagnosisContext c;
+  c.docs = "\"The softmax and SVM losses\"";
+  c.x = FlatArray::of(x);
+  const std::size_t N = x.shape(0), K = x.shape(1);
+  if (N == 0 || y.size() != N) return c;
+  for (std::size_t i = 0; i < N; ++i)
+    if (y(i) >= K) return c;
+  // loss and dx with margin delta; with_own: the true class's own margin (always delta) counted too
+  auto svm = [&](double delta, bool with_own) {
+    double loss = 0.0;
+    Tensor2 dx = xt::zeros<double>({N, K});
+    for (std::size_t i = 0; i < N; ++i)
+      for (std::size_t j = 0; j < K; ++j) {
+        if (j == y(i) && !with_own) continue;
+        const double margin = x(i, j) - x(i, y(i)) + delta;
+        if (margin > 0) {
+          loss += margin / static_cast<double>(N);
+          if (j != y(i)) {
+            dx(i, j) += 1.0 / static_cast<double>(N);
+            dx(i, y(i)) -= 1.0 / static_cast<double>(N);
+          }
+        }
+      }
+    return what == "loss" ? FlatArray{{1}, {loss}} : FlatArray::of(dx);
+  };
+  c.known.push_back({"is the SVM " + what + " with a margin of 0: the margin is 1 (s_j - s_y + 1)", svm(0.0, false), ""});
+  c.known.push_back({"is the SVM " + what + " with a margin of 2: the margin is 1 (s_j - s_y + 1)", svm(2.0, false), ""});
+  if (what == "loss")
+    c.known.push_back({"counts the true class too: its own margin s_y - s_y + 1 = 1 adds 1 per example (the sum runs "
+                       "over j != y)",
+                       svm(1.0, true), ""});
+  return c;
+}
+
+DiagnosisContext softmax_context(const Tensor2& x) {
+  DiagnosisContext c;
+  c.docs = "\"The softmax and SVM losses\"";
+  c.x = FlatArray::of(x);
+  c.non_finite_fix = "exp overflowed. Subtract each row's maximum score before exp: softmax(s) = softmax(s - max s), "
+                     "and then every exp is at most 1 (exp of anything above 709 is inf in double, and inf / inf is "
+                     "NaN)";
   return c;
 }
 

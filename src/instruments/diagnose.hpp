@@ -27,6 +27,8 @@
 namespace cnn {
 
 struct BatchNormCache;  // layers/batchnorm.hpp
+struct BatchNormParam;  // layers/batchnorm.hpp
+struct BatchNormState;  // layers/batchnorm.hpp
 struct PoolParam;       // layers/pool.hpp
 
 /// @brief An array flattened row-major, with its shape.
@@ -76,6 +78,12 @@ struct DiagnosisContext {
   FlatArray dout;                       ///< the upstream gradient, first axis the minibatch (a check fills it in)
   std::optional<ConvGeometry> conv_out; ///< the array checked is a convolution's output (N, F, Hout, Wout)
   std::vector<KnownMistake> known;      ///< wrong answers of known mistakes, tried first
+  /// The momentum m of a running average @f$ r \leftarrow m\, r + (1 - m)\,\text{new} @f$: names the factors
+  /// m / (1 - m) and (1 - m) / m that a momentum mixed up with 1 - m gives.
+  std::optional<double> momentum;
+  /// What to do when the student's array holds inf or NaN where the expected one is finite; empty: the general
+  /// advice (something overflowed or divided by zero).
+  std::string non_finite_fix;
 };
 
 /// @brief What a failed check saw.
@@ -109,6 +117,10 @@ DiagnosisContext conv_forward_context(const Tensor4& x, const Tensor4& w, const 
 DiagnosisContext conv_backward_context(const std::string& tensor, const Tensor4& x, const Tensor4& w,
                                        const Tensor4& dout, const ConvParam& param);
 
+/// @brief A pooling layer's forward output (max or average): the wrong answers of a stride ignored in the row
+/// index only, in the column index only, or in both.
+DiagnosisContext pool_forward_context(const Tensor4& x, const PoolParam& param, bool max);
+
 /// @brief Max pooling's backward pass: the wrong answers of a gradient spread over the window (averaged or
 /// copied) instead of sent to the entry that won the max.
 DiagnosisContext max_pool_backward_context(const Tensor4& x, const PoolParam& param, const Tensor4& dout);
@@ -116,6 +128,21 @@ DiagnosisContext max_pool_backward_context(const Tensor4& x, const PoolParam& pa
 /// @brief Batch normalization's dx: the wrong answers of a backward pass that holds the mean, the variance,
 /// or both constant.
 DiagnosisContext batchnorm_backward_context(const Tensor2& dout, const BatchNormCache& cache);
+
+/// @brief Batch normalization's forward pass in train mode, for the array named @p what ("out", "running_mean"
+/// or "running_var"), given the input and the running statistics *before* the call: the wrong answers of the
+/// unbiased variance (divided by N - 1 instead of N) and of a momentum used the wrong way round
+/// (@f$ (1 - m)\, r + m\,\text{batch} @f$).
+DiagnosisContext batchnorm_forward_context(const std::string& what, const Tensor2& x, const Tensor1& gamma,
+                                           const Tensor1& beta, const BatchNormParam& param,
+                                           const BatchNormState& before);
+
+/// @brief The multiclass SVM loss, for "loss" (a one-entry array) or "dx": the wrong answers of a margin of 0
+/// or 2 instead of 1, and of a loss that also counts the true class's own margin.
+DiagnosisContext svm_context(const std::string& what, const Tensor2& x, const Labels& y);
+
+/// @brief The softmax loss: an overflow is answered with the fix (shift every row by its maximum before exp).
+DiagnosisContext softmax_context(const Tensor2& x);
 
 /// @brief Dropout with drop probability @p p_drop: names the factors 1 - p_drop, 1 / (1 - p_drop), ...
 DiagnosisContext dropout_context(double p_drop);

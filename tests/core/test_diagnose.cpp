@@ -4,10 +4,12 @@
 // fits". The diagnosis lines are printed (run with -s to see them all).
 #include "instruments/diagnose.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <iostream>
 
+#include <xtensor/xmath.hpp>
 #include <xtensor/xview.hpp>
 
 #include "layers/affine.hpp"
@@ -18,6 +20,7 @@
 #include "layers/pool.hpp"
 #include "layers/relu.hpp"
 #include "layers/softmax.hpp"
+#include "layers/svm.hpp"
 #include "support/testing.hpp"
 
 using namespace cnn;
@@ -424,4 +427,182 @@ TEST_CASE("checked_tensor reads the tensor's name from the check's name", "[diag
   REQUIRE(checked_tensor("out") == "");
   REQUIRE(checked_tensor("conv1.w") == "");
   REQUIRE(checked_tensor("d") == "");
+}
+
+// --- the second round's families, each fed its look-alikes ---------------------------------------------------
+// A diagnosis must name its own mistake and nothing else: every case below plants one mistake and the one
+// closest to it, and checks that each gets its own name (or, for a look-alike with no name, no wrong one).
+
+namespace {
+
+// The multiclass SVM loss with margin @p delta; with_own: the true class's own margin counted too.
+double svm_loss_with(const Tensor2& x, const Labels& y, double delta, bool with_own) {
+  double loss = 0.0;
+  for (std::size_t i = 0; i < x.shape(0); ++i)
+    for (std::size_t j = 0; j < x.shape(1); ++j)
+      if (j != y(i) || with_own) loss += std::max(0.0, x(i, j) - x(i, y(i)) + delta);
+  return loss / static_cast<double>(x.shape(0));
+}
+
+// Max or average pooling whose window (i, j) starts at (i Si, j Sj).
+Tensor4 pool_with_strides(const Tensor4& x, const PoolParam& p, std::size_t Si, std::size_t Sj, bool max) {
+  const std::size_t Hout = 1 + (x.shape(2) - p.height) / p.stride, Wout = 1 + (x.shape(3) - p.width) / p.stride;
+  Tensor4 out = xt::zeros<double>({x.shape(0), x.shape(1), Hout, Wout});
+  for (std::size_t n = 0; n < x.shape(0); ++n)
+    for (std::size_t c = 0; c < x.shape(1); ++c)
+      for (std::size_t i = 0; i < Hout; ++i)
+        for (std::size_t j = 0; j < Wout; ++j) {
+          double v = max ? -1e300 : 0.0;
+          for (std::size_t a = 0; a < p.height; ++a)
+            for (std::size_t b = 0; b < p.width; ++b) {
+              const double e = x(n, c, i * Si + a, j * Sj + b);
+              v = max ? std::max(v, e) : v + e / static_cast<double>(p.height * p.width);
+            }
+          out(n, c, i, j) = v;
+        }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an SVM margin of 0 or 2, and the true class counted, are each named; another wrong loss is not",
+          "[diagnose][offset][svm]") {
+  Rng rng(5);
+  const Tensor2 x = randn<Tensor2>({5, 4}, rng);
+  const Labels y = testing::labels({0, 1, 2, 3, 0});
+  const double right = svm_loss(x, y).loss;
+  REQUIRE_THAT(right, testing::Near(svm_loss_with(x, y, 1.0, false), 1e-12));  // the helper is the course's loss
+  const auto check = [&](double loss) {
+    return compare("loss", Tensor1{loss}, Tensor1{right}, exact, svm_context("loss", x, y));
+  };
+  REQUIRE_THAT(diagnosis_of(check(svm_loss_with(x, y, 0.0, false))), Contains("margin of 0"));
+  REQUIRE_THAT(diagnosis_of(check(svm_loss_with(x, y, 2.0, false))), Contains("margin of 2"));
+  const auto own = diagnosis_of(check(svm_loss_with(x, y, 1.0, true)));
+  REQUIRE_THAT(own, Contains("counts the true class too") && !Contains("margin of"));
+  // look-alikes: the loss without the mean over N is a factor N, not a margin; a loss off by an odd amount is
+  // no known mistake, and the line says both numbers
+  const auto summed = diagnosis_of(check(svm_loss_with(x, y, 1.0, false) * 5.0));
+  REQUIRE_THAT(summed, Contains("a division by N is missing") && !Contains("margin"));
+  const auto odd = diagnosis_of(check(right + 0.125));
+  REQUIRE_THAT(odd, StartsWith("diagnosis: no common mistake fits") && !Contains("margin") &&
+                        Contains("where " + num_str(right) + " is expected (higher by 0.125)"));
+}
+
+TEST_CASE("a constant added to every entry is named as an offset; a factor, or one number, is not",
+          "[diagnose][offset]") {
+  const Tensor2 e = {{0.5, -1.0, 2.0}, {3.0, 0.25, -0.75}};
+  const auto offset = diagnosis_of(compare("scores", Tensor2(e + 1.0), e, exact));
+  REQUIRE_THAT(offset, Contains("plus 1 at every entry") && Contains("constant term"));
+  REQUIRE_THAT(diagnosis_of(compare("scores", Tensor2(e - 0.5), e, exact)), Contains("minus 0.5 at every entry"));
+  const auto factor = diagnosis_of(compare("scores", Tensor2(e * 2.0), e, exact));
+  REQUIRE_THAT(factor, Contains("times 2") && !Contains("plus"));
+  // one number: an offset always fits it, so none is claimed; the line says both values and the difference
+  const auto one = diagnosis_of(compare("loss", Tensor1{1.9}, Tensor1{2.9}, exact));
+  REQUIRE_THAT(one, Contains("your loss is 1.9 where 2.9 is expected (lower by 1)") && !Contains("constant"));
+}
+
+TEST_CASE("the stride ignored in one index of a pooling window is named with the index; in both, as both",
+          "[diagnose][stride][pool]") {
+  Rng rng(8);
+  const Tensor4 x = randn<Tensor4>({2, 2, 6, 6}, rng);
+  const PoolParam p{.height = 2, .width = 2, .stride = 2};
+  for (const bool max : {true, false}) {
+    INFO((max ? "max" : "average") << " pooling");
+    const Tensor4 right = pool_with_strides(x, p, 2, 2, max);
+    const auto check = [&](std::size_t Si, std::size_t Sj) {
+      return compare("out", pool_with_strides(x, p, Si, Sj, max), right, exact, pool_forward_context(x, p, max));
+    };
+    REQUIRE_THAT(diagnosis_of(check(1, 2)), Contains("the row index ignores the stride"));
+    REQUIRE_THAT(diagnosis_of(check(2, 1)), Contains("the column index ignores the stride"));
+    REQUIRE_THAT(diagnosis_of(check(1, 1)), Contains("ignored in both indices"));
+  }
+  // look-alike: max pooling where average belongs is no stride mistake
+  const auto avg_for_max = diagnosis_of(compare("out", pool_with_strides(x, p, 2, 2, false),
+                                                pool_with_strides(x, p, 2, 2, true), exact, pool_forward_context(x, p, true)));
+  REQUIRE_THAT(avg_for_max, !Contains("stride"));
+}
+
+TEST_CASE("the stride ignored in one index of a convolution's window is named with the index",
+          "[diagnose][stride][conv]") {
+  Rng rng(9);
+  const Tensor4 x = randn<Tensor4>({2, 3, 7, 7}, rng), w = randn<Tensor4>({2, 3, 3, 3}, rng);
+  const Tensor1 b = randn<Tensor1>({2}, rng);
+  const ConvParam param{.stride = 2, .pad = 1};
+  const Tensor4 right = conv_forward_naive(x, w, b, param).out;  // 2 x 2 x 4 x 4
+  const Tensor4 y1 = conv_forward_naive(x, w, b, {.stride = 1, .pad = 1}).out;  // 2 x 2 x 7 x 7
+  const Tensor4 rows_ignore = xt::view(y1, xt::all(), xt::all(), xt::range(0, 4), xt::range(0, 7, 2));
+  const Tensor4 cols_ignore = xt::view(y1, xt::all(), xt::all(), xt::range(0, 7, 2), xt::range(0, 4));
+  const auto context = conv_forward_context(x, w, b, param);
+  REQUIRE_THAT(diagnosis_of(compare("out", rows_ignore, right, exact, context)), Contains("the row index ignores the stride"));
+  REQUIRE_THAT(diagnosis_of(compare("out", cols_ignore, right, exact, context)), Contains("the column index ignores the stride"));
+  const Tensor4 both = xt::view(y1, xt::all(), xt::all(), xt::range(0, 4), xt::range(0, 4));
+  REQUIRE_THAT(diagnosis_of(compare("out", both, right, exact, context)), Contains("ignores the stride") &&
+                                                                            !Contains("row index") && !Contains("column index"));
+}
+
+TEST_CASE("batch norm with the unbiased variance, or the momentum the wrong way round, is named; a factor 2 is not",
+          "[diagnose][batchnorm]") {
+  Rng rng(12);
+  const std::size_t N = 4, D = 3;
+  const Tensor2 x = randn<Tensor2>({N, D}, rng);
+  const Tensor1 gamma = {1.5, 0.5, 2.0}, beta = {0.1, -0.2, 0.3};
+  const BatchNormParam param{Mode::train, 1e-5, 0.9};
+  BatchNormState state{Tensor1{0.3, -0.1, 0.2}, Tensor1{1.2, 0.8, 1.1}};
+  const BatchNormState before = state;
+  const Tensor2 out = batchnorm_forward(x, gamma, beta, param, state).out;
+  const double m = param.momentum, n = static_cast<double>(N);
+  const Tensor1 mean = xt::mean(x, {0}), var = xt::variance(x, {0});  // biased: divided by N
+  const Tensor1 unbiased = var * n / (n - 1.0);
+  const auto context = [&](const char* what) { return batchnorm_forward_context(what, x, gamma, beta, param, before); };
+
+  Tensor2 out_unbiased = xt::zeros<double>({N, D});
+  for (std::size_t i = 0; i < N; ++i)
+    for (std::size_t d = 0; d < D; ++d)
+      out_unbiased(i, d) = gamma(d) * (x(i, d) - mean(d)) / std::sqrt(unbiased(d) + param.eps) + beta(d);
+  REQUIRE_THAT(diagnosis_of(compare("out", out_unbiased, out, exact, context("out"))),
+               Contains("unbiased variance") && Contains("N - 1 = 3"));
+  const auto doubled = diagnosis_of(compare("out", Tensor2(out * 2.0), out, exact, context("out")));
+  REQUIRE_THAT(doubled, Contains("times 2") && !Contains("unbiased"));
+
+  const Tensor1 swapped_mean = (1.0 - m) * before.running_mean + m * mean;
+  REQUIRE_THAT(diagnosis_of(compare("running_mean", swapped_mean, state.running_mean, exact, context("running_mean"))),
+               Contains("momentum the wrong way round"));
+  const Tensor1 swapped_var = (1.0 - m) * before.running_var + m * var;
+  REQUIRE_THAT(diagnosis_of(compare("running_var", swapped_var, state.running_var, exact, context("running_var"))),
+               Contains("momentum the wrong way round") && !Contains("unbiased"));
+  const Tensor1 unbiased_var = m * before.running_var + (1.0 - m) * unbiased;
+  REQUIRE_THAT(diagnosis_of(compare("running_var", unbiased_var, state.running_var, exact, context("running_var"))),
+               Contains("unbiased variance") && !Contains("wrong way round"));
+  // look-alike: the running mean replaced by the batch mean (no average at all) is neither mistake
+  const auto replaced = diagnosis_of(compare("running_mean", mean, state.running_mean, exact, context("running_mean")));
+  REQUIRE_THAT(replaced, !Contains("wrong way round") && !Contains("unbiased"));
+}
+
+TEST_CASE("factors N/(N - 1) and m/(1 - m) are named where the context knows N and m, and only there",
+          "[diagnose][factor]") {
+  const Tensor2 e = {{1.0, 2.0}, {3.0, -1.0}, {0.5, 4.0}, {2.5, -2.0}};  // N = 4
+  const FlatArray x4 = FlatArray::of(e);
+  const auto n_factor = diagnosis_of(compare("var", Tensor2(e * (4.0 / 3.0)), e, exact, layer_context("", {}, x4)));
+  REQUIRE_THAT(n_factor, Contains("N/(N - 1) = 4/3") && Contains("divided by N - 1"));
+  DiagnosisContext with_m;
+  with_m.momentum = 0.9;
+  REQUIRE_THAT(diagnosis_of(compare("r", Tensor2(e * 9.0), e, exact, with_m)), Contains("m / (1 - m) = 9") &&
+                                                                                  Contains("mixed up with 1 - m"));
+  // look-alikes: the same factors without N or m in the context are only "a constant"
+  REQUIRE_THAT(diagnosis_of(compare("var", Tensor2(e * (4.0 / 3.0)), e, exact)), !Contains("N - 1"));
+  REQUIRE_THAT(diagnosis_of(compare("r", Tensor2(e * 9.0), e, exact)), Contains("times the constant 9") &&
+                                                                          !Contains("momentum"));
+}
+
+TEST_CASE("an overflow in softmax says to subtract the row's max; an overflow elsewhere gets the general advice",
+          "[diagnose][overflow]") {
+  const Tensor2 x = {{1000.0, 0.0}, {2.0, 1.0}};
+  const Labels y = testing::labels({1, 0});
+  const double right = softmax_loss(x, y).loss;
+  const double unshifted = softmax_loss_unshifted(x, y);
+  REQUIRE_FALSE(std::isfinite(unshifted));
+  const auto d = diagnosis_of(compare("loss", Tensor1{unshifted}, Tensor1{right}, exact, softmax_context(x)));
+  REQUIRE_THAT(d, Contains("Subtract each row's maximum score before exp"));
+  const auto general = diagnosis_of(compare("loss", Tensor1{unshifted}, Tensor1{right}, exact));
+  REQUIRE_THAT(general, Contains("overflowed") && !Contains("maximum score"));
 }

@@ -2,12 +2,14 @@
 // gradient checker's or the comparison's full report when they fail.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
+#include "core/checks.hpp"  // num_str
 #include "instruments/gradcheck.hpp"
 #include "core/random.hpp"
 #include "core/tensor.hpp"
@@ -49,6 +51,30 @@ T from_values(const std::vector<double>& values, std::initializer_list<std::size
   std::copy(values.begin(), values.end(), t.begin());
   return t;
 }
+
+/// A number within @p abs + @p rel |expected| of @p expected. On failure Catch2 prints
+/// `1.9 should be within 1e-12 of 2.9 (it differs by 1)`: every number with its own precision (Catch2's own
+/// WithinAbs prints a tolerance of 1e-12 as "0.0", a line that reads like a pass).
+class Near : public Catch::MatcherBase<double> {
+ public:
+  Near(double expected, double abs, double rel = 0.0) : expected_(expected), abs_(abs), rel_(rel) {}
+  bool match(const double& actual) const override {
+    diff_ = std::abs(actual - expected_);
+    return diff_ <= abs_ + rel_ * std::abs(expected_);
+  }
+  std::string describe() const override {
+    std::string tol = abs_ > 0.0 || rel_ == 0.0 ? cnn::num_str(abs_) : "";
+    if (rel_ > 0.0) tol += (tol.empty() ? "" : " + ") + cnn::num_str(rel_) + " x |expected|";
+    return "should be within " + tol + " of " + cnn::num_str(expected_) + " (it differs by " + cnn::num_str(diff_) + ")";
+  }
+
+ private:
+  double expected_, abs_, rel_;
+  mutable double diff_ = 0.0;
+};
+
+/// A number within a relative tolerance @p rel of @p expected (see Near).
+inline Near NearRel(double expected, double rel) { return Near(expected, 0.0, rel); }
 
 /// Labels from a list.
 inline cnn::Labels labels(std::initializer_list<std::size_t> ys) {
