@@ -91,7 +91,7 @@ TrainOptions parse(int argc, char** argv) {
     std::cout << kUsage;
     std::exit(cli::exit_ok);
   }
-  if (!p.positional.empty()) throw usage_error("unexpected argument '" + p.positional.front() + "'");
+  if (!p.positional.empty()) throw usage_error("unexpected argument '" + cli::printable(p.positional.front()) + "'");
   TrainOptions o;
   for (const auto& [flag, value] : p.values) o.given.insert(flag);
   auto text = [&](const char* flag, std::string& into) {

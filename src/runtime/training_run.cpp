@@ -9,10 +9,19 @@
 #include <iostream>
 #include <numeric>
 #include <sstream>
+#include <thread>
+
+#include <climits>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "calculator/netfile.hpp"
 #include "core/checks.hpp"
 #include "core/errors.hpp"
+#include "io/cli.hpp"
 #include "io/files.hpp"
 #include "io/npy.hpp"
 #include "runtime/params_npy.hpp"
@@ -123,6 +132,109 @@ void say_how_batches_fall(std::size_t N, std::size_t B, std::size_t min_batch) {
               << ": it joins the one before (" << B + last << " images)\n";
 }
 
+// --- what check() tries before the first step, besides the data and the model ---------------------------------
+
+std::string mb(double bytes) {
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(0) << bytes / 1e6 << " MB";
+  return os.str();
+}
+
+// A file the run writes must not be inside a folder that save() replaces as a whole.
+void check_not_inside(const std::string& file, const std::string& flag, const FolderWriter& out) {
+  std::error_code ec;
+  const fs::path f = fs::weakly_canonical(fs::absolute(file), ec);
+  const fs::path o = fs::weakly_canonical(fs::absolute(out.target()), ec);
+  const fs::path rel = f.lexically_relative(o);
+  if (!rel.empty() && *rel.begin() != "..")
+    throw io_error(flag, file + " is inside --out " + out.target() + ", which the run replaces as a whole when it "
+                                "ends: the file would be lost; put it beside --out instead");
+}
+
+// Every file the run will write into --out, and the checkpoint: each name, with the suffix of its temporary file
+// (`.tmp.<pid>.<n>`), must fit the file system's limit of a name (NAME_MAX), and the whole path PATH_MAX.
+void check_file_names(const std::string& folder, const std::vector<std::string>& names, const std::string& flag) {
+  const long name_max_l = ::pathconf(folder.c_str(), _PC_NAME_MAX);
+  const std::size_t name_max = name_max_l > 0 ? static_cast<std::size_t>(name_max_l) : 255;
+  const std::size_t temp_suffix = unique_temp_name("").size() + 8;  // room for larger counters
+  for (const auto& name : names) {
+    for (const auto& part : fs::path(name))
+      if (part.string().size() + temp_suffix > name_max)
+        throw value_error(flag, "the run would write " + cli::printable(part.string(), 60) + " (" +
+                                    std::to_string(part.string().size()) + " bytes), and with its temporary suffix a " +
+                                    "name may have at most " + std::to_string(name_max - temp_suffix) +
+                                    " bytes here: give the layer or file a shorter name");
+    if (folder.size() + 1 + name.size() + temp_suffix >= PATH_MAX)
+      throw value_error(flag, folder + "/" + cli::printable(name, 60) + ": a path of more than " +
+                                  std::to_string(PATH_MAX) + " bytes; choose a shorter --out");
+  }
+}
+
+// The learning rate of every epoch to come, lr * decay^k, must stay a normal number: below DBL_MIN it loses
+// precision, then becomes 0 (and a checkpoint holding it is refused).
+void check_schedule(double lr, double decay, std::size_t epochs_done, std::size_t epochs) {
+  double rate = lr;
+  for (std::size_t e = epochs_done + 1; e <= epochs; ++e) {
+    rate *= decay;  // after epoch e (what the checkpoint of epoch e holds)
+    if (!std::isnormal(rate))
+      throw value_error("--lr-decay", num_str(decay) + " over " + std::to_string(epochs) + " epochs takes the learning " +
+                                          "rate " + num_str(lr) + " below the smallest normal number (" +
+                                          num_str(std::numeric_limits<double>::min()) + ") after epoch " +
+                                          std::to_string(e) + ": decay less, or train fewer epochs");
+  }
+}
+
+// Address space: the process's limit (ulimit -v, RLIMIT_AS) against what is in use now plus what training adds:
+// the calculator's figures (parameters, gradients, the rule's state, the activations of one batch kept for the
+// backward pass, its input), the best parameters and a checkpoint's bytes, and for every core OpenBLAS's buffer
+// and a malloc arena. Checked before the first step because OpenBLAS, when it cannot map its buffer, retries
+// for ever: the run would hang instead of failing.
+void check_memory(const arch::Architecture& net, const arch::Shape& input, const std::string& rule, std::size_t batch,
+                  bool checkpoint) {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  const arch::NetworkStats stats = arch::analyze(net, input);
+  const double params = static_cast<double>(stats.total.parameters());
+  const double weights = arch::training_bytes(stats.total, {0, rule}) + 8.0 * params * (checkpoint ? 3.0 : 1.0);
+  auto batch_bytes = [&](std::size_t n) {  // twice the calculator's figure: the gradients flow back beside them
+    return 2.0 * (arch::training_bytes(stats.total, {n, rule}) - arch::training_bytes(stats.total, {0, rule}) +
+                  8.0 * static_cast<double>(n) * static_cast<double>(input.size()));
+  };
+  const double cores = std::max(1u, std::thread::hardware_concurrency());
+  const double per_core = 128.0 * (1 << 20) + 64.0 * (1 << 20);  // OpenBLAS's buffer; a malloc arena
+  double in_use = 0;
+  {
+    std::ifstream statm("/proc/self/statm");
+    double pages = 0;
+    if (statm >> pages) in_use = pages * static_cast<double>(::sysconf(_SC_PAGESIZE));
+  }
+  const double available = static_cast<double>(limit.rlim_cur) - in_use - cores * per_core;
+  const std::string limit_says = "the process may use " + mb(static_cast<double>(limit.rlim_cur)) +
+                                 " of address space (ulimit -v), " + mb(in_use) + " of it in use and about " +
+                                 mb(cores * per_core) + " kept for OpenBLAS's buffers";
+  if (available <= 0)
+    throw value_error("memory", "the process may use " + mb(static_cast<double>(limit.rlim_cur)) + " of address space " +
+                                    "(ulimit -v), " + mb(in_use) + " of it in use already (the program and the data), " +
+                                    "and OpenBLAS needs about " + mb(cores * per_core) + " more for its buffers " +
+                                    "before the first step: raise the limit to at least " +
+                                    std::to_string(static_cast<long long>((in_use + cores * per_core + weights +
+                                                                           batch_bytes(batch)) / 1024 * 1.1)) +
+                                    " (kB, as ulimit -v counts)");
+  if (weights > available)
+    throw value_error("memory", net.name + "'s parameters, gradients and " + rule + " state need " + mb(weights) +
+                                    " and " + limit_says + ": a smaller --batch does not help; raise the limit or " +
+                                    "train a smaller network");
+  if (weights + batch_bytes(batch) > available) {
+    std::size_t fits = batch;
+    while (fits > 1 && weights + batch_bytes(fits) > available) fits /= 2;
+    throw value_error("memory", "a batch of " + std::to_string(batch) + " needs about " + mb(batch_bytes(batch)) +
+                                    " beside " + mb(weights) + " of parameters and state, and " + limit_says +
+                                    (weights + batch_bytes(fits) <= available
+                                         ? ": try --batch " + std::to_string(fits)
+                                         : ": raise the limit"));
+  }
+}
+
 // history.csv per epoch and loss.csv per step; losses with 17 significant digits, so that two runs can be
 // compared bit for bit (the same seed gives the same file).
 void write_history(const fs::path& dir, const History& h) {
@@ -197,7 +309,10 @@ void TrainingRun::check() {
   // Where the results go: checked first, since it takes no time. --out is written as a set (a temporary folder
   // beside it, renamed into place at the end); an evaluation (--epochs 0) writes nothing.
   if (opt_.epochs > 0) s_->out.emplace(opt_.out, "--out");
-  if (!opt_.checkpoint.empty() && opt_.epochs > 0) check_writable_file(opt_.checkpoint, "--checkpoint");
+  if (!opt_.checkpoint.empty() && opt_.epochs > 0) {
+    check_not_inside(opt_.checkpoint, "--checkpoint", *s_->out);
+    check_writable_file(opt_.checkpoint, "--checkpoint");
+  }
 
   s_->data = load_data(opt_);
   const RunData& d = s_->data;
@@ -207,6 +322,7 @@ void TrainingRun::check() {
 
   s_->input = arch::Shape{d.train.channels, d.train.height, d.train.width};
   s_->net = network_for_data(opt_.model, s_->input, d.train.classes);  // a zoo name or a file
+  check_memory(s_->net, s_->input, hp.rule.value, hp.batch.value, !opt_.checkpoint.empty());  // before BLAS is first used
   s_->model.emplace(build_model(s_->net, s_->input, hp.seed.value, opt_.layer_set));
   Model& model = *s_->model;
   if (!opt_.load_params.empty()) {
@@ -237,8 +353,35 @@ void TrainingRun::check() {
     if (opt_.given.count("--lr")) solver.set_learning_rate(opt_.lr);
     std::cout << "resumed from " << opt_.checkpoint << " after epoch " << solver.epochs_done() << "\n";
     print_hyperparameters(hp, solver.learning_rate(), opt_.checkpoint);
+    // The run must be able to keep what it promises: more epochs than the checkpoint holds, and "the best
+    // validation accuracy" only with a validation set to measure it on.
+    if (opt_.epochs > 0 && opt_.epochs <= solver.epochs_done())
+      throw value_error("--epochs", "counts every epoch, those in " + opt_.checkpoint + " too, which holds " +
+                                        std::to_string(solver.epochs_done()) + " already: give --epochs " +
+                                        std::to_string(solver.epochs_done() + 1) + " or more to train on, or " +
+                                        "--epochs 0 to evaluate it");
+    if (opt_.epochs > 0 && d.val.count == 0 && solver.history().best_epoch > 0)
+      throw value_error("--val", "0: " + opt_.checkpoint + " was trained with validation and keeps the parameters of "
+                                     "its best epoch (" + std::to_string(solver.history().best_epoch) + ") by " +
+                                     "validation accuracy, which later epochs could not be compared with: resume with " +
+                                     "the --val it was trained with");
   }
   if (opt_.epochs > 0) {
+    // What would otherwise fail after the first step: a file name too long, a learning rate that decays to
+    // nothing or a weight decay that outgrows the weights, too little memory.
+    std::vector<std::string> names = {"history.csv", "loss.csv", "test_scores.npy", "report.html", kManifestName};
+    for (const auto& p : model.params()) names.push_back(p.name + ".npy");
+    for (const auto& b : model.buffers()) names.push_back(b.name + ".npy");
+    for (const auto& l : model.layers()) names.push_back("activations_" + l->name() + ".svg");
+    check_file_names(s_->out->folder(), names, "--model");
+    check_schedule(solver.learning_rate(), cfg.lr_decay, solver.epochs_done(), opt_.epochs);
+    if (solver.learning_rate() * cfg.weight_decay >= 1)
+      throw value_error("--weight-decay", num_str(cfg.weight_decay) + " with a learning rate of " +
+                                              num_str(solver.learning_rate()) + ": every step would take " +
+                                              num_str(solver.learning_rate() * cfg.weight_decay) + " times the " +
+                                              "weights away, more than the weights themselves; the product of the two " +
+                                              "must stay below 1 (typical weight decays: 1e-4 to 1e-3)");
+
     say_how_batches_fall(d.train.count, cfg.batch_size, cfg.min_batch);
     std::cout << "training: " << hp.rule.value << ", learning rate " << num_str(solver.learning_rate()) << ", batch "
               << cfg.batch_size << ", " << opt_.epochs << " epoch(s), seed " << cfg.seed << "\n";

@@ -307,9 +307,12 @@ TEST_CASE("case 7: parameters that are not finite are refused with the file and 
 TEST_CASE("case 8: FolderWriter puts a whole new set in place of the old one, or leaves the old one", "[reliability][files]") {
   const testing::Scratch s;
   const std::string dir = s.file("out");
-  fs::create_directories(dir);
-  write_bytes(dir + "/old.npy", {1});
-  write_bytes(dir + "/both.csv", {1});
+  {  // the old set, written by a writer (its manifest lists what it may replace)
+    FolderWriter w(dir, "test");
+    write_bytes(w.folder() + "/old.npy", {1});
+    write_bytes(w.folder() + "/both.csv", {1});
+    w.commit();
+  }
   {
     FolderWriter w(dir, "test");
     write_bytes(w.folder() + "/both.csv", {2});
