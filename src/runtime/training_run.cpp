@@ -173,6 +173,9 @@ void check_file_names(const std::string& folder, const std::vector<std::string>&
 // The learning rate of every epoch to come, lr * decay^k, must stay a normal number: below DBL_MIN it loses
 // precision, then becomes 0 (and a checkpoint holding it is refused).
 void check_schedule(double lr, double decay, std::size_t epochs_done, std::size_t epochs) {
+  if (!std::isnormal(lr))
+    throw value_error("--lr", "the learning rate to go on with is " + num_str(lr) + " (from the checkpoint), not a " +
+                                  "normal number above 0: give --lr to set a new one");
   double rate = lr;
   for (std::size_t e = epochs_done + 1; e <= epochs; ++e) {
     rate *= decay;  // after epoch e (what the checkpoint of epoch e holds)
