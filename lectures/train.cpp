@@ -18,6 +18,7 @@
 #include <iomanip>
 #include <iostream>
 #include <malloc.h>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -84,13 +85,11 @@ const std::vector<cli::Flag> kFlags = {
     {"--limit"},  {"--lr"},    {"--lr-decay"}, {"--momentum"}, {"--weight-decay"}, {"--seed"}, {"--checkpoint"},
     {"--resume", false},       {"--load-params"}, {"--layers"}};
 
-TrainOptions parse(int argc, char** argv) {
+// The command line as options; nothing when it asks for --help.
+std::optional<TrainOptions> parse(int argc, char** argv) {
   const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
   const cli::Parsed p = cli::parse(args, kFlags);
-  if (p.help) {
-    std::cout << kUsage;
-    std::exit(cli::exit_ok);
-  }
+  if (p.help) return std::nullopt;
   if (!p.positional.empty()) throw usage_error("unexpected argument '" + cli::printable(p.positional.front()) + "'");
   TrainOptions o;
   for (const auto& [flag, value] : p.values) o.given.insert(flag);
@@ -186,7 +185,12 @@ int main(int argc, char** argv) {
   // Every way out is an exit status and one line: 2 for the command line (with the usage), 1 for the rest,
   // "out of memory: try a smaller --batch" included. Nothing aborts.
   return cli::guarded("train", kUsage, "try a smaller --batch", [&] {
-    TrainOptions opt = parse(argc, argv);
+    const std::optional<TrainOptions> given = parse(argc, argv);
+    if (!given) {
+      std::cout << kUsage;
+      return cli::exit_ok;
+    }
+    TrainOptions opt = *given;
     opt.command = "train";
     for (int i = 1; i < argc; ++i) opt.command += std::string(" ") + argv[i];
     // With --layers mine, every exercise the run calls must be written: say which are not before anything else.

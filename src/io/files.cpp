@@ -250,7 +250,10 @@ FolderWriter::FolderWriter(const std::string& dir, std::string function) : funct
   const fs::path parent = fs::absolute(target_).parent_path();
   fs::create_directories(parent, ec);
   if (ec) throw io_error(function_, dir + ": cannot create the folder " + parent.string() + " (" + ec.message() + ")");
-  temp_ = unique_temp_name(target_);
+  // Beside the folder, named after its absolute path: `.` gets `/home/me.tmp.*`, not `..tmp.*` inside itself.
+  std::string absolute = fs::absolute(target_).lexically_normal().string();
+  if (absolute.size() > 1 && absolute.back() == '/') absolute.pop_back();
+  temp_ = unique_temp_name(absolute);
   if (!fs::create_directory(temp_, ec) || ec)
     throw io_error(function_, dir + ": cannot create a folder beside it, " + temp_ + " (" +
                                   (ec ? ec.message() : std::string("it exists")) + ")");
@@ -262,8 +265,12 @@ FolderWriter::FolderWriter(const std::string& dir, std::string function) : funct
   const int write_errno = errno;
   if (fd >= 0) ::close(fd);
   std::remove(probe.c_str());
-  if (!wrote)
-    throw io_error(function_, dir + ": cannot write a file into " + temp_ + " (" + std::strerror(write_errno) + ")");
+  // (A constructor that throws runs no destructor: the temporary folder is removed here.)
+  auto refuse = [&](const std::string& why) {
+    fs::remove_all(temp_, ec);
+    throw io_error(function_, dir + ": " + why);
+  };
+  if (!wrote) refuse("cannot write a file into " + temp_ + " (" + std::strerror(write_errno) + ")");
   bool placed = swap_or_move(temp_, target_, exists) == 0 && swap_or_move(target_, temp_, exists) == 0;
   if (!placed && exists && errno == EINVAL) {  // no atomic exchange here: commit() moves the old set aside
     const std::string aside = unique_temp_name(target_);
@@ -271,14 +278,13 @@ FolderWriter::FolderWriter(const std::string& dir, std::string function) : funct
   }
   if (!placed) {
     const int e = errno;
-    throw io_error(function_, dir + ": cannot be put in place by a rename (" + std::strerror(e) + ")" +
-                                  (e == EBUSY ? ": it is a mount point or the current folder; give a folder inside it"
-                                              : ""));
+    refuse("cannot be put in place by a rename (" + std::string(std::strerror(e)) + ")" +
+           (e == EBUSY ? ": it is a mount point or the current folder; give a folder inside it" : ""));
   }
 }
 
 FolderWriter::~FolderWriter() {
-  if (temp_.empty()) return;
+  if (temp_.empty() || keep_) return;
   std::error_code ec;
   fs::remove_all(temp_, ec);
 }
@@ -296,10 +302,9 @@ void FolderWriter::commit() {
   // Something of the user's may have appeared in the folder during the work: it is not replaced either.
   if (exists)
     if (const std::string other = first_foreign_entry(target_); !other.empty()) {
-      const std::string kept = temp_;
-      temp_.clear();  // the new set stays where it is
+      keep_ = true;  // the new set stays where it is
       throw io_error(function_, target_ + ": " + other + " appeared in it, which cnnlab did not write; it is left "
-                                          "alone, and the new files are in " + kept);
+                                          "alone, and the new files are in " + temp_);
     }
   if (swap_or_move(temp_, target_, exists) != 0) {
     if (exists && errno == EINVAL) {

@@ -95,6 +95,7 @@ class FolderWriter {
   std::string function_;
   std::string target_;
   std::string temp_;
+  bool keep_ = false;  // the new set could not be put in place: it stays in temp_, which the message names
 };
 
 }  // namespace cnn
