@@ -46,7 +46,7 @@ struct TrainOptions {
   double weight_decay = 0.0;              ///< L2 weight decay
   std::uint64_t seed = 1;                 ///< seed of the weights and the batch order
   std::string checkpoint;                 ///< saved after every epoch when not empty
-  bool resume = false;                    ///< continue from @ref checkpoint
+  bool resume = false;                    ///< continue from the checkpoint file
   std::string load_params;                ///< start from the parameters in this folder
   std::set<std::string> given;            ///< the flags given (with --resume they override the checkpoint)
   std::string command;                    ///< the whole command line, for the report
@@ -104,20 +104,32 @@ class TrainingRun {
   void plan();
 
   /// @brief Step 2: everything that must hold before the first step, in one place, in this order:
-  /// - --out can be written as a set (FolderWriter: a folder, holding only what a run wrote; a temporary folder
-  ///   beside it is created), and --checkpoint can be written (a regular file or none; a file can be created
-  ///   beside it);
+  /// - --out can be written as a set (FolderWriter: a folder or nothing, holding only files a run listed in
+  ///   its manifest; the temporary folder beside it is created and written, and the rename into place is
+  ///   tried and undone, so a mount point or `.` is refused now); --checkpoint is not inside --out and is a
+  ///   regular file, a link to one or nothing, with a file creatable beside it;
   /// - the data: readable, training and test images of one shape and one set of classes, more images than
   ///   --val keeps; printed as `data: ...`;
+  /// - memory: under an address-space limit (RLIMIT_AS, `ulimit -v`), what is in use plus the parameters,
+  ///   gradients, the rule's state and one batch (the calculator's figures, arch::training_bytes) plus
+  ///   OpenBLAS's buffer and a malloc arena per core, before BLAS is first called (OpenBLAS retries for ever
+  ///   when it cannot map its buffer: without this check the run would hang);
   /// - the model: built from the zoo name or network file for the data's volume, its parameters loaded from
   ///   --load-params, one forward pass on two test images giving one score per class; printed as `model: ...`;
   /// - the solver: with --resume, the checkpoint's state loaded into the model (`resumed from ...` and the
-  ///   hyperparameters with where each came from);
-  /// - how the minibatches fall (a last one too small for batch normalization joins the one before).
+  ///   hyperparameters with where each came from), --epochs above the epochs it holds, and a validation set
+  ///   when it keeps its best epoch by validation accuracy;
+  /// - when training: every file name the run will write, with its temporary suffix, within the file
+  ///   system's limit; the learning rate of every epoch to come (lr * decay^k) a normal number; the learning
+  ///   rate times the weight decay below 1; how the minibatches fall (a last one too small for batch
+  ///   normalization joins the one before).
   /// Ends with `training: ...` and `checks passed in N s` when there is something to train.
   /// @throws cnn::io_error naming --out, --checkpoint or the data file that cannot be used
   /// @throws cnn::shape_error when the model does not take the data's images or classes
-  /// @throws cnn::value_error for --val at least the training set's size, or a network file that does not fit
+  /// @throws cnn::value_error naming the flag: --val at least the training set's size or 0 after a run with
+  ///         validation, --epochs not above a resumed checkpoint's, --lr-decay that takes the rate below a
+  ///         normal number, --weight-decay too large, --model with a name too long for a file; "memory" when
+  ///         the address-space limit is too low (saying what does not fit, and the --batch that would)
   void check();
 
   /// @brief Step 3: the remaining epochs, calling every observer after every step, then one line per epoch

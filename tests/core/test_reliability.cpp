@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "calculator/arch.hpp"
+#include "calculator/netfile.hpp"
 #include "io/cli.hpp"
 #include "io/data.hpp"
 #include "core/errors.hpp"
@@ -1124,4 +1125,61 @@ TEST_CASE("round 3, family 15: cnncalc quiz reads at most a screenful per answer
   std::ostringstream out2;
   REQUIRE(cnncalc::run({"quiz", "lenet5", "--questions", "1"}, binary, out2, err) == 0);
   require_one_screen(out2.str());
+}
+
+// --- the fuzz targets' seeds of issue 23's families ------------------------------------------------------------
+
+TEST_CASE("round 3: the fuzz seeds of the new checkpoint and network-file families are refused as they should be", "[reliability][fuzz]") {
+  // fuzz_checkpoint's model and solvers (fuzz/fuzz_checkpoint.cpp): fc1 4 -> 3, bn1 over 3; the rule is byte 36.
+  Dataset data;
+  data.count = 1;
+  data.channels = 1;
+  data.height = data.width = 2;
+  data.classes = 3;
+  data.images = {0, 1, 2, 3};
+  data.labels = {1};
+  std::size_t seeds = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(CNNLAB_FUZZ_CORPUS) / "checkpoint")) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("bad-", 0) != 0) continue;
+    const std::vector<std::uint8_t> bytes = read_file(entry.path().string(), "test");
+    REQUIRE(bytes.size() > 40);
+    Model m;
+    m.add(make_affine("fc1", 4, 3)).add(make_batchnorm("bn1", 3)).add(make_scores("scores"));
+    SolverConfig cfg;
+    cfg.rule = static_cast<UpdateRule>(bytes[36]);
+    cfg.epochs = 0;
+    Solver solver(m, data, data, cfg);
+    INFO(name);
+    REQUIRE_THROWS_AS(solver.load_checkpoint_bytes(bytes, name), io_error);
+    ++seeds;
+  }
+  REQUIRE(seeds >= 10);
+  // The good seeds are still read (the new checks refuse only what is wrong).
+  for (const std::string good : {"sgd.ckpt", "momentum.ckpt", "adam.ckpt", "adadelta.ckpt"}) {
+    const std::vector<std::uint8_t> bytes = read_file(std::string(CNNLAB_FUZZ_CORPUS) + "/checkpoint/" + good, "test");
+    Model m;
+    m.add(make_affine("fc1", 4, 3)).add(make_batchnorm("bn1", 3)).add(make_scores("scores"));
+    SolverConfig cfg;
+    cfg.rule = static_cast<UpdateRule>(bytes[36]);
+    cfg.epochs = 0;
+    Solver solver(m, data, data, cfg);
+    INFO(good);
+    REQUIRE_NOTHROW(solver.load_checkpoint_bytes(bytes, good));
+  }
+  const std::vector<std::pair<std::string, std::string>> nets = {
+      {"long-layer-name.net", "at most 64 characters"}, {"long-line.net", "bytes)"},
+      {"control-bytes.net", "control byte"},             {"not-utf8.net", "\\xFF"},
+      {"overflow-madds.net", "too large to count"},      {"overflow-jump.net", "too large to count"}};
+  for (const auto& [file, words] : nets) {
+    INFO(file);
+    const std::vector<std::uint8_t> b = read_file(std::string(CNNLAB_FUZZ_CORPUS) + "/netfile/" + file, "test");
+    const std::string text(b.begin(), b.end());
+    REQUIRE_THROWS_WITH(arch::analyze(parse_net(text, file)), Contains(words));
+    try {
+      (void)arch::analyze(parse_net(text, file));
+    } catch (const cnn::error& e) {
+      require_one_screen(e.what());
+    }
+  }
 }
