@@ -149,7 +149,9 @@ void check_writable_file(const std::string& given, std::string_view function) {
   // The very operation write_file_atomically begins with: create a temporary file beside it (then remove it).
   const std::string probe = unique_temp_name(path);
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) throw io_error(function, given + ": cannot create a file beside it (" + std::strerror(errno) + ")");
+  if (fd < 0)
+    throw io_error(function, given + (path == given ? "" : " (a symbolic link to " + path + ")") +
+                                 ": cannot create a file beside it (" + std::strerror(errno) + ")");
   ::close(fd);
   std::remove(probe.c_str());
 }

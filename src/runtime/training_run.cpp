@@ -172,10 +172,14 @@ void check_file_names(const std::string& folder, const std::vector<std::string>&
 
 // The learning rate of every epoch to come, lr * decay^k, must stay a normal number: below DBL_MIN it loses
 // precision, then becomes 0 (and a checkpoint holding it is refused).
-void check_schedule(double lr, double decay, std::size_t epochs_done, std::size_t epochs) {
+// @p from: where the rate comes from, as the hyperparameters table says ("--lr", "default", "checkpoint").
+void check_schedule(double lr, const std::string& from, double decay, std::size_t epochs_done, std::size_t epochs) {
   if (!std::isnormal(lr))
-    throw value_error("--lr", "the learning rate to go on with is " + num_str(lr) + " (from the checkpoint), not a " +
-                                  "normal number above 0: give --lr to set a new one");
+    throw value_error("--lr", "the learning rate to go on with is " + num_str(lr) + " (" +
+                                  (from == "checkpoint" ? "from the checkpoint, decayed so far" : from) +
+                                  "), not a normal number above 0 (at least " +
+                                  num_str(std::numeric_limits<double>::min()) + ")" +
+                                  (from == "checkpoint" ? ": give --lr to set a new one" : ""));
   double rate = lr;
   for (std::size_t e = epochs_done + 1; e <= epochs; ++e) {
     rate *= decay;  // after epoch e (what the checkpoint of epoch e holds)
@@ -380,7 +384,8 @@ void TrainingRun::check() {
     for (const auto& b : model.buffers()) names.push_back(b.name + ".npy");
     for (const auto& l : model.layers()) names.push_back("activations_" + l->name() + ".svg");
     check_file_names(s_->out->folder(), names, "--model");
-    check_schedule(solver.learning_rate(), cfg.lr_decay, solver.epochs_done(), opt_.epochs);
+    check_schedule(solver.learning_rate(), opt_.given.count("--lr") ? "--lr" : hp.lr.from, cfg.lr_decay,
+                   solver.epochs_done(), opt_.epochs);
     if (solver.learning_rate() * cfg.weight_decay >= 1)
       throw value_error("--weight-decay", num_str(cfg.weight_decay) + " with a learning rate of " +
                                               num_str(solver.learning_rate()) + ": every step would take " +

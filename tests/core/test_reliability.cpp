@@ -655,6 +655,10 @@ TEST_CASE("round 3, family 12: a symbolic link is followed, its file written, th
   REQUIRE(t.status == 0);
   REQUIRE(fs::is_symlink(s.file("ck")));
   REQUIRE(read_checkpoint_info(s.file("real/run.ckpt")).epochs_done == 1);
+  // A link into a folder that does not exist: refused at the start, naming both.
+  fs::create_symlink(s.file("nowhere/run.ckpt"), s.file("ck2"));
+  require_refusal(train({"--data", data, "--val", "20", "--out", s.file("out"), "--checkpoint", s.file("ck2")}), 1,
+                  {"ck2 (a symbolic link to " + s.file("nowhere/run.ckpt") + "): cannot create a file beside it"});
 }
 
 // --- 2: --out is written as a set with a manifest; nothing of the user's is deleted --------------------------------
@@ -872,6 +876,8 @@ TEST_CASE("round 3, families 8 and 14: a learning rate that decays below a norma
   REQUIRE(r.seconds < 60);
   r = train({"--data", data, "--val", "20", "--lr", "1e-300", "--lr-decay", "0.001", "--epochs", "3", "--out", s.file("o")});
   require_refusal(r, 1, {"--lr-decay", "after epoch 3"});
+  r = train({"--data", data, "--val", "20", "--lr", "4.9e-324", "--out", s.file("o")});  // subnormal from the start
+  require_refusal(r, 1, {"--lr: the learning rate to go on with is 4.94066e-324 (--lr), not a normal number"});
   // Weight decay: named as such, not blamed on the learning rate.
   for (const std::string wd : {"1e308", "50", "1e3"}) {
     r = train({"--data", data, "--val", "20", "--weight-decay", wd, "--out", s.file("o")});
