@@ -62,7 +62,10 @@ struct Setting {
 /// @brief The hyperparameters a run uses, each with where it came from (TrainingRun::plan chooses them).
 struct Hyperparameters {
   Setting<std::string> rule;                                ///< the update rule's name
-  Setting<double> lr, lr_decay, momentum, weight_decay;     ///< the rates (lr: before any decay)
+  Setting<double> lr;                                       ///< the learning rate (before any decay)
+  Setting<double> lr_decay;                                 ///< the learning rate's factor per epoch
+  Setting<double> momentum;                                 ///< momentum, or Adam's beta1
+  Setting<double> weight_decay;                             ///< L2 weight decay
   Setting<std::size_t> batch;                               ///< images per step
   Setting<std::uint64_t> seed;                              ///< seed of the weights and the batch order
 };
