@@ -1144,11 +1144,9 @@ TEST_CASE("round 3: the fuzz seeds of the new checkpoint and network-file famili
   data.classes = 3;
   data.images = {0, 1, 2, 3};
   data.labels = {1};
-  std::size_t seeds = 0;
-  for (const auto& entry : fs::directory_iterator(fs::path(CNNLAB_FUZZ_CORPUS) / "checkpoint")) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind("bad-", 0) != 0) continue;
-    const std::vector<std::uint8_t> bytes = read_file(entry.path().string(), "test");
+  // Loads a seed into a fresh model and a solver of the rule it names; throws what the reader throws.
+  auto load_seed = [&](const std::string& path) {
+    const std::vector<std::uint8_t> bytes = read_file(path, "test");
     REQUIRE(bytes.size() > 40);
     Model m;
     m.add(make_affine("fc1", 4, 3)).add(make_batchnorm("bn1", 3)).add(make_scores("scores"));
@@ -1156,22 +1154,20 @@ TEST_CASE("round 3: the fuzz seeds of the new checkpoint and network-file famili
     cfg.rule = static_cast<UpdateRule>(bytes[36]);
     cfg.epochs = 0;
     Solver solver(m, data, data, cfg);
-    INFO(name);
-    REQUIRE_THROWS_AS(solver.load_checkpoint_bytes(bytes, name), io_error);
+    solver.load_checkpoint_bytes(bytes, path);
+  };
+  std::size_t seeds = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(CNNLAB_FUZZ_CORPUS) / "checkpoint")) {
+    if (entry.path().filename().string().rfind("bad-", 0) != 0) continue;
+    INFO(entry.path());
+    REQUIRE_THROWS_AS(load_seed(entry.path().string()), io_error);
     ++seeds;
   }
   REQUIRE(seeds >= 10);
   // The good seeds are still read (the new checks refuse only what is wrong).
   for (const std::string good : {"sgd.ckpt", "momentum.ckpt", "adam.ckpt", "adadelta.ckpt"}) {
-    const std::vector<std::uint8_t> bytes = read_file(std::string(CNNLAB_FUZZ_CORPUS) + "/checkpoint/" + good, "test");
-    Model m;
-    m.add(make_affine("fc1", 4, 3)).add(make_batchnorm("bn1", 3)).add(make_scores("scores"));
-    SolverConfig cfg;
-    cfg.rule = static_cast<UpdateRule>(bytes[36]);
-    cfg.epochs = 0;
-    Solver solver(m, data, data, cfg);
     INFO(good);
-    REQUIRE_NOTHROW(solver.load_checkpoint_bytes(bytes, good));
+    REQUIRE_NOTHROW(load_seed(std::string(CNNLAB_FUZZ_CORPUS) + "/checkpoint/" + good));
   }
   const std::vector<std::pair<std::string, std::string>> nets = {
       {"long-layer-name.net", "at most 64 characters"}, {"long-line.net", "bytes)"},
