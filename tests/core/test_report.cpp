@@ -7,6 +7,10 @@
 #include "runtime/model.hpp"
 #include "runtime/report.hpp"
 #include "io/svg.hpp"
+#include "calculator/zoo.hpp"
+#include "io/data.hpp"
+#include "layers/softmax.hpp"
+#include <numeric>
 #include "support/scratch.hpp"
 #include "support/tiny.hpp"
 
@@ -139,4 +143,39 @@ TEST_CASE("write_report writes report.html and every picture it shows", "[report
   const Tensor2 wrong = xt::zeros<double>({3, 4});
   in.test_scores = &wrong;
   REQUIRE_THROWS_WITH(write_report(in), Contains("expected test scores of shape (20, 4), got (3, 4)"));
+}
+
+TEST_CASE("LeNet-5's own initialisation starts above ln 10 because its scores spread; small last weights start at ln 10",
+          "[report][fashion]") {
+  // What the training page and the report say about the first loss (docs/training.md, "The loss at the start"),
+  // on real images: the first 64 training images of Debian's Fashion-MNIST, as train normalizes them.
+  const Dataset train = load_fashion_mnist(kFashionMnistDir, "train");
+  std::vector<std::size_t> idx(64);
+  std::iota(idx.begin(), idx.end(), 0);
+  const Tensor4 x = batch_images(train, idx, kFashionMnistNormalization);
+  Labels y = Labels::from_shape({64});
+  for (std::size_t i = 0; i < 64; ++i) y(i) = train.labels[i];
+  for (std::uint64_t seed : {1, 2, 3}) {
+    Model model = build_model(zoo::lenet5_fashion(), seed);
+    const Tensor2 s = model.scores(x);
+    double spread = 0;  // the mean over images of the variance of an image's ten scores
+    for (std::size_t i = 0; i < 64; ++i) {
+      double m = 0, q = 0;
+      for (std::size_t k = 0; k < 10; ++k) m += s(i, k) / 10;
+      for (std::size_t k = 0; k < 10; ++k) q += (s(i, k) - m) * (s(i, k) - m) / 10;
+      spread += q / 64;
+    }
+    const double loss = softmax_loss(s, y).loss;
+    INFO("seed " << seed << ": first loss " << loss << ", standard deviation of an image's scores " << std::sqrt(spread));
+    CHECK(std::sqrt(spread) > 0.8);  // the page: "a standard deviation of 1 to 2"
+    CHECK(std::sqrt(spread) < 2.2);
+    CHECK(loss > std::log(10.0) + 0.2);  // the page: "between 2.5 and 4"
+    CHECK(loss < 4.0);
+    // The cause: the same network with its last layer's weights and biases scaled by 0.01 (scores 100 times
+    // closer together) starts at ln 10, every class equally likely.
+    auto params = model.params();
+    for (std::size_t k = params.size() - 2; k < params.size(); ++k)
+      for (double& v : params[k].value) v *= 0.01;
+    CHECK_THAT(softmax_loss(model.scores(x), y).loss, Catch::Matchers::WithinAbs(std::log(10.0), 0.01));
+  }
 }
