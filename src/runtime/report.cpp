@@ -90,9 +90,10 @@ std::size_t steps_per_epoch(const History& h) {
   return h.val_acc.empty() ? h.loss.size() : std::max<std::size_t>(1, h.loss.size() / h.val_acc.size());
 }
 
-// A tick at every whole epoch, thinned to at most 10 ticks.
+// A tick at every whole epoch, thinned to at most 10 ticks; none (the chart's own) for less than one epoch.
 std::vector<double> epoch_ticks(double epochs) {
   std::vector<double> ticks;
+  if (epochs < 1) return ticks;
   const double every = std::max(1.0, std::ceil(epochs / 10));
   for (double e = 0; e <= epochs + 1e-9; e += every) ticks.push_back(e);
   return ticks;
