@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <numeric>
 #include <sstream>
 
@@ -304,6 +305,13 @@ void page_head(Report& r, const Verdicts& v) {
   r.html << ".</p>\n<table>\n";
   if (!in.command.empty()) r.html << "<tr><td>command</td><td><code>" << escape(in.command) << "</code></td></tr>\n";
   if (!in.started.empty()) r.html << "<tr><td>started</td><td>" << escape(in.started) << "</td></tr>\n";
+  {  // when this page was written: the run's date even when the caller does not say when it began
+    const std::time_t now = std::time(nullptr);
+    std::tm utc{};
+    char when[32] = "";
+    if (gmtime_r(&now, &utc)) std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &utc);
+    r.html << "<tr><td>written</td><td>" << when << "</td></tr>\n";
+  }
   if (!in.commit.empty()) r.html << "<tr><td>commit</td><td><code>" << escape(in.commit) << "</code></td></tr>\n";
   const double training = std::accumulate(h.epoch_seconds.begin(), h.epoch_seconds.end(), 0.0);
   r.html << "<tr><td>time</td><td>";
