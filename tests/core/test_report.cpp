@@ -1,6 +1,8 @@
 // Tests of the SVG charts (src/io/svg.hpp) and the training report (src/runtime/report.hpp).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <numeric>
 
 #include "core/errors.hpp"
 #include "io/files.hpp"
@@ -10,7 +12,6 @@
 #include "calculator/zoo.hpp"
 #include "io/data.hpp"
 #include "layers/softmax.hpp"
-#include <numeric>
 #include "support/scratch.hpp"
 #include "support/tiny.hpp"
 
@@ -139,6 +140,41 @@ TEST_CASE("write_report writes report.html and every picture it shows", "[report
     REQUIRE(std::filesystem::exists(scratch.file(html.substr(begin, end - begin))));
   }
   REQUIRE(images >= 5);  // loss, accuracy, confusion, filters, conv1's maps (and the mistakes, if any)
+
+  // With everything a run can add: the update sizes, the schedule, test accuracy per epoch, metadata and links.
+  UpdateRatios ratios(1);
+  for (int step = 0; step < 3; ++step) {
+    for (auto& p : model.params())
+      for (double& v : p.value) v *= 1.002;  // by hand: each update is 0.002 / 1.002 of the weights
+    ratios.after_step(model);
+  }
+  in.ratios = &ratios;
+  in.learning_rates = {0.01, 0.005};
+  in.test_acc = {0.3, 0.32};
+  in.started = "2026-12-08 00:12 UTC";
+  in.commit = "abc1234";
+  in.total_seconds = 7.5;
+  in.docs = "../";
+  const auto more = write_report(in);
+  for (const char* f : {"update_ratio.svg", "update_ratios.csv", "learning_rate.svg", "class_accuracy.svg"})
+    REQUIRE(std::find(more.begin(), more.end(), f) != more.end());
+  const auto again = read_file(scratch.file("report.html"), "test");
+  const std::string page(again.begin(), again.end());
+  REQUIRE_THAT(page, Contains("<code>abc1234</code>") && Contains("2026-12-08 00:12 UTC") && Contains("7.5 s in all"));
+  REQUIRE_THAT(page, Contains("<th>learning rate</th>") && Contains("<th>test accuracy</th>"));
+  REQUIRE_THAT(page, Contains("href=\"../training.html#training_updates\""));
+  // 0.002 / 1.002 = 0.0019960..., shown with 2 digits, inside the band [1e-4, 1e-2]
+  REQUIRE_THAT(page, Contains("data-claim=\"update_median:conv1.w\">0.002</span>"));
+  REQUIRE_THAT(page, Contains("data-claim=\"update_verdict:conv1.w\">within the band</span>"));
+  // every class's accuracy, from the confusion of the scores passed in
+  std::size_t right = 0;
+  for (std::size_t n = 0; n < 20; ++n) {
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < 4; ++k)
+      if (scores(n, k) > scores(n, best)) best = k;
+    right += best == test.labels[n];
+  }
+  REQUIRE_THAT(page, Contains("data-claim=\"test_accuracy\">" + std::to_string(right * 5) + ".00 %</span>"));
 
   const Tensor2 wrong = xt::zeros<double>({3, 4});
   in.test_scores = &wrong;
