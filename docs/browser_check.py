@@ -12,7 +12,7 @@ wrong on each, after MathJax has typeset it:
   image     an image that does not load or decode
   link      a link or image to a local file that does not exist
 
-Usage: browser_check.py [--jobs N] [--screenshots DIR --shoot NAME ...] PAGE.html|FOLDER ...
+Usage: browser_check.py [--jobs N] [--self-test MATHJAX] [--screenshots DIR --shoot NAME ...] PAGE.html|FOLDER ...
 A FOLDER stands for every .html file under it (MathJax's own folder left out). Exit status 0 when every page is
 clean, 1 otherwise, with one line per problem. Called by docs/browser_check.
 """
@@ -160,13 +160,54 @@ def check_pages(job):
     return found
 
 
+def self_test(mathjax):
+    """The check must find each kind of problem on a page made to have it, and nothing on a clean one."""
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        shutil.copytree(mathjax, os.path.join(d, "mathjax"))
+        head = ('<html><head><script type="text/x-mathjax-config">MathJax.Hub.Config({extensions: ["tex2jax.js"], '
+                'jax: ["input/TeX","output/HTML-CSS"]});</script><script async src="mathjax/MathJax.js"></script>'
+                '</head><body><div class="contents">')
+        wide = "<img src=\"data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='2000' height='9'/>\">"
+        cases = {
+            "clean": "<p>A formula \\(\\frac{1}{2}\\), <code>./lab check --batch</code>, a dash \u2013 here.</p>",
+            "math": "<p>\\(\\substack{a\\\\b} x\\)</p>",
+            "markup": "<p>Which probability: &lt;tt&gt;p_drop&lt;/tt&gt;</p>",
+            "dash": "<p>run train \u2013batch 64</p>",
+            "wide": wide,
+            "image": '<img src="missing.png">',
+            "link": '<a href="missing.html">x</a>',
+        }
+        pages = []
+        for name, body in cases.items():
+            pages.append(os.path.join(d, name + ".html"))
+            with open(pages[-1], "w", encoding="utf-8") as f:
+                f.write(head + body + "</div></body></html>")
+        found = check_pages((pages, {}))
+    kinds = {os.path.basename(page)[:-5]: set() for page in pages}
+    for page, kind, _ in found:
+        kinds[os.path.basename(page)[:-5]].add(kind)
+    wrong = [f"{name}: found {sorted(k) or 'nothing'}" for name, k in kinds.items()
+             if (name == "clean" and k) or (name != "clean" and name not in k)]
+    for w in wrong:
+        print("browser_check: self-test: " + w, file=sys.stderr)
+    print("browser_check: self-test: " + ("FAILED" if wrong else f"each of the {len(cases) - 1} kinds of problem "
+                                          "found on its page, nothing on the clean one"))
+    return 1 if wrong else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--screenshots", help="folder for screenshots of the pages named by --shoot")
     ap.add_argument("--shoot", action="append", default=[], help="a page to take a screenshot of (file name)")
+    ap.add_argument("--self-test", metavar="MATHJAX", help="first check the check itself on pages made to fail, "
+                                                            "with the MathJax folder given (the docs' html/mathjax)")
     a = ap.parse_args()
+    if a.self_test and self_test(a.self_test):
+        return 1
     pages = pages_of(a.paths)
     shots = {}
     if a.screenshots:
