@@ -5,11 +5,12 @@
                                       page, README or public header names a path outside the repository
   check_docs.py nav REPO HTML_DIR     writes "previous / contents / next" links into every page of the tree,
                                       in the order of the main page's table of contents
-  check_docs.py report RUN_DIR [FASHION_DIR]
+  check_docs.py report RUN_DIR [FASHION_DIR] [--default-recipe]
                                       a training run's report.html: every number it states about the run
                                       (data-claim) recomputed from the run's own files (loss.csv, history.csv,
                                       update_ratios.csv, test_scores.npy) and the test labels, independently of
-                                      the C++ that wrote it
+                                      the C++ that wrote it; with --default-recipe also that every
+                                      weight array's updates lie within the band (the training page's claim)
   check_docs.py html HTML_DIR         the built HTML: no raw @ref, \\ref, \\f$, \\f[, @f$, @subpage or @image in the
                                       text a reader sees, every local link and image resolves, no link leaves
                                       the folder
@@ -184,7 +185,7 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 UPDATE_BAND = (1e-4, 1e-2)  # the band the report and the training page name: a decade either side of 1e-3
 
 
-def check_report(run, fashion="/usr/share/datasets/fashion-mnist"):
+def check_report(run, fashion="/usr/share/datasets/fashion-mnist", within_band=False):
     import csv
     import gzip
     import math
@@ -243,6 +244,12 @@ def check_report(run, fashion="/usr/share/datasets/fashion-mnist"):
             expected[f"update_median:{name}"] = f"{m:.2g}"
             expected[f"update_verdict:{name}"] = ("too low" if m < UPDATE_BAND[0] else
                                                   "too high" if m > UPDATE_BAND[1] else "within the band")
+    if within_band:  # the training page: the default recipe's updates lie inside the band
+        for name, shown in sorted(claims.items()):
+            if name.startswith("update_verdict:") and shown != "within the band":
+                problems.append(f"report.html: {name} is {shown!r}, but the default recipe should lie within the band")
+        if not any(n.startswith("update_verdict:") for n in claims):
+            problems.append("report.html gives no verdict on the update sizes")
     for name, shown in sorted(claims.items()):
         if name not in expected:
             problems.append(f"report.html claims {name} = {shown!r}, which nothing here checks")
@@ -275,8 +282,9 @@ def main(argv):
         problems = check_sources(argv[2])
     elif len(argv) >= 2 and argv[1] == "nav" and len(argv) == 4:
         return write_nav(argv[2], argv[3])
-    elif len(argv) >= 2 and argv[1] == "report" and len(argv) in (3, 4):
-        problems = check_report(*argv[2:])
+    elif len(argv) >= 2 and argv[1] == "report" and 3 <= len(argv) <= 5:
+        band = "--default-recipe" in argv[3:]
+        problems = check_report(*[a for a in argv[2:] if a != "--default-recipe"], within_band=band)
     elif len(argv) >= 2 and argv[1] == "html" and len(argv) == 3:
         problems = check_html(argv[2])
     else:
