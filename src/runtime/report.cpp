@@ -387,7 +387,11 @@ void curves_section(Report& r) {
       }
       const bool high = std::any_of(verdicts.begin(), verdicts.end(), [](const auto& u) { return u.side > 0; });
       const bool low = std::any_of(verdicts.begin(), verdicts.end(), [](const auto& u) { return u.side < 0; });
-      text += high ? ". Above the band the learning rate is probably too high."
+      text += high && h.loss.size() < 300
+                  ? ". Above the band: in a run of only " + std::to_string(h.loss.size()) +
+                        " steps that may be the first steps, which move the weights most; in a longer run, the "
+                        "learning rate would probably be too high."
+              : high ? ". Above the band the learning rate is probably too high."
                    : low ? ". Below the band the learning rate is probably too low."
                          : ". Every layer moves at a sensible pace.";
       r.figure("update_ratio.svg", text, "training.html#training_updates");
