@@ -31,6 +31,7 @@
 #include "io/data.hpp"
 #include "io/files.hpp"
 #include "runtime/layer_set.hpp"
+#include "runtime/live.hpp"
 #include "runtime/model.hpp"
 #include "calculator/netfile.hpp"
 #include "io/npy.hpp"
@@ -62,6 +63,7 @@ struct Options {
   std::string checkpoint;
   bool resume = false;
   std::string load_params;
+  std::optional<std::uint16_t> live;  // --live [PORT]: the page that watches training
   std::set<std::string> given;  // the flags on the command line (with --resume they override the checkpoint)
   std::string command;          // the whole command line, for the report
 };
@@ -94,6 +96,9 @@ const char* kUsage =
     "                    override the hyperparameters saved in F\n"
     "  --load-params DIR start from the parameters in DIR/<name>.npy, as --out writes them\n"
     "                    (train --epochs 0 --load-params out/train: the test accuracy of a saved model)\n"
+    "  --live [PORT]     watch it learn: serve a page on http://127.0.0.1:PORT/ (no PORT or 0: a free\n"
+    "                    one; the address is printed) that updates while training runs. After the\n"
+    "                    report is written it is served for up to 30 s more while a page is open\n"
     "  --help            this message\n"
     "\n"
     "Everything that can be checked (data, model, --out, --checkpoint) is checked before the first step.\n"
@@ -115,10 +120,10 @@ constexpr std::uint64_t kMaxEpochs = 10'000, kMaxImages = 1'000'000'000;
 const std::vector<cli::Flag> kFlags = {
     {"--data"},   {"--model"}, {"--out"},      {"--rule"},     {"--epochs"},    {"--batch"},  {"--val"},
     {"--limit"},  {"--lr"},    {"--lr-decay"}, {"--momentum"}, {"--weight-decay"}, {"--seed"}, {"--checkpoint"},
-    {"--resume", false},       {"--load-params"}, {"--layers"}};
+    {"--resume", false},       {"--load-params"}, {"--layers"}, {"--live"}};
 
 Options parse(int argc, char** argv) {
-  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+  const std::vector<std::string> args = live::with_live_port({argv + std::min(argc, 1), argv + argc});
   const cli::Parsed p = cli::parse(args, kFlags);
   if (p.help) {
     std::cout << kUsage;
@@ -155,6 +160,8 @@ Options parse(int argc, char** argv) {
   real("--momentum", o.momentum);
   real("--weight-decay", o.weight_decay);
   o.resume = p.has("--resume");
+  if (p.has("--live")) o.live = static_cast<std::uint16_t>(cli::count(p.get("--live"), "--live", 0, 65535));
+  if (o.live && o.epochs == 0) throw usage_error("--live watches training: it needs --epochs 1 or more");
   if (o.epochs == 0 && o.load_params.empty() && !o.resume)
     throw usage_error("--epochs 0 only evaluates: it needs --load-params DIR or --resume");
   if (o.resume && o.checkpoint.empty()) throw usage_error("--resume needs --checkpoint F");
@@ -375,6 +382,8 @@ int run(const Options& opt) {
   if (!opt.checkpoint.empty() && opt.epochs > 0) check_writable_file(opt.checkpoint, "--checkpoint");
   std::optional<CheckpointInfo> saved;
   if (opt.resume) saved = read_checkpoint_info(opt.checkpoint);
+  std::optional<live::Server> live_server;  // a port in use is found here, before anything is loaded
+  if (opt.live) live_server.emplace(*opt.live);
   const Hyperparameters hp = choose_hyperparameters(opt, saved);
 
   const Data data = load_data(opt);
@@ -424,12 +433,19 @@ int run(const Options& opt) {
               << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s\n"
               << std::defaultfloat;
   }
+  std::optional<live::Watcher> watcher;
+  if (live_server) {
+    watcher.emplace(*live_server, live::WatchSetup{.title = net.title, .test = &test, .val = &val, .norm = cfg.norm,
+                                                   .epochs = opt.epochs, .batch = cfg.batch_size});
+    std::cout << "live page: " << live_server->url() << " (open it in a browser: it follows training)" << std::endl;
+  }
   ProgressBar bar(opt.epochs);
   UpdateRatios ratios(10);  // for the report's chart of update sizes
   try {
     solver.train([&](const StepInfo& s) {
       bar(s);
       ratios.after_step(model);
+      if (watcher) watcher->after_step(s, model, solver.history(), &ratios);
     });
   } catch (const cnn::value_error& e) {  // a non-finite loss or gradient: say what is left to resume from
     std::cerr << "\ntrain: " << e.what() << "\n";
@@ -484,6 +500,10 @@ int run(const Options& opt) {
   std::cout << "wrote to " << fs::absolute(out->target()).string() << ":\n";
   for (const auto& w : written) std::cout << "  " << w << "\n";
   std::cout << "test accuracy: " << std::fixed << std::setprecision(2) << 100.0 * acc << "%\n";
+  if (watcher) {
+    watcher->finish(model, h, &ratios, "test accuracy " + svg::fmt(100.0 * acc, 4) + " %", fs::absolute(out->target()).string());
+    live::linger(*live_server, 30);
+  }
   return 0;
 }
 
