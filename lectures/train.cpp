@@ -436,7 +436,8 @@ int run(const Options& opt) {
   std::optional<live::Watcher> watcher;
   if (live_server) {
     watcher.emplace(*live_server, live::WatchSetup{.title = net.title, .test = &test, .val = &val, .norm = cfg.norm,
-                                                   .epochs = opt.epochs, .batch = cfg.batch_size});
+                                                   .epochs = opt.epochs, .batch = cfg.batch_size,
+                                                   .report_dir = fs::absolute(opt.out).string()});
     std::cout << "live page: " << live_server->url() << " (open it in a browser: it follows training)" << std::endl;
   }
   ProgressBar bar(opt.epochs);
@@ -501,7 +502,7 @@ int run(const Options& opt) {
   for (const auto& w : written) std::cout << "  " << w << "\n";
   std::cout << "test accuracy: " << std::fixed << std::setprecision(2) << 100.0 * acc << "%\n";
   if (watcher) {
-    watcher->finish(model, h, &ratios, "test accuracy " + svg::fmt(100.0 * acc, 4) + " %", fs::absolute(out->target()).string());
+    watcher->finish(model, h, &ratios, "test accuracy " + svg::fmt(100.0 * acc, 4) + " %");
     live::linger(*live_server, 30);
   }
   return 0;

@@ -117,7 +117,7 @@ void Server::Impl::routes() {
     const auto s = snapshot();
     const std::string name = req.matches[1];
     std::ifstream in;
-    if (s && !s->report_dir.empty()) in.open(std::filesystem::path(s->report_dir) / name, std::ios::binary);
+    if (s && s->finished && !s->report_dir.empty()) in.open(std::filesystem::path(s->report_dir) / name, std::ios::binary);
     if (!in.is_open() || !in) {
       res.status = 404;
       res.set_content(s && s->finished ? "404: no file " + name + " in the report\n"

@@ -61,7 +61,7 @@ struct Snapshot {
   std::size_t confusion_images = 0;       ///< how many validation images it counts
   bool finished = false;                  ///< training is over, the report written
   std::string summary;                    ///< when finished: "test accuracy 86.44 %"
-  std::string report_dir;                 ///< when finished: where report.html is on disk
+  std::string report_dir;                 ///< the folder report.html is written to at the end (served once finished)
 };
 
 /// @brief The charts and numbers of @p s as the JSON document the page reads from `/data.json`:
@@ -114,13 +114,14 @@ class Server {
 
 /// @brief What the watcher needs to know about the run besides the model.
 struct WatchSetup {
-  std::string title;               ///< shown as the page's heading
+  std::string title{};             ///< shown as the page's heading
   const Dataset* test = nullptr;   ///< the watched image comes from here (its class names too)
   const Dataset* val = nullptr;    ///< the confusion matrix is measured here (may be empty)
   Normalization norm{};            ///< how images become inputs, as in training
   std::size_t epochs = 1;          ///< epochs in the run (for the time left)
   std::size_t batch = 64;          ///< images per step
   std::size_t image = 0;           ///< the index of the watched test image
+  std::string report_dir{};        ///< the folder the report is written to when training ends
   double every_seconds = 1.0;      ///< the least time between two snapshots
   std::size_t confusion_images = 1000;  ///< validation images in the confusion matrix (0: all)
 };
@@ -134,10 +135,9 @@ class Watcher {
   /// @brief Call after every training step (the solver's on_step), with the history and update ratios so far.
   /// At the last step of an epoch it also counts the confusion matrix on the validation images.
   void after_step(const StepInfo& s, Model& model, const History& history, const UpdateRatios* ratios);
-  /// @brief Publishes the final snapshot: training is over, @p summary (e.g. the test accuracy) and the report
-  /// in @p report_dir, which the server then serves under `/report/`.
-  void finish(Model& model, const History& history, const UpdateRatios* ratios, const std::string& summary,
-              const std::string& report_dir);
+  /// @brief Publishes the final snapshot: training is over, with @p summary (e.g. the test accuracy); the
+  /// server then serves the report folder (WatchSetup::report_dir) under `/report/`.
+  void finish(Model& model, const History& history, const UpdateRatios* ratios, const std::string& summary);
 
  private:
   Snapshot build(const StepInfo& s, Model& model, const History& history, const UpdateRatios* ratios);

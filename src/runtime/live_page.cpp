@@ -104,8 +104,9 @@ function gone() {
     banner("Training is over: " + d.summary + ". The training program has ended; the report is on disk: " +
            d.report_dir + "/report.html", "gone", null, "");
   else
-    banner("The training program is not answering (stopped, or ended with an error): this page shows the " +
-           "last numbers it sent.", "gone", null, "");
+    banner("The training program is not answering: it has ended, or was stopped. This page shows the last " +
+           "numbers it sent. A run that ends writes its report to " + d.report_dir + "/report.html.", "gone",
+           null, "");
   $("state").textContent = "not answering";
 }
 async function look() {

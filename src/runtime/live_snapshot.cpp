@@ -225,13 +225,11 @@ void Watcher::after_step(const StepInfo& s, Model& model, const History& history
   published_ = true;
 }
 
-void Watcher::finish(Model& model, const History& history, const UpdateRatios* ratios, const std::string& summary,
-                     const std::string& report_dir) {
+void Watcher::finish(Model& model, const History& history, const UpdateRatios* ratios, const std::string& summary) {
   Snapshot s = build(last_, model, history, ratios);
   s.finished = true;
   s.seconds_left = 0;
   s.summary = summary;
-  s.report_dir = report_dir;
   server_.publish(std::move(s));
 }
 
@@ -239,6 +237,7 @@ Snapshot Watcher::build(const StepInfo& step, Model& model, const History& histo
   const Dataset& test = *setup_.test;
   Snapshot s;
   s.title = setup_.title;
+  s.report_dir = setup_.report_dir;
   s.epoch = step.epoch;
   s.epochs = setup_.epochs;
   s.step = step.step;

@@ -200,7 +200,9 @@ TEST_CASE("live::Watcher publishes the run's numbers: probabilities, filters, ma
   Solver solver(model, train, val, cfg);
 
   live::Server server(0);
-  live::WatchSetup setup{.title = "tiny", .test = &test, .val = &val, .epochs = 1, .batch = 8, .image = 3};
+  testing::Scratch dir;  // the report's folder
+  live::WatchSetup setup{.title = "tiny", .test = &test, .val = &val, .epochs = 1, .batch = 8, .image = 3,
+                         .report_dir = dir.dir().string()};
   setup.every_seconds = 1e9;  // no snapshot is due by the clock: only the first step and the epoch's end
   live::Watcher watcher(server, setup);
   std::vector<std::uint64_t> versions;
@@ -254,10 +256,10 @@ TEST_CASE("live::Watcher publishes the run's numbers: probabilities, filters, ma
   REQUIRE(json.find("{\"id\":\"accuracy\"") == std::string::npos);  // the solver validates after the snapshot
 
   SECTION("finish: the page says so and serves the report's files, and nothing outside them") {
-    testing::Scratch dir;
+    REQUIRE(get(server.port(), "/report/report.html", here(server.port())).status == 404);  // not yet
     std::ofstream(dir.file("report.html")) << "<html>the report</html>";
     std::ofstream(dir.file("loss.svg")) << "<svg/>";
-    watcher.finish(model, solver.history(), &ratios, "test accuracy 25 %", dir.dir().string());
+    watcher.finish(model, solver.history(), &ratios, "test accuracy 25 %");
     const auto f = server.latest();
     REQUIRE(f->finished);
     REQUIRE(f->val_acc == solver.history().val_acc);
@@ -278,7 +280,7 @@ TEST_CASE("live::Watcher publishes the run's numbers: probabilities, filters, ma
 TEST_CASE("live::Watcher refuses a test set without the watched image", "[live]") {
   live::Server server(0);
   const Dataset test = testing::noise_images(2, 1, 4, 4, 3, 1);
-  REQUIRE_THROWS_WITH(live::Watcher(server, live::WatchSetup{.title = "t", .test = &test, .image = 2}),
+  REQUIRE_THROWS_WITH(live::Watcher(server, live::WatchSetup{.test = &test, .image = 2}),
                       Contains("the watched image 2 is not among the 2 test images"));
   REQUIRE_THROWS_AS(live::Watcher(server, live::WatchSetup{}), value_error);
 }
