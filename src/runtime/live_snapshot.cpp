@@ -85,14 +85,21 @@ std::vector<Figure> figures(const Snapshot& s) {
   std::vector<Figure> out;
   const std::string step_label = "step (one minibatch; " + std::to_string(s.steps) + " steps per epoch)";
   if (!s.loss.empty()) {
-    const std::size_t window = loss_window(s.loss.size());
-    const std::vector<double> x = one_to(s.loss.size());
+    // At most kLossPoints points per curve, every k-th step: a long run's chart stays as quick to draw and to
+    // send every second as a short one's (the report draws every step).
+    constexpr std::size_t kLossPoints = 1500;
+    const std::size_t window = loss_window(s.loss.size()), every = (s.loss.size() + kLossPoints - 1) / kLossPoints;
+    const std::vector<double> mean = running_mean(s.loss, window);
+    svg::Series each{every == 1 ? "loss of each step" : "loss of one step in " + std::to_string(every), {}, {}};
+    svg::Series smooth{"mean of the last " + std::to_string(window) + " steps", {}, {}};
+    for (std::size_t i = 0; i < s.loss.size(); i += every) {
+      each.x.push_back(static_cast<double>(i + 1));
+      each.y.push_back(s.loss[i]);
+      smooth.x.push_back(static_cast<double>(i + 1));
+      smooth.y.push_back(mean[i]);
+    }
     out.push_back({"loss", "curves",
-                   svg::line_chart({svg::Series{"loss of each step", x, s.loss},
-                                    svg::Series{"mean of the last " + std::to_string(window) + " steps", x,
-                                                running_mean(s.loss, window)}},
-                                   {"Training loss", step_label, "cross-entropy loss (nats)"})
-                       .str()});
+                   svg::line_chart({each, smooth}, {"Training loss", step_label, "cross-entropy loss (nats)"}).str()});
   }
   if (!s.train_acc.empty()) {
     std::vector<double> train, val;

@@ -187,6 +187,23 @@ TEST_CASE("the live server serves the last snapshot published, whole or as 'noth
   REQUIRE(get(port, "/report/report.html", here(port)).status == 404);  // not before training ends
 }
 
+TEST_CASE("a long run's live loss chart draws one step in k, at most 1500 points a curve", "[live]") {
+  live::Snapshot s;
+  s.steps = 1000;
+  for (int i = 0; i < 4000; ++i) s.loss.push_back(2.3 / (1 + 0.001 * i));
+  const std::string json = live::data_json(s);
+  REQUIRE_THAT(json, Contains("loss of one step in 3"));  // ceil(4000 / 1500)
+  std::size_t curves = 0;
+  const std::string key = "points=\\\"";  // points=\" inside the JSON string
+  for (auto at = json.find(key); at != std::string::npos; at = json.find(key, at + 1)) {
+    const std::size_t begin = at + key.size(), end = json.find("\\\"", begin);
+    const std::string points = json.substr(begin, end - begin);
+    REQUIRE(std::count(points.begin(), points.end(), ',') == 1334);  // steps 1, 4, ..., 4000
+    ++curves;
+  }
+  REQUIRE(curves == 2);
+}
+
 TEST_CASE("live::Watcher publishes the run's numbers: probabilities, filters, maps, the validation's confusion",
           "[live]") {
   const Dataset train = testing::noise_images(40, 2, 6, 6, 4, 1);
