@@ -133,9 +133,9 @@ void Server::Impl::routes() {
 
 Server::Server(std::uint16_t port) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
-  // A few threads are plenty for one student's browser; short timeouts free a thread that a browser left
-  // hanging, and let the destructor end quickly.
-  m.http.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  // One thread per connection a browser opens to a host at most (6); short timeouts free a thread that a
+  // browser left hanging, and let the destructor end quickly.
+  m.http.new_task_queue = [] { return new httplib::ThreadPool(6); };
   m.http.set_keep_alive_timeout(1);
   m.http.set_read_timeout(2);
   m.http.set_write_timeout(2);
