@@ -84,9 +84,10 @@ struct Server::Impl {
 };
 
 void Server::Impl::routes() {
-  // Every request first: the Host header must name this server (no other name, no other port).
+  // Every request first: the Host header must name this server (no other name, no other port), and a browser
+  // must not be fetching it for a page of another site (it says so in Sec-Fetch-Site).
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!host_allowed(req.get_header_value("Host"), port)) {
+    if (!host_allowed(req.get_header_value("Host"), port) || req.get_header_value("Sec-Fetch-Site") == "cross-site") {
       res.status = 403;
       res.set_content("403 forbidden: this server answers only requests for 127.0.0.1:" + std::to_string(port) +
                           " or localhost:" + std::to_string(port) + "\n",

@@ -83,8 +83,9 @@ bool host_allowed(const std::string& host, std::uint16_t port);
 /// @brief An HTTP server on 127.0.0.1 that serves the page, the last snapshot, and after training the report.
 ///
 /// Routes: `/` the page; `/data.json?since=V` the snapshot as data_json (only `{"version":V}` while V is still
-/// the latest); `/report/NAME` a file of the report folder once finish() has named it. A request whose Host
-/// header fails host_allowed gets 403. Listens on the loopback address only.
+/// the latest); `/report/NAME` a file of the report folder once training is over. A request whose Host header
+/// fails host_allowed gets 403, and so does one that a browser makes for a page of another site
+/// (`Sec-Fetch-Site: cross-site`). Listens on the loopback address only.
 class Server {
  public:
   /// @brief Binds 127.0.0.1:@p port (0: a free port the system picks) and starts serving on its own threads.

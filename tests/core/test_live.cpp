@@ -55,10 +55,11 @@ struct Reply {
 };
 
 // GET @p target with the given Host header (none when empty), HTTP/1.1 with Connection: close.
-Reply get(std::uint16_t port, const std::string& target, const std::string& host) {
+Reply get(std::uint16_t port, const std::string& target, const std::string& host, const std::string& more = "") {
   Connection c("127.0.0.1", port);
   REQUIRE(c.error == 0);
-  c.send("GET " + target + " HTTP/1.1\r\n" + (host.empty() ? "" : "Host: " + host + "\r\n") + "Connection: close\r\n\r\n");
+  c.send("GET " + target + " HTTP/1.1\r\n" + (host.empty() ? "" : "Host: " + host + "\r\n") + more +
+         "Connection: close\r\n\r\n");
   const std::string text = c.read_all();
   Reply r;
   REQUIRE(text.rfind("HTTP/1.1 ", 0) == 0);
@@ -146,6 +147,10 @@ TEST_CASE("the live server listens on 127.0.0.1 only and refuses a foreign Host 
         REQUIRE(r.status == 403);
         REQUIRE_THAT(r.body, Contains("403"));
       }
+  }
+  SECTION("403 for a browser fetching it for another site's page; its own page's requests are fine") {
+    REQUIRE(get(port, "/data.json", here(port), "Sec-Fetch-Site: cross-site\r\n").status == 403);
+    REQUIRE(get(port, "/data.json", here(port), "Sec-Fetch-Site: same-origin\r\n").status == 200);
   }
   SECTION("nothing on the page is fetched from elsewhere") {
     const std::string page = get(port, "/", here(port)).body;
