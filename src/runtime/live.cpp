@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -139,6 +140,10 @@ void Server::Impl::routes() {
 }
 
 Server::Server(std::uint16_t port) : impl_(std::make_unique<Impl>()) {
+  // A browser that closes its connection while an answer is being written makes the write fail; by default
+  // that is SIGPIPE, which would end the training program. (cpp-httplib does this too; said here, since it
+  // matters.)
+  std::signal(SIGPIPE, SIG_IGN);
   Impl& m = *impl_;
   // One thread per connection a browser opens to a host at most (6); short timeouts free a thread that a
   // browser left hanging, and let the destructor end quickly.

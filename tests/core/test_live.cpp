@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cmath>
 #include <fstream>
 #include <numeric>
@@ -197,6 +198,27 @@ TEST_CASE("the live server serves the last snapshot published, whole or as 'noth
   REQUIRE_THAT(plain.head, !Contains("Content-Encoding"));
   REQUIRE_THAT(get(port, "/data.json?since=1", here(port)).body, Contains("\"figures\":["));
   REQUIRE(get(port, "/report/report.html", here(port)).status == 404);  // not before training ends
+}
+
+TEST_CASE("a browser that leaves in the middle of an answer does not end the program", "[live]") {
+  live::Server server(0);
+  struct sigaction now {};
+  REQUIRE(::sigaction(SIGPIPE, nullptr, &now) == 0);
+  REQUIRE(now.sa_handler == SIG_IGN);  // a write to a closed connection is an error, not the end of the process
+
+  const std::uint16_t port = server.port();
+  live::Snapshot s;
+  s.steps = 1000;
+  for (int i = 0; i < 20000; ++i) s.loss.push_back(2.3 / (1 + 0.001 * i));
+  server.publish(s);
+  for (int i = 0; i < 20; ++i) {  // ask for the whole snapshot, then reset the connection without reading
+    Connection c("127.0.0.1", port);
+    REQUIRE(c.error == 0);
+    c.send("GET /data.json HTTP/1.1\r\nHost: " + here(port) + "\r\n\r\n");
+    const linger reset{1, 0};
+    ::setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  }
+  REQUIRE(get(port, "/data.json?since=1", here(port)).body == "{\"version\":1}");  // still answering
 }
 
 TEST_CASE("a long run's live loss chart draws one step in k, at most 1500 points a curve", "[live]") {
