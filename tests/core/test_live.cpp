@@ -107,7 +107,7 @@ TEST_CASE("live::host_allowed takes 127.0.0.1 and localhost, with this port or n
   }
 }
 
-TEST_CASE("--live without a number after it gets port 0; a number stays its port", "[live]") {
+TEST_CASE("a --live without a number after it gets port 0; a number stays its port", "[live]") {
   using V = std::vector<std::string>;
   REQUIRE(live::with_live_port(V{"--live"}) == V{"--live", "0"});
   REQUIRE(live::with_live_port(V{"--live", "--epochs", "2"}) == V{"--live", "0", "--epochs", "2"});
