@@ -118,7 +118,7 @@ void Server::Impl::routes() {
       res.set_content("{\"version\":" + std::to_string(s->version) + "}", kJson);
       return;
     }
-    res.set_content(json_of(*s), kJson);
+    res.set_content(req.get_param_value("figures") == "0" ? data_json(*s, false) : json_of(*s), kJson);
   });
   // The report's files, once training is over: plain names only (no folder, no leading dot).
   http.Get(R"(/report/([A-Za-z0-9_][A-Za-z0-9_.-]*))", [this](const httplib::Request& req, httplib::Response& res) {

@@ -65,14 +65,16 @@ struct Snapshot {
 };
 
 /// @brief The charts and numbers of @p s as the JSON document the page reads from `/data.json`:
-/// `{"version", "title", "epoch", ..., "figures": {"loss": "<svg...>", ...}}`. Each figure is an SVG drawn by
-/// io/svg.hpp as the report draws it; a figure without data yet (accuracy before the first epoch ends) is left
-/// out. Called on the server's threads, once per snapshot.
-std::string data_json(const Snapshot& s);
+/// `{"version", "title", "epoch", ..., "figures": [{"id": "loss", "section": "curves", "svg": "<svg..."}, ...]}`.
+/// Each figure is an SVG drawn by io/svg.hpp as the report draws it; a figure without data yet (accuracy before
+/// the first epoch ends) is left out. Called on the server's threads, once per snapshot.
+/// @param with_figures false: the numbers only, without the "figures" key (quick to make and to read)
+std::string data_json(const Snapshot& s, bool with_figures = true);
 
-/// @brief The page itself: HTML, CSS and script in one document, nothing fetched from elsewhere. It polls
-/// `/data.json` every second and puts the figures in place; when training is over it says so and links the
-/// report; when the program is gone it says that too and keeps the last picture.
+/// @brief The page itself: HTML, CSS and script in one document, nothing fetched from elsewhere. It asks
+/// `/data.json` for the numbers every second and for the figures every third second, and puts them in place
+/// (a hidden page asks for the numbers only); when training is over it says so and links the report; when the
+/// program is gone it says that too and keeps the last picture.
 const std::string& page_html();
 
 /// @brief Whether a request's Host header names this server: `127.0.0.1` or `localhost`, with no port or
@@ -83,7 +85,7 @@ bool host_allowed(const std::string& host, std::uint16_t port);
 /// @brief An HTTP server on 127.0.0.1 that serves the page, the last snapshot, and after training the report.
 ///
 /// Routes: `/` the page; `/data.json?since=V` the snapshot as data_json (only `{"version":V}` while V is still
-/// the latest); `/report/NAME` a file of the report folder once training is over. A request whose Host header
+/// the latest; with `&figures=0` the numbers only); `/report/NAME` a file of the report folder once training is over. A request whose Host header
 /// fails host_allowed gets 403, and so does one that a browser makes for a page of another site
 /// (`Sec-Fetch-Site: cross-site`). Listens on the loopback address only.
 class Server {

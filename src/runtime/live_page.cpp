@@ -47,7 +47,8 @@ and can be closed and opened again at any time. The same charts, for the whole r
 when training ends.</p>
 <script>
 "use strict";
-let version = 0;
+let version = 0;      // the snapshot whose figures are on the page
+let figuresAt = 0;    // when they were asked for (ms)
 const $ = (id) => document.getElementById(id);
 function clock(s) {
   s = Math.max(0, Math.round(s));
@@ -65,8 +66,7 @@ function banner(text, kind, link, linkText) {
     b.append(" ", a);
   }
 }
-function show(d) {
-  version = d.version;
+function numbers(d) {
   $("title").textContent = "Live: " + d.title;
   document.title = "cnnlab live: " + d.title;
   $("state").textContent = d.finished ? "finished" : "training";
@@ -76,6 +76,17 @@ function show(d) {
   $("speed").textContent = Math.round(d.images_per_second) + " images/s";
   $("left").textContent = d.finished ? "no time left" : "about " + clock(d.seconds_left) + " left";
   if (d.val_acc !== null) $("val").textContent = "validation accuracy " + (100 * d.val_acc).toFixed(2) + " % (after epoch " + d.val_epoch + ")";
+  if (d.finished)
+    banner("Training is over: " + d.summary + ". Everything is in " + d.report_dir + "/report.html:",
+           "over", d.report, "open the report");
+  else
+    banner("Training: this page shows the latest numbers, updated every second (the pictures every third).",
+           "", null, "");
+  window.lastData = d;
+}
+function show(d) {  // the numbers and the figures
+  version = d.version;
+  numbers(d);
   for (const f of d.figures) {
     let el = $("fig-" + f.id);
     if (!el) {
@@ -89,12 +100,6 @@ function show(d) {
       el.svgText = f.svg;
     }
   }
-  if (d.finished)
-    banner("Training is over: " + d.summary + ". Everything is in " + d.report_dir + "/report.html:",
-           "over", d.report, "open the report");
-  else
-    banner("Training: this page shows the latest numbers, updated every second.", "", null, "");
-  window.lastData = d;
 }
 function gone() {
   const d = window.lastData;
@@ -109,19 +114,26 @@ function gone() {
            null, "");
   $("state").textContent = "not answering";
 }
+// The numbers every second; the figures, the costly part to draw, every third second and only while the page
+// can be seen (a hidden page still asks for the numbers: the program then knows that a page is open).
 async function look() {
   let next = 1000;
+  const figures = !document.hidden && (version === 0 || Date.now() - figuresAt >= 2900 ||
+                                       (window.lastData && window.lastData.finished));
   try {
-    const r = await fetch("/data.json?since=" + version, {cache: "no-store"});
+    const r = await fetch("/data.json?since=" + version + (figures ? "" : "&figures=0"), {cache: "no-store"});
     if (!r.ok) throw new Error("HTTP " + r.status);
     const d = await r.json();
+    if (figures) figuresAt = Date.now();
     if (d.figures) show(d);
+    else if (d.title !== undefined) numbers(d);
   } catch (e) {
     gone();
     next = 2000;
   }
   setTimeout(look, next);
 }
+document.addEventListener("visibilitychange", () => { figuresAt = 0; });
 look();
 </script>
 </body>

@@ -175,7 +175,7 @@ std::vector<Figure> figures(const Snapshot& s) {
 
 }  // namespace
 
-std::string data_json(const Snapshot& s) {
+std::string data_json(const Snapshot& s, bool with_figures) {
   std::ostringstream j;
   const double recent_loss = s.loss.empty() ? NAN : running_mean(s.loss, loss_window(s.loss.size())).back();
   j << "{\"version\":" << s.version << ",\"title\":" << quoted(s.title) << ",\"epoch\":" << s.epoch
@@ -186,7 +186,9 @@ std::string data_json(const Snapshot& s) {
     << ",\"val_epoch\":" << s.val_acc.size()
     << ",\"finished\":" << (s.finished ? "true" : "false") << ",\"summary\":" << quoted(s.summary)
     << ",\"report\":" << quoted(s.finished && !s.report_dir.empty() ? "/report/report.html" : "")
-    << ",\"report_dir\":" << quoted(s.report_dir) << ",\"figures\":[";
+    << ",\"report_dir\":" << quoted(s.report_dir);
+  if (!with_figures) return j.str() + "}";
+  j << ",\"figures\":[";
   const std::vector<Figure> f = figures(s);
   for (std::size_t i = 0; i < f.size(); ++i)
     j << (i ? "," : "") << "{\"id\":" << quoted(f[i].id) << ",\"section\":" << quoted(f[i].section)

@@ -191,6 +191,8 @@ TEST_CASE("the live server serves the last snapshot published, whole or as 'noth
   REQUIRE_THAT(json, Contains("\"title\":\"a \\\"quoted\\\" title\\nwith a line break\""));
   REQUIRE_THAT(json, Contains("{\"id\":\"loss\",\"section\":\"curves\",\"svg\":\"<svg"));
   REQUIRE(get(port, "/data.json?since=2", here(port)).body == "{\"version\":2}");
+  const std::string numbers = get(port, "/data.json?since=1&figures=0", here(port)).body;  // the numbers only
+  REQUIRE(numbers == json.substr(0, json.find(",\"figures\":[")) + "}");
   // Sent as it is, even to a browser that accepts compressed answers: compressing every snapshot would cost
   // a core tens of milliseconds a second, for bytes that never leave the machine.
   const Reply plain = get(port, "/data.json", here(port), "Accept-Encoding: gzip, deflate, br\r\n");
