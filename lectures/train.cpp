@@ -13,6 +13,7 @@
 // steps: plan (the options become hyperparameters), check (everything that must hold before the first step),
 // train, save.
 #include <algorithm>
+#include <filesystem>
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
@@ -27,6 +28,7 @@
 #include "core/checks.hpp"
 #include "io/cli.hpp"
 #include "runtime/layer_set.hpp"
+#include "runtime/live.hpp"
 #include "runtime/solver.hpp"
 #include "runtime/training_run.hpp"
 
@@ -62,6 +64,9 @@ const char* kUsage =
     "                    override the hyperparameters saved in F\n"
     "  --load-params DIR start from the parameters in DIR/<name>.npy, as --out writes them\n"
     "                    (train --epochs 0 --load-params out/train: the test accuracy of a saved model)\n"
+    "  --live [PORT]     watch it learn: serve a page on http://127.0.0.1:PORT/ (no PORT or 0: a free\n"
+    "                    one; the address is printed) that updates while training runs. After the\n"
+    "                    report is written it is served for up to 30 s more while a page is open\n"
     "  --help            this message\n"
     "\n"
     "Everything that can be checked (data, model, --out, --checkpoint) is checked before the first step.\n"
@@ -83,11 +88,11 @@ constexpr std::uint64_t kMaxEpochs = 10'000, kMaxImages = 1'000'000'000;
 const std::vector<cli::Flag> kFlags = {
     {"--data"},   {"--model"}, {"--out"},      {"--rule"},     {"--epochs"},    {"--batch"},  {"--val"},
     {"--limit"},  {"--lr"},    {"--lr-decay"}, {"--momentum"}, {"--weight-decay"}, {"--seed"}, {"--checkpoint"},
-    {"--resume", false},       {"--load-params"}, {"--layers"}};
+    {"--resume", false},       {"--load-params"}, {"--layers"}, {"--live"}};
 
-// The command line as options; nothing when it asks for --help.
-std::optional<TrainOptions> parse(int argc, char** argv) {
-  const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
+// The command line as options, and the port of --live in @p live; nothing when it asks for --help.
+std::optional<TrainOptions> parse(int argc, char** argv, std::optional<std::uint16_t>& live) {
+  const std::vector<std::string> args = live::with_live_port({argv + std::min(argc, 1), argv + argc});
   const cli::Parsed p = cli::parse(args, kFlags);
   if (p.help) return std::nullopt;
   if (!p.positional.empty()) throw usage_error("unexpected argument '" + cli::printable(p.positional.front()) + "'");
@@ -121,6 +126,8 @@ std::optional<TrainOptions> parse(int argc, char** argv) {
   real("--momentum", o.momentum);
   real("--weight-decay", o.weight_decay);
   o.resume = p.has("--resume");
+  if (p.has("--live")) live = static_cast<std::uint16_t>(cli::count(p.get("--live"), "--live", 0, 65535));
+  if (live && o.epochs == 0) throw usage_error("--live watches training: it needs --epochs 1 or more");
   if (o.epochs == 0 && o.load_params.empty() && !o.resume)
     throw usage_error("--epochs 0 only evaluates: it needs --load-params DIR or --resume");
   if (o.resume && o.checkpoint.empty()) throw usage_error("--resume needs --checkpoint F");
@@ -185,7 +192,8 @@ int main(int argc, char** argv) {
   // Every way out is an exit status and one line: 2 for the command line (with the usage), 1 for the rest,
   // "out of memory: try a smaller --batch" included. Nothing aborts.
   return cli::guarded("train", kUsage, "try a smaller --batch", [&] {
-    const std::optional<TrainOptions> given = parse(argc, argv);
+    std::optional<std::uint16_t> live_port;
+    const std::optional<TrainOptions> given = parse(argc, argv, live_port);
     if (!given) {
       std::cout << kUsage;
       return cli::exit_ok;
@@ -197,10 +205,27 @@ int main(int argc, char** argv) {
     if (opt.layers == "mine") stop_unless_written("train --layers mine", exercises_for_training(model_or_file(opt.model), opt.rule));
     TrainingRun run(opt);
     run.plan();
+    std::optional<live::Server> live_server;  // a port in use is found here, before anything is loaded
+    if (live_port) live_server.emplace(*live_port);
     run.check();
     run.add_step_observer(ProgressBar(opt.epochs));
+    std::optional<live::Watcher> watcher;
+    if (live_server) {
+      const RunData& d = run.data();
+      watcher.emplace(*live_server, live::WatchSetup{.title = run.network().title, .test = &d.test, .val = &d.val,
+                                                     .norm = run.config().norm, .epochs = opt.epochs,
+                                                     .batch = run.config().batch_size,
+                                                     .report_dir = std::filesystem::absolute(opt.out).string()});
+      run.add_step_observer([&](const StepInfo& s) { watcher->after_step(s, run.model(), run.history(), &run.ratios()); });
+      std::cout << "live page: " << live_server->url() << " (open it in a browser: it follows training)" << std::endl;
+    }
     if (!run.train()) return cli::exit_error;
     run.save();
+    if (watcher) {
+      watcher->finish(run.model(), run.history(), &run.ratios(),
+                      "test accuracy " + svg::fmt(100.0 * run.test_accuracy(), 4) + " %");
+      live::linger(*live_server, 30);
+    }
     return cli::exit_ok;
   });
 }

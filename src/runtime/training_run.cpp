@@ -12,6 +12,9 @@
 #include <thread>
 
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <cmath>
 #include <fstream>
 #include <limits>
@@ -278,6 +281,45 @@ void print_test_accuracy(double acc) {
 
 }  // namespace
 
+// "2026-12-08 00:12 UTC": when the run began, for the report.
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  return std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", &tm) ? std::string(buf) : std::string();
+}
+
+// The commit of the source tree the program was built from, as `git describe --always --dirty` says it now
+// (empty when the tree is not a git checkout or git is missing): asked at run time, so that it is never stale.
+std::string source_commit() {
+#ifdef CNNLAB_SOURCE_DIR
+  const std::string cmd = "git -C '" + std::string(CNNLAB_SOURCE_DIR) + "' describe --always --dirty 2>/dev/null";
+  std::string out;
+  if (FILE* p = ::popen(cmd.c_str(), "r")) {
+    char buf[128];
+    while (std::fgets(buf, sizeof buf, p)) out += buf;
+    if (::pclose(p) != 0) out.clear();
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return cli::printable(out, 64);
+#else
+  return "";
+#endif
+}
+
+// Where the report's charts link for their explanation: $CNNLAB_DOCS_URL when set (the docs' own run sets
+// "../"), else this build's course text when it has been built (./lab docs), else nowhere.
+std::string docs_url() {
+  if (const char* env = std::getenv("CNNLAB_DOCS_URL"); env != nullptr && *env != '\0') return env;
+#ifdef CNNLAB_BINARY_DIR
+  const fs::path html = fs::path(CNNLAB_BINARY_DIR) / "docs" / "html";
+  std::error_code ec;
+  if (fs::exists(html / "index.html", ec)) return "file://" + html.string() + "/";
+#endif
+  return "";
+}
+
 // Everything the steps make and hand on to the next one.
 struct TrainingRun::State {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
@@ -292,6 +334,9 @@ struct TrainingRun::State {
   std::unique_ptr<Solver> solver;       // check(): holds references to model and data, which stay put
   UpdateRatios ratios{10};              // train(): for the report's chart of update sizes
   std::vector<StepObserver> observers;  // train()
+  std::string started;                  // plan(): the date and time the run began, for the report
+  std::vector<double> learning_rates;   // train(): the learning rate of each epoch this process trained
+  double test_acc = 0.0;                // save()
 };
 
 TrainingRun::TrainingRun(TrainOptions options) : opt_(std::move(options)), s_(std::make_unique<State>()) {}
@@ -302,6 +347,11 @@ void TrainingRun::add_step_observer(StepObserver observer) { s_->observers.push_
 const Hyperparameters& TrainingRun::hyperparameters() const { return s_->hp.value(); }
 Model& TrainingRun::model() { return s_->model.value(); }
 const RunData& TrainingRun::data() const { return s_->data; }
+const arch::Architecture& TrainingRun::network() const { return s_->net; }
+const SolverConfig& TrainingRun::config() const { return s_->cfg; }
+const UpdateRatios& TrainingRun::ratios() const { return s_->ratios; }
+double TrainingRun::test_accuracy() const { return s_->test_acc; }
+
 const History& TrainingRun::history() const {
   if (!s_->solver) throw value_error("TrainingRun::history", "there is no history before check()");
   return s_->solver->history();
@@ -309,6 +359,7 @@ const History& TrainingRun::history() const {
 
 void TrainingRun::plan() {
   s_->start = std::chrono::steady_clock::now();
+  s_->started = utc_now();
   std::cout << "cnnlab: training " << opt_.model << " on " << opt_.data << "\n";
   if (opt_.resume) s_->saved = read_checkpoint_info(opt_.checkpoint);
   s_->hp = choose_hyperparameters(opt_, s_->saved);
@@ -407,8 +458,9 @@ bool TrainingRun::train() {
   Model& model = *s_->model;
   try {
     solver.train([&](const StepInfo& step) {
+      if (step.step == 1) s_->learning_rates.push_back(solver.learning_rate());
+      s_->ratios.after_step(model);  // first, so that an observer sees this step's ratios
       for (const auto& observe : s_->observers) observe(step);
-      s_->ratios.after_step(model);
     });
   } catch (const cnn::value_error& e) {  // a non-finite loss or gradient: say what is left to resume from
     std::cout.flush();
@@ -449,13 +501,20 @@ void TrainingRun::save() {
   save_npy((dir / "test_scores.npy").string(), shape, std::span<const double>(all.data(), all.size()));
   written.push_back("test_scores.npy (scores of every test image)");
   // Charts, pictures and report.html (src/runtime/report.hpp).
+  // The schedule only when this process trained every epoch of the history (a resumed run knows its own).
+  const bool whole_schedule = s_->learning_rates.size() == h.val_acc.size();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - s_->start).count();
   const auto pictures = write_report({.out_dir = dir.string(), .net = &s_->net, .input = s_->input, .model = &model,
                                       .test = &test, .norm = norm, .test_scores = &all, .history = &h,
-                                      .ratios = &s_->ratios, .settings = settings_table(), .command = opt_.command});
+                                      .ratios = &s_->ratios, .settings = settings_table(), .command = opt_.command,
+                                      .learning_rates = whole_schedule ? s_->learning_rates : std::vector<double>{},
+                                      .started = s_->started, .commit = source_commit(),
+                                      .total_seconds = seconds, .docs = docs_url()});
   written.insert(written.begin(), pictures.front() + " (open it in a browser: curves, pictures, tables)");
   for (std::size_t i = 1; i < pictures.size(); ++i) written.push_back(pictures[i]);
   s_->out->commit();
   const double acc = accuracy(model, test, norm);
+  s_->test_acc = acc;
   std::cout << "wrote to " << fs::absolute(s_->out->target()).string() << ":\n";
   for (const auto& w : written) std::cout << "  " << w << "\n";
   print_test_accuracy(acc);

@@ -24,6 +24,7 @@
 #include "io/data.hpp"
 #include "runtime/layer_set.hpp"
 #include "runtime/model.hpp"
+#include "runtime/report.hpp"
 #include "runtime/solver.hpp"
 
 namespace cnn {
@@ -164,6 +165,14 @@ class TrainingRun {
   const History& history() const;
   /// @brief The hyperparameters as the report shows them, with where each came from (valid after plan()).
   std::vector<std::pair<std::string, std::string>> settings_table() const;
+  /// @brief The network being trained, checked against the data (valid after check()).
+  const arch::Architecture& network() const;
+  /// @brief The solver's settings: batch size, normalization of the images, ... (valid after check()).
+  const SolverConfig& config() const;
+  /// @brief The sampled update / weight ratios of the steps so far (up to date when a step observer runs).
+  const UpdateRatios& ratios() const;
+  /// @brief The test accuracy that save() printed, in [0, 1] (valid after save()).
+  double test_accuracy() const;
 
  private:
   struct State;
