@@ -68,7 +68,8 @@ struct Snapshot {
 /// `{"version", "title", "epoch", ..., "figures": [{"id": "loss", "section": "curves", "svg": "<svg..."}, ...]}`.
 /// Each figure is an SVG drawn by io/svg.hpp as the report draws it; a figure without data yet (accuracy before
 /// the first epoch ends) is left out. Called on the server's threads, once per snapshot.
-/// @param with_figures false: the numbers only, without the "figures" key (quick to make and to read)
+/// @param s             the snapshot to describe
+/// @param with_figures  false: the numbers only, without the "figures" key (quick to make and to read)
 std::string data_json(const Snapshot& s, bool with_figures = true);
 
 /// @brief The page itself: HTML, CSS and script in one document, nothing fetched from elsewhere. It asks

@@ -4,7 +4,7 @@
 /// (the data, the model, the solver, the files written) lives here. Page: @ref training.
 ///
 /// Why four steps: a mistake found after training costs the training. So everything that can fail after the
-/// first step (an --out that cannot be written or renamed into place, a file name too long for the file
+/// first step (an `--out` that cannot be written or renamed into place, a file name too long for the file
 /// system, a learning rate that decays to nothing, too little memory, a "best validation" without a validation
 /// set) is tried in check(), in seconds, before train() takes its first step.
 #pragma once
@@ -49,7 +49,7 @@ struct TrainOptions {
   std::string checkpoint;                 ///< saved after every epoch when not empty
   bool resume = false;                    ///< continue from the checkpoint file
   std::string load_params;                ///< start from the parameters in this folder
-  std::set<std::string> given;            ///< the flags given (with --resume they override the checkpoint)
+  std::set<std::string> given;            ///< the flags given (with `--resume` they override the checkpoint)
   std::string command;                    ///< the whole command line, for the report
 };
 
@@ -71,15 +71,15 @@ struct Hyperparameters {
   Setting<std::uint64_t> seed;                              ///< seed of the weights and the batch order
 };
 
-/// @brief Flags given on the command line win; with --resume the checkpoint @p saved gives the rest; the
+/// @brief Flags given on the command line win; with `--resume` the checkpoint @p saved gives the rest; the
 /// defaults otherwise.
-/// @throws cnn::value_error naming --rule when it differs from the rule whose state the checkpoint holds
+/// @throws cnn::value_error naming `--rule` when it differs from the rule whose state the checkpoint holds
 Hyperparameters choose_hyperparameters(const TrainOptions& opt, const std::optional<CheckpointInfo>& saved);
 
 /// @brief The training and test sets of a run, as check() loads them.
 struct RunData {
-  Dataset train;  ///< the training images (after --val and --limit)
-  Dataset val;    ///< the validation images (empty with --val 0, of the same image shape)
+  Dataset train;  ///< the training images (after `--val` and `--limit`)
+  Dataset val;    ///< the validation images (empty with `--val 0`, of the same image shape)
   Dataset test;   ///< the test images
 };
 
@@ -92,7 +92,7 @@ using StepObserver = std::function<void(const StepInfo&)>;
 /// Every step prints what it decided on the standard output (`data: ...`, `model: ...`, `training: ...`); a
 /// refusal is an exception that names the flag or file (`--out: runs: ...`), which `train` prints as one line
 /// with exit status 1. Nothing is written before train(): check() creates only the temporary folder beside
-/// --out (removed again when the run ends without save()).
+/// `--out` (removed again when the run ends without save()).
 class TrainingRun {
  public:
   /// @param options the command line, parsed (its counts and rates already range-checked)
@@ -101,39 +101,39 @@ class TrainingRun {
   TrainingRun(const TrainingRun&) = delete;
   TrainingRun& operator=(const TrainingRun&) = delete;
 
-  /// @brief Step 1: the options become hyperparameters. Prints `cnnlab: training ...`; with --resume reads
+  /// @brief Step 1: the options become hyperparameters. Prints `cnnlab: training ...`; with `--resume` reads
   /// the checkpoint's hyperparameters (read_checkpoint_info) and lets the flags given override them.
   /// @throws cnn::io_error for a checkpoint that cannot be read (missing, damaged, another format)
-  /// @throws cnn::value_error for a --rule other than the checkpoint's
+  /// @throws cnn::value_error for a `--rule` other than the checkpoint's
   void plan();
 
   /// @brief Step 2: everything that must hold before the first step, in one place, in this order:
-  /// - --out can be written as a set (FolderWriter: a folder or nothing, holding only files a run listed in
+  /// - `--out` can be written as a set (FolderWriter: a folder or nothing, holding only files a run listed in
   ///   its manifest; the temporary folder beside it is created and written, and the rename into place is
-  ///   tried and undone, so a mount point or `.` is refused now); --checkpoint is not inside --out and is a
+  ///   tried and undone, so a mount point or `.` is refused now); `--checkpoint` is not inside `--out` and is a
   ///   regular file, a link to one or nothing, with a file creatable beside it;
   /// - the data: readable, training and test images of one shape and one set of classes, more images than
-  ///   --val keeps; printed as `data: ...`;
+  ///   `--val` keeps; printed as `data: ...`;
   /// - memory: under an address-space limit (RLIMIT_AS, `ulimit -v`), what is in use plus the parameters,
   ///   gradients, the rule's state and one batch (the calculator's figures, arch::training_bytes) plus
   ///   OpenBLAS's buffer and a malloc arena per core, before BLAS is first called (OpenBLAS retries for ever
   ///   when it cannot map its buffer: without this check the run would hang);
   /// - the model: built from the zoo name or network file for the data's volume, its parameters loaded from
-  ///   --load-params, one forward pass on two test images giving one score per class; printed as `model: ...`;
-  /// - the solver: with --resume, the checkpoint's state loaded into the model (`resumed from ...` and the
-  ///   hyperparameters with where each came from), --epochs above the epochs it holds, and a validation set
+  ///   `--load-params`, one forward pass on two test images giving one score per class; printed as `model: ...`;
+  /// - the solver: with `--resume`, the checkpoint's state loaded into the model (`resumed from ...` and the
+  ///   hyperparameters with where each came from), `--epochs` above the epochs it holds, and a validation set
   ///   when it keeps its best epoch by validation accuracy;
   /// - when training: every file name the run will write, with its temporary suffix, within the file
   ///   system's limit; the learning rate of every epoch to come (lr * decay^k) a normal number; the learning
   ///   rate times the weight decay below 1; how the minibatches fall (a last one too small for batch
   ///   normalization joins the one before).
   /// Ends with `training: ...` and `checks passed in N s` when there is something to train.
-  /// @throws cnn::io_error naming --out, --checkpoint or the data file that cannot be used
+  /// @throws cnn::io_error naming `--out`, `--checkpoint` or the data file that cannot be used
   /// @throws cnn::shape_error when the model does not take the data's images or classes
-  /// @throws cnn::value_error naming the flag: --val at least the training set's size or 0 after a run with
-  ///         validation, --epochs not above a resumed checkpoint's, --lr-decay that takes the rate below a
-  ///         normal number, --weight-decay too large, --model with a name too long for a file; "memory" when
-  ///         the address-space limit is too low (saying what does not fit, and the --batch that would)
+  /// @throws cnn::value_error naming the flag: `--val` at least the training set's size or 0 after a run with
+  ///         validation, `--epochs` not above a resumed checkpoint's, `--lr-decay` that takes the rate below a
+  ///         normal number, `--weight-decay` too large, `--model` with a name too long for a file; "memory" when
+  ///         the address-space limit is too low (saying what does not fit, and the `--batch` that would)
   void check();
 
   /// @brief Step 3: the remaining epochs, calling every observer after every step, then one line per epoch
@@ -144,9 +144,9 @@ class TrainingRun {
 
   /// @brief Step 4: the results. After training: history.csv and loss.csv, every parameter as .npy, the test
   /// scores (test_scores.npy), the report's charts and report.html, all into the temporary folder, which then
-  /// replaces --out in one step; prints what was written and `test accuracy: NN.NN%`. An evaluation
-  /// (--epochs 0) writes nothing and prints only the test accuracy.
-  /// @throws cnn::io_error when a file cannot be written or --out cannot be put in place (the old --out is
+  /// replaces `--out` in one step; prints what was written and `test accuracy: NN.NN%`. An evaluation
+  /// (`--epochs 0`) writes nothing and prints only the test accuracy.
+  /// @throws cnn::io_error when a file cannot be written or `--out` cannot be put in place (the old `--out` is
   ///         then left as it was)
   void save();
 
