@@ -132,6 +132,7 @@ void close_channel(Channel& c) {
   if (c.to >= 0) ::close(c.to);
   if (c.from >= 0) ::close(c.from);
   if (c.pid > 0) {
+    ::kill(-c.pid, SIGKILL);  // its process group: what it forked too (in the sandbox, its PID namespace goes)
     ::kill(c.pid, SIGKILL);
     ::waitpid(c.pid, nullptr, 0);
   }

@@ -191,13 +191,14 @@ class Reader {
       }
       std::vector<std::size_t> shape(rank);
       std::size_t n = 1;
-      const std::size_t left = static_cast<std::size_t>(end_ - p_) / sizeof(typename T::value_type);
+      bool overflow = false;
       for (auto& d : shape) {
         d = u64();
-        if (d != 0 && n > left / d) throw student_failure("the answer holds an array larger than the message");
-        n *= d;
+        overflow = __builtin_mul_overflow(n, d, &n) || overflow;
       }
-      if (n > left) throw student_failure("the answer holds an array larger than the message");
+      if (n == 0) overflow = false;  // an empty array, whatever its other sizes
+      if (overflow || n > static_cast<std::size_t>(end_ - p_) / sizeof(typename T::value_type))
+        throw student_failure("the answer holds an array larger than the message");
       typename T::shape_type s;
       if constexpr (is_xarray<T>::value) s.resize(rank);
       std::copy(shape.begin(), shape.end(), s.begin());
