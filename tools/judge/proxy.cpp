@@ -278,7 +278,12 @@ std::string ask(const char* function, const std::string& request) {
   c.pid = -1;
   const std::string out = printed(c, runner);
   close_channel(c);
-  std::string how = WIFSIGNALED(status) ? "crashed with " + signal_text(WTERMSIG(status))
+  // bubblewrap, the sandbox's first process, reports a signal that ended the runner as 128 + the signal
+  const bool sandboxed = env("CNNLAB_JUDGE_SANDBOX", "bwrap") != "none";
+  const int signal = WIFSIGNALED(status)                                         ? WTERMSIG(status)
+                     : sandboxed && WIFEXITED(status) && WEXITSTATUS(status) > 128 ? WEXITSTATUS(status) - 128
+                                                                                   : 0;
+  std::string how = signal != 0        ? "crashed with " + signal_text(signal)
                     : WIFEXITED(status) ? "ended the program with exit status " + std::to_string(WEXITSTATUS(status))
                                         : "stopped";
   if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out.find("bwrap") != std::string::npos)
