@@ -3,7 +3,8 @@
 # build of a copy of the tree, so it is not part of ctest's suite). It plants a class of ten students:
 #   perfect   every reference body                        stubs     untouched stubs
 #   exit0     svm_loss calls std::exit(0)                  liar      softmax_loss prints "All tests passed"
-#   forger    affine_backward writes full-marks results.json and junit.xml wherever it can, then gives zeros
+#   forger    affine_backward writes full-marks results.json and junit.xml wherever it can and a forged answer
+#             into the runner's answer pipe, then gives zeros
 #   reader    relu_backward reads the tests' known answers from the tree and returns them when it can
 #   looper    max_pool_backward_naive never returns        crasher   conv_backward_im2col writes through null
 #   broken    dropout.cpp does not compile                 absent    optim.cpp is not handed in
@@ -35,7 +36,7 @@ path, function, body = sys.argv[1:]
 s = open(path).read()
 m = re.search(r"(// BEGIN EXERCISE " + function + r"\n)(.*?)(\s*// END EXERCISE)", s, re.S)
 s = s[:m.start(2)] + body + s[m.end(2):]
-open(path, "w").write("#include <cstdio>\n#include <cstdlib>\n#include <fstream>\n#include <sstream>\n" + s)
+open(path, "w").write("#include <cstdio>\n#include <cstdlib>\n#include <fstream>\n#include <sstream>\n#include <unistd.h>\n" + s)
 PY
 }
 cp -r "$work/perfect" "$work/class/perfect"
@@ -52,6 +53,8 @@ plant forger affine.cpp affine_backward '  const char* json = "{\"score\": 110, 
     std::ofstream(std::string(dir) + "/zz_forged.xml") << xml;
   }
   std::puts(xml);
+  // and a forged answer straight into the pipe the answers travel on: a length no answer has
+  (void)!::write(4, "\xff\xff\xff\xff\xff\xff\xff\x7f forged", 15);
   return {xt::zeros<double>(cache.x.shape()), xt::zeros<double>(cache.w.shape()), xt::zeros<double>(cache.b.shape())};'
 plant reader relu.cpp relu_backward '  // the answers of the tests, read from the tree when it can be reached: the mask by way of the test sources
   std::string text;
