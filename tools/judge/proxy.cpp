@@ -169,12 +169,16 @@ void start(Side& side) {
   const pid_t pid = ::fork();
   if (pid < 0) fail("cannot start the runner (fork)");
   if (pid == 0) {
-    const int null = ::open("/dev/null", O_RDONLY);
-    ::dup2(null, 0);
-    ::dup2(c.output, 1);
-    ::dup2(c.output, 2);
-    ::dup2(req[0], 3);
-    ::dup2(rep[1], 4);
+    // first above every target (a pipe may already be fd 3 or 4, and dup2 onto itself would keep its
+    // close-on-exec), then into place: stdin /dev/null, stdout and stderr the output file, 3 and 4 the pipes
+    const int from[4] = {::open("/dev/null", O_RDONLY), c.output, req[0], rep[1]};
+    int high[4];
+    for (int k = 0; k < 4; ++k) high[k] = ::fcntl(from[k], F_DUPFD, 100);
+    ::dup2(high[0], 0);
+    ::dup2(high[1], 1);
+    ::dup2(high[1], 2);
+    ::dup2(high[2], 3);
+    ::dup2(high[3], 4);
     for (int fd = 5; fd < 1024; ++fd) ::close(fd);
     ::setpgid(0, 0);
     const auto limit = [](int what, rlim_t v) {
@@ -286,8 +290,8 @@ std::string ask(const char* function, const std::string& request) {
   std::string how = signal != 0        ? "crashed with " + signal_text(signal)
                     : WIFEXITED(status) ? "ended the program with exit status " + std::to_string(WEXITSTATUS(status))
                                         : "stopped";
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && out.find("bwrap") != std::string::npos)
-    how = "could not start: the sandbox (bubblewrap) failed";
+  if (sandboxed && signal == 0 && out.rfind("bwrap: ", 0) == 0)  // bubblewrap's own complaint, not the student's
+    how = "could not start: the sandbox (bubblewrap) failed: " + out.substr(0, out.find('\n'));
   fail("the student's code " + how + " during " + function + (out.empty() ? "" : "; it printed:\n" + out));
 }
 
