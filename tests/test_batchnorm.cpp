@@ -172,7 +172,7 @@ TEST_CASE("batchnorm_backward_alt (closed form) matches numerical gradients for 
   REQUIRE_GRADIENT_OK(check_gradient("dbeta of batchnorm_backward_alt", y, beta, dout, dbeta));
 }
 
-TEST_CASE("batchnorm_backward and batchnorm_backward_alt agree on a larger minibatch", "[batchnorm][alt][fn:batchnorm_backward_alt]") {
+TEST_CASE("batchnorm_backward and batchnorm_backward_alt agree on a larger minibatch", "[batchnorm][alt][fn:batchnorm_forward][fn:batchnorm_backward][fn:batchnorm_backward_alt]") {
   Rng rng(3);
   const Tensor2 x = randn<Tensor2>({64, 10}, rng, 3.0) + 1.0;
   const Tensor1 gamma = randn<Tensor1>({10}, rng);
@@ -336,6 +336,20 @@ TEST_CASE("spatial_batchnorm_forward and spatial_batchnorm_backward match PyTorc
   REQUIRE_CLOSE(compare("running_var", state.running_var, expected));
 }
 
+TEST_CASE("spatial_batchnorm_forward's output and running statistics match PyTorch", "[batchnorm][spatial][known][fn:spatial_batchnorm_forward]") {
+  // The forward half of the test above, so that a wrong running statistic is charged to the forward pass.
+  const Tensor4 x = from_values<Tensor4>(ref::sbn_x, {2, 3, 2, 3});
+  BatchNormState state = batchnorm_state(3);
+  const auto [out, cache] = spatial_batchnorm_forward(x, from_values<Tensor1>(ref::sbn_gamma, {3}),
+                                                      from_values<Tensor1>(ref::sbn_beta, {3}),
+                                                      {Mode::train, ref::bn_eps, ref::bn_momentum}, state);
+  REQUIRE_CLOSE(compare("out", out, from_values<Tensor4>(ref::sbn_out, {2, 3, 2, 3})));
+  REQUIRE_CLOSE(compare("running_mean", state.running_mean, from_values<Tensor1>(ref::sbn_torch_running_mean, {3})));
+  const double m = ref::bn_momentum, M = 12.0;  // PyTorch's running variance is unbiased over N*H*W = 12 values
+  const Tensor1 torch_var = from_values<Tensor1>(ref::sbn_torch_running_var, {3});
+  REQUIRE_CLOSE(compare("running_var", state.running_var, Tensor1(m * 1.0 + (torch_var - m * 1.0) * (M - 1.0) / M)));
+}
+
 TEST_CASE("spatial_batchnorm_forward in train mode gives every channel mean 0 and std 1 over N, H and W",
           "[batchnorm][spatial][statistics][fn:spatial_batchnorm_forward]") {
   Rng rng(7);
@@ -371,7 +385,7 @@ TEST_CASE("spatial_batchnorm_forward in train mode gives every channel mean 0 an
   }
 }
 
-TEST_CASE("spatial_batchnorm with H = W = 1 is batchnorm on (N, C)", "[batchnorm][spatial][fn:spatial_batchnorm_forward]") {
+TEST_CASE("spatial_batchnorm with H = W = 1 is batchnorm on (N, C)", "[batchnorm][spatial][fn:batchnorm_forward][fn:spatial_batchnorm_forward]") {
   Rng rng(8);
   const Tensor4 x = randn<Tensor4>({6, 4, 1, 1}, rng);
   const Tensor1 gamma = randn<Tensor1>({4}, rng), beta = randn<Tensor1>({4}, rng);

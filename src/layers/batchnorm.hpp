@@ -164,7 +164,8 @@ SpatialBatchNormForward spatial_batchnorm_forward(const Tensor4& x, const Tensor
                                                   const BatchNormParam& param, BatchNormState& state);
 
 /// @brief Spatial batch normalization, backward pass: dout laid out as rows (N*H*W, C) like x, passed to
-/// batchnorm_backward_alt, and dx laid back out as (N, C, H, W).
+/// batchnorm_backward (the required one; batchnorm_backward_alt gives the same), and dx laid back out as
+/// (N, C, H, W).
 /// @param dout   upstream gradient, shape (N, C, H, W)
 /// @param cache  from a train-mode spatial_batchnorm_forward
 /// @return       dx (N, C, H, W), dgamma (C), dbeta (C)
