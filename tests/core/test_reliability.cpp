@@ -822,12 +822,21 @@ TEST_CASE("round 3, family 6: under ulimit -v, train refuses in seconds, saying 
 #endif
   const testing::Scratch s;
   const std::string data = make_data(s, 600, 20);
-  // 500 MB used to hang for ever in OpenBLAS's buffer allocation; now the limit is compared first.
+  // 500 MB used to hang for ever in OpenBLAS's buffer allocation; now the limit is compared first. 300 MB never
+  // fits; at 500 and 700 MB the estimate (memory in use when the check runs, which varies with the machine's
+  // load, plus every core's buffers) may or may not leave room: either answer is fine, as long as it comes in
+  // seconds and a refusal says why and writes nothing.
   for (const std::string limit : {"300000", "500000", "700000"}) {
+    INFO("ulimit -v " << limit);
     const Result r = train({"--data", data, "--val", "20", "--out", s.file("o")}, "ulimit -v " + limit + "; ");
-    require_refusal(r, 1, {"train: memory: the process may use", "(ulimit -v)", "raise the limit"});
     REQUIRE(r.seconds < 60);  // (seconds in fact; generous for a loaded machine)
-    REQUIRE_FALSE(fs::exists(s.file("o")));
+    if (limit == "300000" || r.status != 0) {
+      require_refusal(r, 1, {"train: memory: the process may use", "(ulimit -v)", "raise the limit"});
+      REQUIRE_FALSE(fs::exists(s.file("o")));
+    } else {
+      REQUIRE_THAT(r.out, Contains("test accuracy: "));
+      fs::remove_all(s.file("o"));
+    }
   }
   // A batch too large for the limit is told the batch that fits; a network whose weights do not fit, that a
   // smaller batch does not help.
