@@ -74,10 +74,11 @@ def doubles(v):
     return struct.pack("<Q", len(v)) + struct.pack("<%dd" % len(v), *v)
 
 
-def checkpoint(rule, states_per_param, t):
+def checkpoint(rule, states_per_param, t, state=0.5, lr=0.01, epochs=1, history=(2.3, 2.1, 0.5, 0.4, 1.0),
+               best_val=0.4, best_value=0.0):
     params = [("fc1.w", (4, 3)), ("fc1.b", (3,)), ("bn1.gamma", (3,)), ("bn1.beta", (3,))]
     buffers = [("bn1.running_mean", (3,)), ("bn1.running_var", (3,))]
-    out = b"CNNLABCK" + struct.pack("<IQQdI", 2, 1, 2, 0.01, rule)  # version 2, 1 epoch of 2 steps done
+    out = b"CNNLABCK" + struct.pack("<IQQdI", 2, epochs, 2, lr, rule)  # version 2, 1 epoch of 2 steps done
     out += struct.pack("<dddQQ", 1.0, 0.9, 0.0, 64, 1)  # lr decay, momentum, weight decay, batch, seed
     for arrays in (params, buffers):
         out += struct.pack("<Q", len(arrays))
@@ -87,19 +88,20 @@ def checkpoint(rule, states_per_param, t):
             out += b"".join(struct.pack("<Q", d) for d in shape) + doubles([0.1 * k for k in range(n)])
     for name, shape in params:
         n = int(np.prod(shape))
-        out += struct.pack("<I", states_per_param) + b"".join(doubles([0.5] * n) for _ in range(states_per_param))
+        out += struct.pack("<I", states_per_param) + b"".join(doubles([state] * n) for _ in range(states_per_param))
         out += struct.pack("<Q", t)
-    out += doubles([2.3, 2.1]) + doubles([0.5]) + doubles([0.4]) + doubles([1.0])  # loss, train/val acc, seconds
-    out += struct.pack("<Qd", 1, 0.4)
+    loss1, loss2, train_acc, val_acc, seconds = history
+    out += doubles([loss1, loss2]) + doubles([train_acc]) + doubles([val_acc]) + doubles([seconds])
+    out += struct.pack("<Qd", 1, best_val)
     best = [int(np.prod(s)) for _, s in params + buffers]
-    out += struct.pack("<Q", len(best)) + b"".join(doubles([0.0] * n) for n in best)
+    out += struct.pack("<Q", len(best)) + b"".join(doubles([best_value] * n) for n in best)
     return out
 
 
 sgd = checkpoint(0, 0, 0)
 put("checkpoint", "sgd.ckpt", sgd)
 put("checkpoint", "momentum.ckpt", checkpoint(1, 1, 0))
-put("checkpoint", "adam.ckpt", checkpoint(5, 2, 7))
+put("checkpoint", "adam.ckpt", checkpoint(5, 2, 2))  # Adam counts one step per step: 2
 put("checkpoint", "adadelta.ckpt", checkpoint(6, 2, 0))
 put("checkpoint", "truncated.ckpt", sgd[:-9])
 put("checkpoint", "wrong_magic.ckpt", b"CNNLABCX" + sgd[8:])
@@ -110,6 +112,34 @@ put("checkpoint", "crash-best-values-overflow", sgd[:-8 - sum(8 + 8 * n for n in
 # fuzzer's own input for it was lost; this one does the same. (crash-shape-rank-allocation is the fuzzer's.)
 put("checkpoint", "crash-best-count-allocation", sgd[:-8 - sum(8 + 8 * n for n in (12, 3, 3, 3, 3, 3))] +
     struct.pack("<Q", 1 << 61))
+
+# Issue 23: checkpoints whose checksum would match but whose numbers are wrong; each is refused by the reader
+# (values not finite, averages of squares below 0, counts out of range), none may reach train().
+nan, inf = float("nan"), float("inf")
+for name, ck in {
+    "bad-state-nan.ckpt": checkpoint(1, 1, 0, state=nan),
+    "bad-adam-negative-v.ckpt": checkpoint(5, 2, 1, state=-0.5),
+    "bad-adam-step-count.ckpt": checkpoint(5, 2, 1 << 40),
+    "bad-lr-nan.ckpt": checkpoint(0, 0, 0, lr=nan),
+    "bad-epochs.ckpt": checkpoint(0, 0, 0, epochs=1 << 40),
+    "bad-loss-inf.ckpt": checkpoint(0, 0, 0, history=(inf, 2.1, 0.5, 0.4, 1.0)),
+    "bad-accuracy.ckpt": checkpoint(0, 0, 0, history=(2.3, 2.1, 0.5, 2.0, 1.0)),
+    "bad-seconds.ckpt": checkpoint(0, 0, 0, history=(2.3, 2.1, 0.5, 0.4, -1.0)),
+    "bad-best-val-nan.ckpt": checkpoint(0, 0, 0, best_val=nan),
+    "bad-best-values-inf.ckpt": checkpoint(1, 1, 0, best_value=-inf),
+}.items():
+    put("checkpoint", name, ck)
+
+# --- network files: issue 23's family (names too long, bytes that are not text, counts that overflow) ---------
+for name, text in {
+    "long-layer-name.net": b"input 28x28x1\nconv " + b"a" * 250 + b" K=6 F=5 P=2\nrelu\nfc M=10\n",
+    "long-line.net": b"input 28x28x1\nconv c1 K=6 F=5 " + b"x" * 20000 + b"\n",
+    "control-bytes.net": b"input 28x28x1\ntitle \x1b]0;title\x07\nconv c\x01\x1b[31m K=6 F=5\n",
+    "not-utf8.net": b"input 28x28x1\nconv c1 K=6 F=5 \xff\xfe=\x07\n",
+    "overflow-madds.net": b"input 28x28x1\nconv K=1000000 F=1 P=1000000\nconv K=1000000 F=1 P=1000000\n",
+    "overflow-jump.net": b"input 28x28x1\n" + b"pool F=1 S=1000000\n" * 4,
+}.items():
+    put("netfile", name, text)
 
 # --- cnncalc command lines, one argument per line --------------------------------------------------------------
 for name, args in {

@@ -8,63 +8,31 @@
 // the same from a terminal: a progress bar while it trains, then report.html in --out: charts (SVG) of the loss,
 // the accuracies and the update sizes, the first layer's filters, every conv layer's activation maps for one
 // test image, a confusion matrix and the most confident mistakes, with the network's table and the history.
+//
+// This file is the command line and the progress bar; the run itself is src/runtime/training_run.hpp, in four
+// steps: plan (the options become hyperparameters), check (everything that must hold before the first step),
+// train, save.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <malloc.h>
-#include <numeric>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <string>
 #include <unistd.h>
-#include <xtensor/xview.hpp>
 
-#include "calculator/arch.hpp"
+#include "calculator/netfile.hpp"
 #include "core/checks.hpp"
 #include "io/cli.hpp"
-#include "io/data.hpp"
-#include "io/files.hpp"
 #include "runtime/layer_set.hpp"
-#include "runtime/model.hpp"
-#include "calculator/netfile.hpp"
-#include "io/npy.hpp"
-#include "runtime/params_npy.hpp"
-#include "runtime/report.hpp"
 #include "runtime/solver.hpp"
-#include "calculator/zoo.hpp"
+#include "runtime/training_run.hpp"
 
 using namespace cnn;
-namespace fs = std::filesystem;
 
 namespace {
-
-struct Options {
-  std::string data = kFashionMnistDir;
-  std::string model = "lenet5-fashion";
-  std::string out = "out/train";
-  std::string rule = "momentum";
-  std::string layers = "reference";
-  std::size_t epochs = 1;
-  std::size_t batch = 64;
-  std::size_t val = 5000;
-  std::size_t limit = 0;
-  double lr = 0.02;
-  double lr_decay = 1.0;
-  double momentum = 0.9;
-  double weight_decay = 0.0;
-  std::uint64_t seed = 1;
-  std::string checkpoint;
-  bool resume = false;
-  std::string load_params;
-  std::set<std::string> given;  // the flags on the command line (with --resume they override the checkpoint)
-  std::string command;          // the whole command line, for the report
-};
 
 const char* kUsage =
     "usage: train [options]\n"
@@ -117,15 +85,13 @@ const std::vector<cli::Flag> kFlags = {
     {"--limit"},  {"--lr"},    {"--lr-decay"}, {"--momentum"}, {"--weight-decay"}, {"--seed"}, {"--checkpoint"},
     {"--resume", false},       {"--load-params"}, {"--layers"}};
 
-Options parse(int argc, char** argv) {
+// The command line as options; nothing when it asks for --help.
+std::optional<TrainOptions> parse(int argc, char** argv) {
   const std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
   const cli::Parsed p = cli::parse(args, kFlags);
-  if (p.help) {
-    std::cout << kUsage;
-    std::exit(cli::exit_ok);
-  }
-  if (!p.positional.empty()) throw usage_error("unexpected argument '" + p.positional.front() + "'");
-  Options o;
+  if (p.help) return std::nullopt;
+  if (!p.positional.empty()) throw usage_error("unexpected argument '" + cli::printable(p.positional.front()) + "'");
+  TrainOptions o;
   for (const auto& [flag, value] : p.values) o.given.insert(flag);
   auto text = [&](const char* flag, std::string& into) {
     if (!p.has(flag)) return;
@@ -165,7 +131,7 @@ Options parse(int argc, char** argv) {
   try {  // names that the library would refuse later, after loading the data: refuse them now, as usage errors
     (void)parse_update_rule(o.rule);
     (void)model_or_file(o.model);  // a zoo name, or a network file (a broken one is refused here)
-    (void)parse_layer_set(o.layers);
+    o.layer_set = parse_layer_set(o.layers);
   } catch (const cnn::value_error& e) {
     throw usage_error(e.what());
   }
@@ -208,285 +174,6 @@ class ProgressBar {
   double avg_ = 0.0;
 };
 
-// history.csv per epoch and loss.csv per step; losses with 17 significant digits, so that two runs can be
-// compared bit for bit (the same seed gives the same file).
-void write_history(const fs::path& dir, const History& h) {
-  write_file_atomically((dir / "history.csv").string(), "write_history", [&](std::ostream& csv) {
-    csv << "epoch,train_acc,val_acc,seconds\n";
-    for (std::size_t e = 0; e < h.val_acc.size(); ++e)
-      csv << e + 1 << "," << h.train_acc[e] << "," << h.val_acc[e] << "," << h.epoch_seconds[e] << "\n";
-  });
-  write_file_atomically((dir / "loss.csv").string(), "write_history", [&](std::ostream& loss) {
-    loss << "step,loss\n" << std::setprecision(17);
-    for (std::size_t i = 0; i < h.loss.size(); ++i) loss << i + 1 << "," << h.loss[i] << "\n";
-  });
-}
-
-// --- pre-flight: everything that can be checked is checked before the first step -----------------------------
-// A mistake found after training costs the training: an --out that cannot be written, test images of another
-// size, a last minibatch of one image under batch normalization. So the run starts by checking all of it, in
-// seconds, and says what it decided.
-
-// A hyperparameter and where its value came from: the command line, the checkpoint (--resume), or the default.
-template <class T>
-struct Setting {
-  T value;
-  std::string from;
-};
-
-struct Hyperparameters {
-  Setting<std::string> rule;
-  Setting<double> lr, lr_decay, momentum, weight_decay;
-  Setting<std::size_t> batch;
-  Setting<std::uint64_t> seed;
-};
-
-// Flags given on the command line win; with --resume the checkpoint gives the rest; defaults otherwise.
-Hyperparameters choose_hyperparameters(const Options& opt, const std::optional<CheckpointInfo>& saved) {
-  auto pick = [&](const std::string& flag, auto mine, auto theirs) {
-    using T = decltype(mine);
-    if (opt.given.count(flag) || !saved) return Setting<T>{mine, opt.given.count(flag) ? flag : "default"};
-    return Setting<T>{theirs, "checkpoint"};
-  };
-  const CheckpointInfo c = saved.value_or(CheckpointInfo{});
-  const std::string saved_rule = rule_name(c.rule);
-  Hyperparameters h{pick("--rule", opt.rule, saved_rule),
-                    pick("--lr", opt.lr, c.learning_rate),
-                    pick("--lr-decay", opt.lr_decay, c.lr_decay),
-                    pick("--momentum", opt.momentum, c.momentum),
-                    pick("--weight-decay", opt.weight_decay, c.weight_decay),
-                    pick("--batch", opt.batch, c.batch_size),
-                    pick("--seed", opt.seed, c.seed)};
-  if (saved && h.rule.value != saved_rule)
-    throw value_error("--rule", opt.checkpoint + " was trained with " + saved_rule + " and holds the state of that rule: " +
-                                    "resume with --rule " + saved_rule + " (or leave --rule out), or start afresh " +
-                                    "without --resume");
-  return h;
-}
-
-// The hyperparameters as the report shows them, with where each came from.
-std::vector<std::pair<std::string, std::string>> settings_table(const Options& o, const Hyperparameters& h) {
-  auto with = [](const std::string& value, const std::string& from) { return value + "  (" + from + ")"; };
-  return {{"model", o.model},
-          {"layers", o.layers},
-          {"update rule", with(h.rule.value, h.rule.from)},
-          {"learning rate", with(num_str(h.lr.value), h.lr.from)},
-          {"learning-rate decay per epoch", with(num_str(h.lr_decay.value), h.lr_decay.from)},
-          {"momentum / beta1", with(num_str(h.momentum.value), h.momentum.from)},
-          {"weight decay", with(num_str(h.weight_decay.value), h.weight_decay.from)},
-          {"batch size", with(std::to_string(h.batch.value), h.batch.from)},
-          {"seed", with(std::to_string(h.seed.value), h.seed.from)},
-          {"epochs", std::to_string(o.epochs)},
-          {"validation images", std::to_string(o.val)},
-          {"training images limit", o.limit ? std::to_string(o.limit) : "all"}};
-}
-
-void print_hyperparameters(const Hyperparameters& h, double next_lr, const std::string& checkpoint) {
-  std::cout << "hyperparameters (flags on the command line override " << checkpoint << "):\n";
-  auto row = [](const std::string& name, const std::string& value, const std::string& from) {
-    std::cout << "  " << std::left << std::setw(14) << name << std::setw(12) << value << from << "\n";
-  };
-  row("rule", h.rule.value, h.rule.from);
-  row("learning rate", num_str(next_lr), h.lr.from == "checkpoint" ? "checkpoint (decayed so far)" : h.lr.from);
-  row("lr decay", num_str(h.lr_decay.value), h.lr_decay.from);
-  row("momentum", num_str(h.momentum.value), h.momentum.from);
-  row("weight decay", num_str(h.weight_decay.value), h.weight_decay.from);
-  row("batch", std::to_string(h.batch.value), h.batch.from);
-  row("seed", std::to_string(h.seed.value), h.seed.from);
-}
-
-// The training and test sets: readable, of one image shape, and large enough for --val and --limit.
-struct Data {
-  Dataset train, val, test;
-};
-
-Data load_data(const Options& opt) {
-  Dataset full = load_fashion_mnist(opt.data, "train");
-  Data d;
-  d.test = load_fashion_mnist(opt.data, "test");
-  auto shape = [](const Dataset& s) { return std::to_string(s.channels) + "x" + std::to_string(s.height) + "x" + std::to_string(s.width); };
-  if (shape(full) != shape(d.test))
-    throw io_error("load_data", "the test images (" + d.test.source + ") are " + shape(d.test) +
-                                    " but the training images (" + full.source + ") are " + shape(full) +
-                                    ": a model takes one image shape");
-  if (d.test.classes != full.classes)
-    throw io_error("load_data", d.test.source + " has " + std::to_string(d.test.classes) + " classes, " + full.source +
-                                    " " + std::to_string(full.classes));
-  if (opt.val >= full.count)
-    throw value_error("--val", "keeps " + std::to_string(opt.val) + " images for validation, but " + full.source +
-                                   " holds only " + std::to_string(full.count));
-  if (opt.val > 0) {
-    std::tie(d.train, d.val) = split_validation(full, opt.val);
-  } else {
-    d.val.channels = full.channels;  // an empty validation set, of the same shape
-    d.val.height = full.height;
-    d.val.width = full.width;
-    d.val.classes = full.classes;
-    d.train = std::move(full);
-  }
-  if (opt.limit > 0 && opt.limit < d.train.count) d.train = split_validation(d.train, d.train.count - opt.limit).first;
-  return d;
-}
-
-// One forward pass on two test images (test mode: nothing in the model changes) proves the model's shapes
-// against the data's before any training; then the scores must be one per class.
-void check_model_against_data(Model& model, const Dataset& test, const std::string& model_name) {
-  const std::vector<std::size_t> two = {0, std::min<std::size_t>(1, test.count - 1)};
-  Tensor2 scores;
-  try {
-    scores = model.scores(batch_images(test, two, kFashionMnistNormalization));
-  } catch (const cnn::shape_error& e) {
-    throw shape_error("check_model_against_data", model_name + " does not take " + std::to_string(test.channels) +
-                                                      "x" + std::to_string(test.height) + "x" + std::to_string(test.width) +
-                                                      " images: " + e.what());
-  }
-  if (scores.shape(1) != test.classes)
-    throw shape_error("check_model_against_data", model_name + " gives " + std::to_string(scores.shape(1)) +
-                                                      " scores per image, the data has " + std::to_string(test.classes) +
-                                                      " classes");
-}
-
-// The smallest minibatch the model takes: 2 when it has batch normalization (its running statistics are its
-// only buffers), whose variance over one image is 0; 1 otherwise. A smaller last minibatch joins the one before.
-std::size_t min_batch_of(Model& model) { return model.buffers().empty() ? 1 : 2; }
-
-void say_how_batches_fall(std::size_t N, std::size_t B, std::size_t min_batch) {
-  if (B >= N) {
-    std::cout << "note: --batch " << B << " is not below the " << N << " training images: every step uses all of them\n";
-    return;
-  }
-  const std::size_t last = N % B;
-  if (last != 0 && last < min_batch)
-    std::cout << "note: " << N << " images in minibatches of " << B << " leave " << last
-              << " for the last one, and batch normalization needs at least " << min_batch
-              << ": it joins the one before (" << B + last << " images)\n";
-}
-
-int run(const Options& opt) {
-  // With --layers mine, every exercise the run calls must be written: say which are not before anything else.
-  if (opt.layers == "mine") stop_unless_written("train --layers mine", exercises_for_training(model_or_file(opt.model), opt.rule));
-  const auto start = std::chrono::steady_clock::now();
-  std::cout << "cnnlab: training " << opt.model << " on " << opt.data << "\n";
-
-  // Where the results go: checked first, since it takes no time. --out is written as a set (a temporary folder
-  // beside it, renamed into place at the end); an evaluation (--epochs 0) writes nothing.
-  std::optional<FolderWriter> out;
-  if (opt.epochs > 0) out.emplace(opt.out, "--out");
-  if (!opt.checkpoint.empty() && opt.epochs > 0) check_writable_file(opt.checkpoint, "--checkpoint");
-  std::optional<CheckpointInfo> saved;
-  if (opt.resume) saved = read_checkpoint_info(opt.checkpoint);
-  const Hyperparameters hp = choose_hyperparameters(opt, saved);
-
-  const Data data = load_data(opt);
-  const Dataset& train = data.train;
-  const Dataset& val = data.val;
-  const Dataset& test = data.test;
-  std::cout << "data: " << train.count << " training, "
-            << (val.count ? std::to_string(val.count) + " validation, " : "no validation (--val 0), ") << test.count
-            << " test images of " << train.height << "x" << train.width << "\n";
-
-  const arch::Shape input{train.channels, train.height, train.width};
-  const arch::Architecture net = network_for_data(opt.model, input, train.classes);  // a zoo name or a file
-  Model model = build_model(net, input, hp.seed.value, parse_layer_set(opt.layers));
-  if (!opt.load_params.empty()) {
-    load_params_npy(model, opt.load_params);
-    std::cout << "parameters: loaded from " << opt.load_params << "\n";
-  }
-  check_model_against_data(model, test, opt.model);
-  std::cout << "model: " << net.title << ", " << arch::with_commas(model.num_params()) << " parameters, "
-            << (opt.layers == "mine" ? "your layers (exercises/)" : "the library's layers") << "\n";
-  for (const auto& l : model.layers()) std::cout << "  " << std::left << std::setw(10) << l->name() << l->describe() << "\n";
-
-  SolverConfig cfg;
-  cfg.rule = parse_update_rule(hp.rule.value);
-  cfg.learning_rate = hp.lr.value;
-  cfg.lr_decay = hp.lr_decay.value;
-  cfg.momentum = hp.momentum.value;
-  cfg.weight_decay = hp.weight_decay.value;
-  cfg.batch_size = hp.batch.value;
-  cfg.epochs = opt.epochs;
-  cfg.seed = hp.seed.value;
-  cfg.norm = kFashionMnistNormalization;
-  cfg.checkpoint = opt.checkpoint;
-  cfg.min_batch = min_batch_of(model);
-  Solver solver(model, train, val, cfg);
-  if (opt.resume) {
-    solver.load_checkpoint(opt.checkpoint);
-    if (opt.given.count("--lr")) solver.set_learning_rate(opt.lr);
-    std::cout << "resumed from " << opt.checkpoint << " after epoch " << solver.epochs_done() << "\n";
-    print_hyperparameters(hp, solver.learning_rate(), opt.checkpoint);
-  }
-  if (opt.epochs > 0) {
-    say_how_batches_fall(train.count, cfg.batch_size, cfg.min_batch);
-    std::cout << "training: " << hp.rule.value << ", learning rate " << num_str(solver.learning_rate()) << ", batch "
-              << cfg.batch_size << ", " << opt.epochs << " epoch(s), seed " << cfg.seed << "\n";
-    std::cout << "checks passed in " << std::fixed << std::setprecision(1)
-              << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() << " s\n"
-              << std::defaultfloat;
-  }
-  ProgressBar bar(opt.epochs);
-  UpdateRatios ratios(10);  // for the report's chart of update sizes
-  try {
-    solver.train([&](const StepInfo& s) {
-      bar(s);
-      ratios.after_step(model);
-    });
-  } catch (const cnn::value_error& e) {  // a non-finite loss or gradient: say what is left to resume from
-    std::cerr << "\ntrain: " << e.what() << "\n";
-    if (!opt.checkpoint.empty() && solver.epochs_done() > 0)
-      std::cerr << "train: " << opt.checkpoint << " holds the last good state (epoch " << solver.epochs_done()
-                << "); continue from it with --checkpoint " << opt.checkpoint << " --resume and a lower --lr\n";
-    return 1;
-  }
-  const History& h = solver.history();
-  for (std::size_t e = 0; e < h.val_acc.size(); ++e) {
-    std::cout << "epoch " << e + 1 << ": train accuracy " << std::fixed << std::setprecision(2) << 100 * h.train_acc[e] << "%, ";
-    if (val.count) std::cout << "validation accuracy " << 100 * h.val_acc[e] << "%, ";
-    std::cout << std::setprecision(1) << h.epoch_seconds[e] << " s\n";
-  }
-  if (h.best_epoch) std::cout << "kept the parameters of epoch " << h.best_epoch << " (best validation accuracy)\n";
-  if (opt.epochs == 0) {
-    // Evaluation only: nothing was trained, so nothing is written (--out keeps what an earlier run left there).
-    std::cout << "test accuracy: " << std::fixed << std::setprecision(2) << 100.0 * accuracy(model, test, cfg.norm)
-              << "%\n";
-    return 0;
-  }
-
-  // Pictures and parameters, into the temporary folder; renamed into place once all are written.
-  const fs::path dir = out->folder();
-  write_history(dir, h);
-  std::vector<std::string> written = {"history.csv", "loss.csv"};
-  save_params_npy(model, dir.string());
-  written.push_back("<layer>.<param>.npy (parameters, for NumPy or PyTorch: tools/to_torch.py)");
-
-  // Every test image's scores, for tools/to_torch.py to compare with PyTorch's.
-  Tensor2 all = Tensor2::from_shape({test.count, test.classes});
-  {
-    std::vector<std::size_t> idx;
-    for (std::size_t start = 0; start < test.count; start += 500) {
-      idx.resize(std::min<std::size_t>(500, test.count - start));
-      std::iota(idx.begin(), idx.end(), start);
-      const Tensor2 s = model.scores(batch_images(test, idx, cfg.norm));
-      std::copy(s.begin(), s.end(), all.data() + start * test.classes);
-    }
-    const std::vector<std::size_t> shape(all.shape().begin(), all.shape().end());
-    save_npy((dir / "test_scores.npy").string(), shape, std::span<const double>(all.data(), all.size()));
-    written.push_back("test_scores.npy (scores of every test image)");
-  }
-  // Charts, pictures and report.html (src/runtime/report.hpp).
-  const auto pictures = write_report({.out_dir = dir.string(), .net = &net, .input = input, .model = &model,
-                                      .test = &test, .norm = cfg.norm, .test_scores = &all, .history = &h,
-                                      .ratios = &ratios, .settings = settings_table(opt, hp), .command = opt.command});
-  written.insert(written.begin(), pictures.front() + " (open it in a browser: curves, pictures, tables)");
-  for (std::size_t i = 1; i < pictures.size(); ++i) written.push_back(pictures[i]);
-  out->commit();
-  const double acc = accuracy(model, test, cfg.norm);
-  std::cout << "wrote to " << fs::absolute(out->target()).string() << ":\n";
-  for (const auto& w : written) std::cout << "  " << w << "\n";
-  std::cout << "test accuracy: " << std::fixed << std::setprecision(2) << 100.0 * acc << "%\n";
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -498,9 +185,22 @@ int main(int argc, char** argv) {
   // Every way out is an exit status and one line: 2 for the command line (with the usage), 1 for the rest,
   // "out of memory: try a smaller --batch" included. Nothing aborts.
   return cli::guarded("train", kUsage, "try a smaller --batch", [&] {
-    Options opt = parse(argc, argv);
+    const std::optional<TrainOptions> given = parse(argc, argv);
+    if (!given) {
+      std::cout << kUsage;
+      return cli::exit_ok;
+    }
+    TrainOptions opt = *given;
     opt.command = "train";
     for (int i = 1; i < argc; ++i) opt.command += std::string(" ") + argv[i];
-    return run(opt);
+    // With --layers mine, every exercise the run calls must be written: say which are not before anything else.
+    if (opt.layers == "mine") stop_unless_written("train --layers mine", exercises_for_training(model_or_file(opt.model), opt.rule));
+    TrainingRun run(opt);
+    run.plan();
+    run.check();
+    run.add_step_observer(ProgressBar(opt.epochs));
+    if (!run.train()) return cli::exit_error;
+    run.save();
+    return cli::exit_ok;
   });
 }

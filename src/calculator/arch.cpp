@@ -86,6 +86,22 @@ std::string axes_note(const Shape& in, std::size_t f, std::size_t s, std::size_t
   return join_notes(rounding_note("W", in.w, f, s, p, w), rounding_note("H", in.h, f, s, p, h));
 }
 
+// Checked arithmetic: every count is a product or a sum of sizes someone chose; one that does not fit 64 bits is
+// refused as too large instead of wrapping around (and printing a small, wrong number).
+[[noreturn]] void too_large(const std::string& fn, const std::string& what) {
+  throw value_error(fn, what + " is too large to count: more than " + with_commas(SIZE_MAX));
+}
+std::size_t mul(std::size_t a, std::size_t b, const std::string& fn, const std::string& what) {
+  std::size_t r = 0;
+  if (__builtin_mul_overflow(a, b, &r)) too_large(fn, what);
+  return r;
+}
+std::size_t add(std::size_t a, std::size_t b, const std::string& fn, const std::string& what) {
+  std::size_t r = 0;
+  if (__builtin_add_overflow(a, b, &r)) too_large(fn, what);
+  return r;
+}
+
 LayerStats start(const std::string& name, const char* type, const Shape& in) {
   LayerStats s;
   s.name = name;
@@ -101,7 +117,7 @@ LayerStats elementwise(const std::string& name, const char* type, const Shape& i
   s.output = in;
   s.activations = in.size();
   s.in_place = in_place ? in.size() : 0;
-  s.flops = per_element * in.size();
+  s.flops = mul(per_element, in.size(), who(name, type), "the number of FLOPs");
   return s;
 }
 
@@ -115,7 +131,7 @@ LayerStats stats_of(const Conv& c, const Shape& in) {
     throw shape_error(fn, "K = " + str(c.filters) + " filters are not divisible by G = " + str(c.groups) + " groups");
   const std::size_t w = window_output_size(fn, in.w, c.size, c.stride, c.pad, c.rounding, "W");
   const std::size_t h = window_output_size(fn, in.h, c.size, c.stride, c.pad, c.rounding, "H");
-  const std::size_t fan_in = (in.c / c.groups) * c.size * c.size;  // F*F*D1/G: one dot product's length
+  const std::size_t fan_in = mul(in.c / c.groups, mul(c.size, c.size, fn, "F*F"), fn, "F*F*D1/G");  // one dot product's length
 
   LayerStats s = start(c.name, "conv", in);
   s.config = "K=" + str(c.filters) + " F=" + str(c.size) + " S=" + str(c.stride) + " P=" + str(c.pad);
@@ -123,13 +139,15 @@ LayerStats stats_of(const Conv& c, const Shape& in) {
   if (!c.bias) s.config += " no bias";
   s.config += rounding_config(c.rounding, Rounding::exact);
   s.output = {c.filters, h, w};
-  s.weights = c.filters * fan_in;
+  s.weights = mul(c.filters, fan_in, fn, "the number of weights");
   s.biases = c.bias ? c.filters : 0;
   s.activations = s.output.size();
-  s.mult_adds = s.activations * fan_in;
-  s.flops = 2 * s.mult_adds + s.biases * h * w;
-  s.im2col_rows = in.c * c.size * c.size;
-  s.im2col_cols = h * w;
+  s.mult_adds = mul(s.activations, fan_in, fn, "the number of multiply-adds");
+  s.flops = add(mul(2, s.mult_adds, fn, "the number of FLOPs"), mul(s.biases, mul(h, w, fn, "H*W"), fn, "FLOPs"), fn,
+                "the number of FLOPs");
+  s.im2col_rows = mul(in.c, c.size * c.size, fn, "the rows of im2col");
+  s.im2col_cols = mul(h, w, fn, "the columns of im2col");
+  (void)s.im2col();  // (checked: rows * cols)
   s.note = axes_note(in, c.size, c.stride, c.pad, w, h);
   return s;
 }
@@ -148,7 +166,8 @@ LayerStats stats_of(const Pool& p, const Shape& in) {
   s.config += rounding_config(p.rounding, Rounding::floor);
   s.output = {in.c, h, w};
   s.activations = s.output.size();
-  s.flops = (is_max ? p.size * p.size - 1 : p.size * p.size) * s.activations;
+  const std::size_t window = mul(p.size, p.size, fn, "F*F");
+  s.flops = mul(is_max ? window - 1 : window, s.activations, fn, "the number of FLOPs");
   s.note = axes_note(in, p.size, p.stride, p.pad, w, h);
   return s;
 }
@@ -161,11 +180,11 @@ LayerStats stats_of(const FullyConnected& fc, const Shape& in) {
   s.config = "D=" + str(D) + " M=" + str(fc.outputs);
   if (!fc.bias) s.config += " no bias";
   s.output = {fc.outputs, 1, 1};
-  s.weights = D * fc.outputs;
+  s.weights = mul(D, fc.outputs, fn, "the number of weights");
   s.biases = fc.bias ? fc.outputs : 0;
   s.activations = fc.outputs;
-  s.mult_adds = D * fc.outputs;
-  s.flops = 2 * s.mult_adds + s.biases;
+  s.mult_adds = s.weights;
+  s.flops = add(mul(2, s.mult_adds, fn, "the number of FLOPs"), s.biases, fn, "the number of FLOPs");
   return s;
 }
 
@@ -173,7 +192,7 @@ LayerStats stats_of(const ReLU& r, const Shape& in) { return elementwise(r.name,
 
 LayerStats stats_of(const LRN& n, const Shape& in) {
   if (n.size == 0) throw value_error(who(n.name, "lrn"), "the number of channels n in the sum must be at least 1");
-  LayerStats s = elementwise(n.name, "lrn", in, 2 * n.size + 3, false);
+  LayerStats s = elementwise(n.name, "lrn", in, add(mul(2, n.size, "lrn", "2n"), 3, "lrn", "2n + 3"), false);
   s.config = "n=" + str(n.size) + " alpha=" + num_str(n.alpha) + " beta=" + num_str(n.beta) + " k=" + num_str(n.k);
   return s;
 }
@@ -234,7 +253,8 @@ void set_field(LayerStats& s, const Field& f) {
 
 // A window of F at stride S: rf grows by (F - 1) jumps, the jump by a factor S.
 Field through_window(const Field& f, std::size_t size, std::size_t stride) {
-  return {f.rf + (size - 1) * f.jump, f.jump * stride, f.global};
+  return {add(f.rf, mul(size - 1, f.jump, "window", "the receptive field"), "window", "the receptive field"),
+          mul(f.jump, stride, "window", "the jump"), f.global};
 }
 
 Field field_after(const Conv& c, const Field& f) { return through_window(f, c.size, c.stride); }
@@ -293,12 +313,13 @@ LayerStats analyze_at(const Layer& layer, const Shape& in, const Field& field) {
 
 // Adds the counts of `part` into `into` (a block, or a network's total); the workspace is the largest one.
 void accumulate(LayerStats& into, const LayerStats& part) {
-  into.weights += part.weights;
-  into.biases += part.biases;
-  into.activations += part.activations;
-  into.in_place += part.in_place;
-  into.mult_adds += part.mult_adds;
-  into.flops += part.flops;
+  const std::string fn = into.name.empty() ? "total" : into.name;
+  into.weights = add(into.weights, part.weights, fn, "the number of weights");
+  into.biases = add(into.biases, part.biases, fn, "the number of biases");
+  into.activations = add(into.activations, part.activations, fn, "the number of activations");
+  into.in_place = add(into.in_place, part.in_place, fn, "the number of activations");
+  into.mult_adds = add(into.mult_adds, part.mult_adds, fn, "the number of multiply-adds");
+  into.flops = add(into.flops, part.flops, fn, "the number of FLOPs");
   if (part.im2col() > into.im2col()) {
     into.im2col_rows = part.im2col_rows;
     into.im2col_cols = part.im2col_cols;
@@ -345,7 +366,7 @@ LayerStats analyze_block(const std::string& name, const char* type, std::string 
       if (outs[i].h != merged.h || outs[i].w != merged.w)
         throw shape_error(fn, "branch " + str(i + 1) + " gives " + to_string(outs[i]) + " but branch 1 gives " +
                                   to_string(outs[0]) + "; concatenation along depth needs the same width and height");
-      merged.c += outs[i].c;
+      merged.c = add(merged.c, outs[i].c, fn, "the concatenated depth");
     }
     LayerStats cat = start(fn + "/concat", "concat", in);
     cat.output = merged;
@@ -506,6 +527,15 @@ TilingAdvice tiling_advice(const std::vector<std::size_t>& sizes, std::size_t f,
     }
   return advice;
 }
+
+std::size_t Shape::size() const {
+  std::size_t hw = 0, chw = 0;
+  if (__builtin_mul_overflow(h, w, &hw) || __builtin_mul_overflow(c, hw, &chw))
+    too_large("Shape::size", "the volume " + to_string(*this));
+  return chw;
+}
+
+std::size_t LayerStats::im2col() const { return mul(im2col_rows, im2col_cols, name, "the im2col workspace"); }
 
 std::string with_commas(std::size_t n) {
   std::string digits = str(n);

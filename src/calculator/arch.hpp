@@ -38,7 +38,8 @@ struct Shape {
   std::size_t h = 0;  ///< height
   std::size_t w = 0;  ///< width
   /// @brief Number of elements, C * H * W.
-  std::size_t size() const { return c * h * w; }
+  /// @throws cnn::value_error ("too large") when C*H*W does not fit 64 bits
+  std::size_t size() const;
   /// @brief Equal when all three sizes are.
   bool operator==(const Shape&) const = default;
 };
@@ -249,7 +250,8 @@ struct LayerStats {
   /// @brief Weights plus biases.
   std::size_t parameters() const { return weights + biases; }
   /// @brief Elements of X_col per example, rows * cols (for a block or a total: the largest inside).
-  std::size_t im2col() const { return im2col_rows * im2col_cols; }
+  /// @throws cnn::value_error ("too large") when the product does not fit 64 bits
+  std::size_t im2col() const;
 };
 
 /// @brief The calculator's result for a whole network.
@@ -270,7 +272,9 @@ struct NetworkStats {
 /// @throws cnn::shape_error when the layer does not fit the input (a conv that does not tile, a window larger
 ///         than the padded input, groups that do not divide the depth, an identity shortcut across a change of
 ///         shape), with the layer's name as the first word of the message
-/// @throws cnn::value_error when a hyperparameter is out of range (K, F, S or G of 0, a dropout p outside [0, 1))
+/// @throws cnn::value_error when a hyperparameter is out of range (K, F, S or G of 0, a dropout p outside [0, 1)),
+///         or when a count does not fit 64 bits: every count is computed with checked arithmetic and refused as
+///         "too large" rather than wrapped (a conv K=1000000 F=1 P=1000000 twice needs 4e24 multiply-adds)
 LayerStats analyze(const Layer& layer, const Shape& input);
 
 /// @brief Walks a network from its published input; also sets every row's receptive field and jump

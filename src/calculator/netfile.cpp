@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "io/cli.hpp"
 #include "io/files.hpp"
 #include "calculator/zoo.hpp"
 
@@ -59,6 +60,13 @@ std::vector<Token> tokens_of(std::string_view line) {
   return out;
 }
 
+// Outside text quoted in a message: at most 80 bytes of it, control bytes escaped (cli::printable).
+std::string shown(std::string_view text) { return cli::printable(text, 80); }
+
+// The longest name a network or layer may have: its layers' names become file names (conv1.w.npy,
+// activations_conv1.svg), which a file system limits to 255 bytes.
+constexpr std::size_t kMaxNameLength = 64;
+
 bool valid_name(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name)
@@ -90,7 +98,7 @@ class LineReader {
     const auto [ptr, ec] = std::from_chars(first, last, v);
     if (s->value.empty() || ec != std::errc() || ptr != last || v < min || v > kMaxCount)
       fail(s->column, std::string(key) + " must be a whole number from " + std::to_string(min) + " to 1,000,000, got '" +
-                          std::string(s->value) + "'");
+                          shown(s->value) + "'");
     return v;
   }
 
@@ -103,7 +111,7 @@ class LineReader {
     const char* last = first + s->value.size();
     const auto [ptr, ec] = std::from_chars(first, last, v);
     if (s->value.empty() || ec != std::errc() || ptr != last || !std::isfinite(v) || !ok(v))
-      fail(s->column, std::string(key) + " must be a number " + range + ", got '" + std::string(s->value) + "'");
+      fail(s->column, std::string(key) + " must be a number " + range + ", got '" + shown(s->value) + "'");
     return v;
   }
 
@@ -115,7 +123,7 @@ class LineReader {
       if (s->value == words[i]) return i;
     std::string list;
     for (std::size_t i = 0; i < words.size(); ++i) list += (i ? (i + 1 == words.size() ? " or " : ", ") : "") + words[i];
-    fail(s->column, std::string(key) + " must be " + list + ", got '" + std::string(s->value) + "'");
+    fail(s->column, std::string(key) + " must be " + list + ", got '" + shown(s->value) + "'");
   }
 
   bool bias() { return choice("bias", 0, {"yes", "no"}) == 0; }
@@ -132,7 +140,7 @@ class LineReader {
       if (!s.used) {
         std::string list;
         for (const auto& k : known_) list += (list.empty() ? "" : ", ") + k;
-        fail(s.key_column, "unknown setting '" + std::string(s.key) + "'" +
+        fail(s.key_column, "unknown setting '" + shown(s.key) + "'" +
                                (list.empty() ? "; this layer takes none" : "; it takes " + list));
       }
   }
@@ -336,25 +344,33 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
 
     // header lines
     if (head.text == "name" || head.text == "title" || head.text == "reference" || head.text == "input") {
-      if (!headers.insert(std::string(head.text)).second)
-        fail(head.column, "'" + std::string(head.text) + "' given twice");
-      if (tokens.size() < 2) fail(head.column + head.text.size(), std::string(head.text) + " needs a value");
+      if (!headers.insert(shown(head.text)).second)
+        fail(head.column, "'" + shown(head.text) + "' given twice");
+      if (tokens.size() < 2) fail(head.column + head.text.size(), shown(head.text) + " needs a value");
       if (head.text == "input") {
         if (tokens.size() > 2) fail(tokens[2].column, "input takes one volume WxHxD, e.g. 32x32x3");
         if (!parse_volume(tokens[1].text, net.input))
           fail(tokens[1].column, "input must be a volume WxHxD of whole numbers from 1 to 1,000,000, e.g. 32x32x3, "
-                                 "got '" + std::string(tokens[1].text) + "'");
+                                 "got '" + shown(tokens[1].text) + "'");
         has_input = true;
       } else if (head.text == "name") {
         if (tokens.size() > 2) fail(tokens[2].column, "a network's name is one word");
+        if (tokens[1].text.size() > kMaxNameLength)
+          fail(tokens[1].column, "a name may have at most " + std::to_string(kMaxNameLength) + " characters, got '" +
+                                     shown(tokens[1].text) + "' (" + std::to_string(tokens[1].text.size()) + ")");
         if (!valid_name(tokens[1].text))
           fail(tokens[1].column, "a name may hold letters, digits, '_', '-' and '.', got '" +
-                                     std::string(tokens[1].text) + "'");
-        net.name = std::string(tokens[1].text);
+                                     shown(tokens[1].text) + "'");
+        net.name = shown(tokens[1].text);
       } else {  // title, reference: the rest of the line
         const std::size_t from = tokens[1].column - 1;
         const std::size_t to = tokens.back().column - 1 + tokens.back().text.size();
-        (head.text == "title" ? net.title : net.reference) = std::string(line.substr(from, to - from));
+        const std::string_view value = line.substr(from, to - from);
+        if (value.size() > 200)
+          fail(tokens[1].column, std::string(head.text) + " must be at most 200 characters, got " + std::to_string(value.size()));
+        if (const std::string safe = cli::printable(value, value.size()); safe != value)
+          fail(tokens[1].column, std::string(head.text) + " holds a control byte or bytes that are not UTF-8: '" + safe + "'");
+        (head.text == "title" ? net.title : net.reference) = std::string(value);
       }
       continue;
     }
@@ -363,15 +379,19 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
     const std::string_view kind_word = canonical(head.text);
     const auto kind = kinds().find(kind_word);
     if (kind == kinds().end())
-      fail(head.column, "unknown layer kind '" + std::string(head.text) + "'; known: " + known_kinds() +
+      fail(head.column, "unknown layer kind '" + shown(head.text) + "'; known: " + known_kinds() +
                             " (and the headers name, title, reference, input)");
     std::size_t first_setting = 1;
     std::string name;
     if (tokens.size() > 1 && tokens[1].text.find('=') == std::string_view::npos) {
+      if (tokens[1].text.size() > kMaxNameLength)
+        fail(tokens[1].column, "a layer name may have at most " + std::to_string(kMaxNameLength) + " characters (it " +
+                                   "becomes a file name: conv1.w.npy), got '" + shown(tokens[1].text) + "' (" +
+                                   std::to_string(tokens[1].text.size()) + ")");
       if (!valid_name(tokens[1].text))
         fail(tokens[1].column, "a layer name may hold letters, digits, '_', '-' and '.', got '" +
-                                   std::string(tokens[1].text) + "'");
-      name = std::string(tokens[1].text);
+                                   shown(tokens[1].text) + "'");
+      name = shown(tokens[1].text);
       if (names.count(name)) fail(tokens[1].column, "a second layer named '" + name + "'");
       first_setting = 2;
     } else {
@@ -384,11 +404,11 @@ arch::Architecture parse_net(std::string_view text, std::string_view source) {
       const Token& t = tokens[i];
       const std::size_t eq = t.text.find('=');
       if (eq == std::string_view::npos || eq == 0)
-        fail(t.column, std::string(kind_word) + ": expected KEY=VALUE, got '" + std::string(t.text) + "'" +
+        fail(t.column, std::string(kind_word) + ": expected KEY=VALUE, got '" + shown(t.text) + "'" +
                            (i == 2 && first_setting == 2 ? " (a layer has at most one name)" : ""));
       Setting s{t.text.substr(0, eq), t.text.substr(eq + 1), t.column + eq + 1, t.column};
       for (const auto& other : settings)
-        if (other.key == s.key) fail(t.column, std::string(kind_word) + ": " + std::string(s.key) + " given twice");
+        if (other.key == s.key) fail(t.column, std::string(kind_word) + ": " + shown(s.key) + " given twice");
       settings.push_back(s);
     }
     LineReader reader(source, line_no, kind_word, std::move(settings), kind->second.keys);

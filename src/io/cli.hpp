@@ -64,6 +64,23 @@ std::uint64_t count(std::string_view text, std::string_view flag, std::uint64_t 
 /// @throws usage_error naming @p flag: "--lr expects a number, got 'x'", "... a finite number, got 'inf'"
 double number(std::string_view text, std::string_view flag);
 
+/// @brief Outside text made safe to quote in a message: control bytes and bytes that are not UTF-8 are
+/// escaped (`\n`, `\t`, `\r`, `\xNN`), and text longer than @p max_bytes is cut at a character boundary and
+/// ended with `... (N bytes)`, N the whole text's size. A 10 MB line of a network file becomes a few hundred
+/// bytes of message; binary bytes never reach the terminal raw.
+/// @param text      the text to quote (a line, an argument, a file name)
+/// @param max_bytes how much of it to keep (before escaping)
+std::string printable(std::string_view text, std::size_t max_bytes = 200);
+
+/// @brief A whole message made to fit one screen: as printable() for every line (newlines are kept, at most
+/// 24 lines), and at most 2,000 bytes in all, the rest replaced by `... (N bytes)`.
+std::string one_screen(std::string_view message);
+
+/// @brief Flushes the standard output and says whether everything written to it arrived: a program whose
+/// output went to a full disk, a closed pipe or /dev/full has failed, like a failed write to a file.
+/// @return "" when the output was written, else the reason ("No space left on device")
+std::string stdout_failure();
+
 /// @brief The one line that reports an exception, and its exit status: 2 for a usage_error, 1 for anything
 /// else. std::bad_alloc becomes "out of memory" followed by @p oom_hint (e.g. "try a smaller --batch").
 /// @param program the program's name, the first word of the line ("train")
@@ -75,12 +92,16 @@ int report(std::string_view program, const std::exception_ptr& error, std::strin
            std::string_view oom_hint, std::ostream& out);
 
 /// @brief Runs a program's @p body and turns any exception it lets out into report()'s line and exit status.
-/// @return what @p body returns, or report()'s status
+/// Then checks that the standard output was written (stdout_failure): when it was not, says so
+/// (`train: cannot write the standard output (No space left on device)`) and returns 1.
+/// @return what @p body returns, or report()'s status, or 1 for an output that could not be written
 int guarded(std::string_view program, std::string_view usage, std::string_view oom_hint,
             const std::function<int()>& body);
 
 /// @brief For programs that do all their work in main(): an exception that nobody catches prints report()'s
-/// line and exits with status 1 (or 2), instead of std::terminate's abort. Installs a std::terminate handler.
+/// line and exits with status 1 (or 2), instead of std::terminate's abort. Installs a std::terminate handler,
+/// and a handler at exit that fails the program (status 1, with a message) when its standard output could not
+/// be written.
 void exit_cleanly_on_uncaught(std::string_view program);
 
 }  // namespace cnn::cli

@@ -17,11 +17,15 @@ namespace cnn {
 /// disk (fsync) and renamed over @p path; the folder is synced after the rename. A reader, or a program
 /// started after a crash at any moment, finds either the previous file or the new one, never a mix. When
 /// anything fails, the temporary file is removed and the previous file is left as it was.
+///
+/// Only a regular file is ever replaced: when @p path is a symbolic link, the file it names is written (the link
+/// stays); a folder, device, FIFO or socket is refused before anything is written.
 /// @param path      the file to write
 /// @param function  the public function on whose behalf it is written, named in errors
 /// @param write     writes the contents to the stream it is given (binary mode); may throw
-/// @throws cnn::io_error naming @p function and @p path when the file cannot be created, written or renamed
-///         (anything @p write throws is passed on, after the temporary file is removed)
+/// @throws cnn::io_error naming @p function and @p path when it is not a regular file (or a link to one, or
+///         missing), or when the file cannot be created, written or renamed (anything @p write throws is passed
+///         on, after the temporary file is removed)
 void write_file_atomically(const std::string& path, std::string_view function,
                            const std::function<void(std::ostream&)>& write);
 
@@ -46,19 +50,29 @@ std::vector<std::uint8_t> read_file(const std::string& path, std::string_view fu
 std::uint32_t crc32_of(std::span<const std::uint8_t> bytes);
 
 /// @brief Checks, before any work is done, that write_file_atomically(@p path) can succeed: @p path is not
-/// empty, not a folder or other non-file, and a file can be created beside it (one is, and removed again).
+/// empty, is a regular file, a symbolic link to one or missing (not a folder, device, FIFO or socket), and a
+/// file can be created beside the file it names (one is, and removed again).
 /// @throws cnn::io_error naming @p function and @p path, with the system's reason
 void check_writable_file(const std::string& path, std::string_view function);
+
+/// @brief The file in which FolderWriter::commit lists the files it put in a folder: `cnnlab-manifest.txt`.
+inline constexpr const char* kManifestName = "cnnlab-manifest.txt";
 
 /// @brief Writes a folder of files as a set: everything goes into a new folder beside @p dir
 /// (unique_temp_name), which commit() puts in the place of @p dir in one step (an atomic exchange where the
 /// file system has one, otherwise two renames). A reader finds the old set or the new one, never a mix; after
 /// a crash a `<dir>.tmp.*` folder may be left beside it, never a half-written @p dir.
 ///
-/// The constructor does every check that can be done before the work: it refuses a @p dir that is not a
-/// folder, or a folder holding anything but the kinds of file cnnlab writes (.csv, .png, .npy, .html, .txt,
-/// .json, .svg), since the whole folder is replaced; and it creates the temporary folder. Without commit() the
-/// temporary folder is removed and @p dir left as it was.
+/// A folder is replaced only when everything in it was written by a cnnlab program: commit() leaves a manifest
+/// (kManifestName) listing every file it put there, and the next writer accepts a folder only when that
+/// manifest lists every file in it (or when it is empty, or an older run's: report.html, charts, .csv and .npy
+/// files written before manifests existed). Anything else, a user's notes.txt or another run's folder, is left
+/// alone: the writer refuses at the start and names it.
+///
+/// The constructor does every check that can be done before the work, so that nothing fails after it: @p dir is
+/// a folder or missing, holds nothing foreign, its temporary folder can be created and written, and the
+/// temporary folder can be put in its place by a rename (tried, and undone: a mount point or `.` is refused
+/// here). Without commit() the temporary folder is removed and @p dir left as it was.
 class FolderWriter {
  public:
   /// @throws cnn::io_error naming @p function and @p dir when it cannot be written as a set
@@ -71,14 +85,17 @@ class FolderWriter {
   const std::string& folder() const { return temp_; }
   /// @brief The folder that commit() replaces (@p dir, or the folder a symbolic link @p dir names).
   const std::string& target() const { return target_; }
-  /// @brief Puts the new set in place of the old one.
-  /// @throws cnn::io_error when the folder cannot be moved into place (the old set is then left as it was)
+  /// @brief Writes the manifest and puts the new set in place of the old one.
+  /// @throws cnn::io_error when the folder cannot be moved into place (the old set is then left as it was), or
+  ///         when a file that no cnnlab program wrote appeared in @p dir meanwhile (it is left alone, and the new
+  ///         set stays in folder(), which the message names)
   void commit();
 
  private:
   std::string function_;
   std::string target_;
   std::string temp_;
+  bool keep_ = false;  // the new set could not be put in place: it stays in temp_, which the message names
 };
 
 }  // namespace cnn

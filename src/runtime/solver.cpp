@@ -7,10 +7,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <numeric>
 #include <sstream>
 #include <type_traits>
 
+#include "core/checks.hpp"
 #include "core/errors.hpp"
 #include "io/files.hpp"
 #include "io/npy.hpp"
@@ -239,6 +241,7 @@ constexpr char kMagic[8] = {'C', 'N', 'N', 'L', 'A', 'B', 'C', 'K'};
 constexpr std::uint32_t kVersion = 2;  // 1: no hyperparameters, no checksum
 constexpr std::size_t kEpochsAt = 12, kLrAt = 28, kRuleAt = 36, kHyperAt = 40;  // byte offsets
 constexpr std::size_t kHyperBytes = 5 * 8;
+constexpr std::uint64_t kMaxCheckpointEpochs = 10'000;  // train's --epochs accepts no more
 
 // The payload of a checkpoint file: its bytes without the trailing checksum, once the checksum matches.
 std::span<const std::uint8_t> verified_payload(std::span<const std::uint8_t> file, const std::string& path) {
@@ -247,9 +250,9 @@ std::span<const std::uint8_t> verified_payload(std::span<const std::uint8_t> fil
     fail("not a cnnlab checkpoint (wrong magic)");
   std::uint32_t version = 0;
   std::memcpy(&version, file.data() + sizeof kMagic, sizeof version);
-  if (version != kVersion)
-    fail("checkpoint version " + std::to_string(version) + ", this build reads version " + std::to_string(kVersion) +
-         (version == 1 ? " (version 1, from an older cnnlab, has no checksum: start afresh)" : ""));
+  if (version == 1)
+    fail("checkpoint version 1, from an older cnnlab, which has no checksum: this build reads version " +
+         std::to_string(kVersion) + "; start afresh");
   if (file.size() < sizeof kMagic + 8) fail("truncated at byte " + std::to_string(file.size()));
   const auto payload = file.first(file.size() - 4);
   std::uint32_t stored = 0;
@@ -261,6 +264,9 @@ std::span<const std::uint8_t> verified_payload(std::span<const std::uint8_t> fil
                   "computed over %zu bytes)", static_cast<unsigned>(stored), static_cast<unsigned>(actual), payload.size());
     fail(msg);
   }
+  // The version is believed only once the checksum holds: a flipped bit in it is damage, not "version 65538".
+  if (version != kVersion)
+    fail("checkpoint version " + std::to_string(version) + ", this build reads version " + std::to_string(kVersion));
   return payload;
 }
 
@@ -396,10 +402,20 @@ CheckpointInfo read_checkpoint_info(const std::string& path) {
   info.weight_decay = at(hyper + 16, double{});
   info.batch_size = at(hyper + 24, std::uint64_t{});
   info.seed = at(hyper + 32, std::uint64_t{});
-  const bool sane = info.learning_rate > 0 && std::isfinite(info.learning_rate) && info.lr_decay > 0 &&
-                    info.lr_decay <= 1 && info.momentum >= 0 && info.momentum < 1 && info.weight_decay >= 0 &&
-                    std::isfinite(info.weight_decay) && info.batch_size > 0;
-  if (!sane) throw io_error("Solver::load_checkpoint", path + ": holds hyperparameters out of range");
+  // Like any input, whatever its checksum says: each hyperparameter in the range train accepts, named when not.
+  auto refuse = [&](const std::string& what, const std::string& value, const std::string& range) {
+    throw io_error("Solver::load_checkpoint", path + ": holds " + what + " " + value + ", out of range (" + range + ")");
+  };
+  // (A rate that decayed to 0 or below a normal number is read: a --lr given on resuming replaces it.)
+  if (!(std::isfinite(info.learning_rate) && info.learning_rate >= 0))
+    refuse("a learning rate of", num_str(info.learning_rate), "a finite number, 0 or more");
+  if (!(info.lr_decay > 0 && info.lr_decay <= 1)) refuse("a learning-rate decay of", num_str(info.lr_decay), "(0, 1]");
+  if (!(info.momentum >= 0 && info.momentum < 1)) refuse("a momentum of", num_str(info.momentum), "[0, 1)");
+  if (!(info.weight_decay >= 0 && std::isfinite(info.weight_decay)))
+    refuse("a weight decay of", num_str(info.weight_decay), "0 or more, finite");
+  if (info.batch_size == 0) refuse("a batch size of", "0", "1 or more");
+  if (info.epochs_done > kMaxCheckpointEpochs)
+    refuse("an epoch count of", std::to_string(info.epochs_done), "at most " + std::to_string(kMaxCheckpointEpochs));
   return info;
 }
 
@@ -418,6 +434,9 @@ void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const st
   const auto epochs = r.get<std::uint64_t>();
   const auto steps = r.get<std::uint64_t>();
   const auto lr = r.get<double>();
+  if (epochs > kMaxCheckpointEpochs)
+    r.fail("holds " + std::to_string(epochs) + " epochs, at most " + std::to_string(kMaxCheckpointEpochs) + " make sense");
+  if (!(std::isfinite(lr) && lr >= 0)) r.fail("holds a learning rate of " + num_str(lr) + ", not a finite number, 0 or more");
   if (r.get<std::uint32_t>() != static_cast<std::uint32_t>(config_.rule))
     r.fail("saved with another update rule than this solver's");
   for (std::size_t k = 0; k < 5; ++k) r.get<double>();  // the other hyperparameters: read_checkpoint_info's
@@ -452,10 +471,23 @@ void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const st
     if (n > 2) r.fail("corrupt optimizer state");
     for (std::uint32_t k = 0; k < n; ++k) {
       states[i].push_back(r.get_doubles());
-      if (!states[i].back().empty() && states[i].back().size() != params[i].value.size())
+      const std::vector<double>& v = states[i].back();
+      if (!v.empty() && v.size() != params[i].value.size())
         r.fail("optimizer state of " + params[i].name + " has the wrong size");
+      const std::vector<std::size_t> shape = {v.size()};
+      if (const std::string bad = first_non_finite(v, shape); !bad.empty())
+        r.fail("optimizer state of " + params[i].name + " holds " + bad + "; training cannot resume from it");
+      // Velocities may be negative; the rules' running averages of squares (AdaGrad's and RMSProp's cache, Adam's
+      // v, AdaDelta's both) are square roots' arguments and never are.
+      const bool squares = config_.rule == UpdateRule::adagrad || config_.rule == UpdateRule::rmsprop ||
+                           config_.rule == UpdateRule::adadelta || (config_.rule == UpdateRule::adam && k == 1);
+      if (squares && std::any_of(v.begin(), v.end(), [](double a) { return a < 0; }))
+        r.fail("optimizer state of " + params[i].name + " holds a negative running average of squares");
     }
     ts[i] = r.get<std::uint64_t>();
+    if (ts[i] > steps)
+      r.fail("optimizer state of " + params[i].name + " counts " + std::to_string(ts[i]) + " steps, the checkpoint " +
+             std::to_string(steps));
   }
   History h;
   h.loss = r.get_doubles();
@@ -474,6 +506,18 @@ void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const st
     r.fail("corrupt history: " + std::to_string(h.loss.size()) + " losses for " + std::to_string(steps) + " steps");
   if (h.best_epoch > epochs)
     r.fail("corrupt history: best epoch " + std::to_string(h.best_epoch) + " of " + std::to_string(epochs));
+  auto within = [&](const std::vector<double>& v, double lo, double hi, const char* what) {
+    for (std::size_t k = 0; k < v.size(); ++k)
+      if (!(v[k] >= lo && v[k] <= hi))  // (false for NaN)
+        r.fail("corrupt history: " + std::string(what) + " " + std::to_string(k + 1) + " is " + num_str(v[k]) +
+               ", expected " + (std::isinf(hi) ? "a finite number" : "a number from " + num_str(lo) + " to " + num_str(hi)));
+  };
+  within(h.loss, -std::numeric_limits<double>::max(), std::numeric_limits<double>::max(), "loss");
+  within(h.train_acc, 0, 1, "training accuracy");
+  within(h.val_acc, 0, 1, "validation accuracy");
+  within(h.epoch_seconds, 0, std::numeric_limits<double>::max(), "epoch time");
+  if (!(h.best_val_acc >= 0 && h.best_val_acc <= 1))
+    r.fail("corrupt history: best validation accuracy " + num_str(h.best_val_acc) + ", expected a number from 0 to 1");
   // The best values: none (no validation set, or no epoch yet), or one array per parameter and buffer, which
   // train() copies back into the model. The count comes from the file: checked before anything is allocated.
   const auto n_best = r.get<std::uint64_t>();
@@ -487,7 +531,10 @@ void Solver::load_checkpoint_bytes(std::span<const std::uint8_t> bytes, const st
     if (best[k].size() != a.value.size())
       r.fail("best values of " + a.name + ": " + std::to_string(best[k].size()) + " values, expected " +
              std::to_string(a.value.size()));
+    if (const std::string bad = first_non_finite(best[k], a.shape); !bad.empty())
+      r.fail("best values of " + a.name + " hold " + bad + "; they would become the model's parameters");
   }
+
   if (!r.at_end()) r.fail("has bytes after the end of the checkpoint");
   // Last check before anything changes: each rule keeps as many state vectors as its kind says.
   for (std::size_t i = 0; i < rules_.size(); ++i)

@@ -8,6 +8,8 @@
 #include <zlib.h>
 
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -27,6 +30,8 @@
 #include <thread>
 #include <vector>
 
+#include "calculator/arch.hpp"
+#include "calculator/netfile.hpp"
 #include "io/cli.hpp"
 #include "io/data.hpp"
 #include "core/errors.hpp"
@@ -35,6 +40,7 @@
 #include "io/npy.hpp"
 #include "runtime/solver.hpp"
 #include "support/scratch.hpp"
+#include "cnncalc.hpp"
 
 using Catch::Matchers::Contains;
 using namespace cnn;
@@ -307,9 +313,12 @@ TEST_CASE("case 7: parameters that are not finite are refused with the file and 
 TEST_CASE("case 8: FolderWriter puts a whole new set in place of the old one, or leaves the old one", "[reliability][files]") {
   const testing::Scratch s;
   const std::string dir = s.file("out");
-  fs::create_directories(dir);
-  write_bytes(dir + "/old.npy", {1});
-  write_bytes(dir + "/both.csv", {1});
+  {  // the old set, written by a writer (its manifest lists what it may replace)
+    FolderWriter w(dir, "test");
+    write_bytes(w.folder() + "/old.npy", {1});
+    write_bytes(w.folder() + "/both.csv", {1});
+    w.commit();
+  }
   {
     FolderWriter w(dir, "test");
     write_bytes(w.folder() + "/both.csv", {2});
@@ -557,4 +566,622 @@ TEST_CASE("case 12: reading a gzipped IDX file takes at most about twice the dat
   REQUIRE_THROWS_WITH(read_idx(path, s.file("labels-idx1-ubyte")), Contains("holds 100000 images but") && Contains("holds 10 labels"));
   const long peak2 = status_kb("VmHWM:");
   if (before2 >= 0 && peak2 >= 0) REQUIRE(static_cast<double>(peak2 - before2) < 0.1 * data_kb);
+}
+
+// ================================================================================================================
+// Round 3 (issue 23): never touch what is not ours, check everything before the first step, no hang under a
+// memory limit. One section per family the trial found, each with more than the one case it named.
+// ================================================================================================================
+
+namespace {
+
+// A UNIX socket at @p path (a file kind that must never be replaced).
+void make_socket(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  REQUIRE(path.size() < sizeof addr.sun_path);
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+  ::close(fd);
+}
+
+void write_text(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+
+// Every byte of a message is printable text: no control byte but the newline, at most one screen.
+void require_one_screen(const std::string& err) {
+  INFO(err.substr(0, 400));
+  REQUIRE(err.size() < 2500);
+  REQUIRE(std::none_of(err.begin(), err.end(), [](char c) {
+    const auto b = static_cast<unsigned char>(c);
+    return (b < 0x20 && b != '\n') || b == 0x7F;
+  }));
+}
+
+}  // namespace
+
+// --- 1 and 12: only regular files are replaced; a link's file is written, the link stays -------------------------
+
+TEST_CASE("round 3, family 1: devices, FIFOs, sockets and links to them are never replaced", "[reliability][files]") {
+  const testing::Scratch s;
+  REQUIRE(::mkfifo(s.file("fifo").c_str(), 0600) == 0);
+  make_socket(s.file("sock"));
+  fs::create_symlink(s.file("fifo"), s.file("link_to_fifo"));
+  fs::create_symlink("/dev/null", s.file("link_to_null"));
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {s.file("fifo"), "is a FIFO, not a regular file"},
+      {s.file("sock"), "is a socket, not a regular file"},
+      {"/dev/null", "is a character device, not a regular file"},
+      {s.file("link_to_fifo"), "is a FIFO, not a regular file"},
+      {s.file("link_to_null"), "is a character device, not a regular file"}};
+  for (const auto& [path, words] : cases) {
+    INFO(path);
+    REQUIRE_THROWS_WITH(write_file_atomically(path, "test", [](std::ostream& o) { o << "x"; }), Contains(words));
+    REQUIRE_THROWS_WITH(check_writable_file(path, "--checkpoint"), Contains(words));
+  }
+  REQUIRE(fs::is_fifo(s.file("fifo")));
+  REQUIRE(fs::is_socket(s.file("sock")));
+  REQUIRE(fs::is_character_file("/dev/null"));
+  REQUIRE(fs::is_symlink(s.file("link_to_fifo")));
+  // The calculator's --output: refused with its write status, 3; the FIFO stays a FIFO.
+  const Result r = run(CNNLAB_CNNCALC, {"model", "lenet5", "--output", s.file("fifo")});
+  REQUIRE(r.status == 3);
+  REQUIRE_THAT(r.err, Contains("is a FIFO, not a regular file"));
+  REQUIRE(fs::is_fifo(s.file("fifo")));
+}
+
+TEST_CASE("round 3, family 12: a symbolic link is followed, its file written, the link kept", "[reliability][files]") {
+  const testing::Scratch s;
+  fs::create_directories(s.file("real"));
+  fs::create_symlink(s.file("real/target.txt"), s.file("dangling"));      // to a file not yet written
+  fs::create_symlink(s.file("dangling"), s.file("chain"));                // a link to a link
+  fs::create_symlink("real/relative.txt", s.file("relative"));            // a relative link
+  for (const std::string link : {"dangling", "chain", "relative"}) {
+    write_file_atomically(s.file(link), "test", [&](std::ostream& o) { o << link; });
+    REQUIRE(fs::is_symlink(s.file(link)));
+    REQUIRE(slurp(s.file(link)) == link);
+  }
+  REQUIRE(slurp(s.file("real/target.txt")) == "chain");
+  REQUIRE(slurp(s.file("real/relative.txt")) == "relative");
+  fs::create_symlink(s.file("loop"), s.file("loop"));
+  REQUIRE_THROWS_WITH(write_file_atomically(s.file("loop"), "test", [](std::ostream& o) { o << 1; }),
+                      Contains("Too many levels of symbolic links"));
+  // train --checkpoint LINK: the checkpoint is written where the link points; the link stays.
+  const std::string data = make_data(s, 200, 20);
+  fs::create_symlink(s.file("real/run.ckpt"), s.file("ck"));
+  const Result t = train({"--data", data, "--val", "20", "--out", s.file("out"), "--checkpoint", s.file("ck")});
+  INFO(t.err);
+  REQUIRE(t.status == 0);
+  REQUIRE(fs::is_symlink(s.file("ck")));
+  REQUIRE(read_checkpoint_info(s.file("real/run.ckpt")).epochs_done == 1);
+  // A link into a folder that does not exist: refused at the start, naming both.
+  fs::create_symlink(s.file("nowhere/run.ckpt"), s.file("ck2"));
+  require_refusal(train({"--data", data, "--val", "20", "--out", s.file("out"), "--checkpoint", s.file("ck2")}), 1,
+                  {"ck2 (a symbolic link to " + s.file("nowhere/run.ckpt") + "): cannot create a file beside it"});
+}
+
+// --- 2: --out is written as a set with a manifest; nothing of the user's is deleted --------------------------------
+
+TEST_CASE("round 3, family 2: FolderWriter replaces only what a writer listed in its manifest", "[reliability][files]") {
+  const testing::Scratch s;
+  const std::string dir = s.file("out");
+  auto write_set = [&](const std::string& file) {
+    FolderWriter w(dir, "--out");
+    fs::create_directories(fs::path(w.folder() + "/" + file).parent_path());
+    write_text(w.folder() + "/" + file, file);
+    w.commit();
+  };
+  write_set("a/conv.w.npy");  // a new folder; its manifest lists a/conv.w.npy
+  REQUIRE(slurp(dir + "/" + kManifestName).find("a/conv.w.npy\n") != std::string::npos);
+  write_set("b.csv");         // a folder a writer wrote: replaced
+  REQUIRE_FALSE(fs::exists(dir + "/a"));
+  // Anything not in the manifest is refused, named, and left where it is: a file, a sub-folder, a link.
+  for (const std::string foreign : {"notes.txt", "sub/results.json", "sub/", "link"}) {
+    INFO(foreign);
+    if (foreign == "link") fs::create_symlink(s.file("elsewhere"), dir + "/link");
+    else if (foreign.back() == '/') fs::create_directories(dir + "/" + foreign);
+    else {
+      fs::create_directories(fs::path(dir + "/" + foreign).parent_path());
+      write_text(dir + "/" + foreign, "mine");
+    }
+    REQUIRE_THROWS_WITH(FolderWriter(dir, "--out"), Contains("which cnnlab did not write"));
+    REQUIRE(fs::exists(fs::symlink_status(dir + "/" + (foreign.back() == '/' ? foreign.substr(0, 3) : foreign))));
+    fs::remove_all(dir + "/" + (foreign.find('/') != std::string::npos ? "sub" : foreign));
+  }
+  // A folder of someone else's that holds a file named like the manifest, but not ours, is not ours either.
+  const std::string other = s.file("other");
+  fs::create_directories(other);
+  write_text(other + "/" + kManifestName, "notes.txt\n");
+  write_text(other + "/notes.txt", "mine");
+  REQUIRE_THROWS_WITH(FolderWriter(other, "--out"), Contains("which cnnlab did not write"));
+  // An empty folder is taken.
+  fs::create_directories(s.file("empty"));
+  REQUIRE_NOTHROW(FolderWriter(s.file("empty"), "--out"));
+  // A file of the user's that appears during the work: commit() leaves it, and the new set where it was written.
+  FolderWriter w(dir, "--out");
+  write_text(w.folder() + "/new.csv", "new");
+  write_text(dir + "/appeared.txt", "mine");
+  REQUIRE_THROWS_WITH(w.commit(), Contains("appeared.txt appeared in it") && Contains(w.folder()));
+  REQUIRE(slurp(dir + "/appeared.txt") == "mine");
+  REQUIRE(slurp(w.folder() + "/new.csv") == "new");
+  fs::remove_all(w.folder());
+}
+
+TEST_CASE("round 3, family 2: an older run's folder, written before manifests, is still replaced", "[reliability][files]") {
+  const testing::Scratch s;
+  const std::string dir = s.file("out");
+  fs::create_directories(dir + "/inception3a");
+  for (const std::string f : {"report.html", "history.csv", "loss.csv", "loss.svg", "conv1.w.npy", "inception3a/1x1.w.npy"})
+    write_text(dir + "/" + f, "old");
+  REQUIRE_NOTHROW(FolderWriter(dir, "--out"));
+  write_text(dir + "/notes.txt", "mine");  // but not with a user's file in it
+  REQUIRE_THROWS_WITH(FolderWriter(dir, "--out"), Contains("notes.txt, which cnnlab did not write"));
+  fs::remove(dir + "/report.html");  // nor without its report: then the .csv files could be anyone's
+  fs::remove(dir + "/notes.txt");
+  REQUIRE_THROWS_WITH(FolderWriter(dir, "--out"), Contains("which cnnlab did not write"));
+}
+
+TEST_CASE("round 3, family 2: train --out refuses a folder of the user's at the start and deletes nothing", "[reliability][cli]") {
+  const testing::Scratch s;
+  const std::string data = make_data(s, 200, 20);
+  fs::create_directories(s.file("runs/run1"));
+  fs::create_directories(s.file("runs/run2"));
+  write_text(s.file("runs/run1/history.csv"), "epoch\n");
+  write_text(s.file("runs/run2/report.html"), "<html>");
+  fs::create_directories(s.file("d"));
+  write_text(s.file("d/notes.txt"), "mine");
+  for (const std::string out : {"runs", "d"}) {
+    const Result r = train({"--data", data, "--val", "20", "--out", s.file(out)});
+    require_refusal(r, 1, {"--out: " + s.file(out) + ": holds", "which cnnlab did not write"});
+    REQUIRE_THAT(r.out, !Contains("checks passed"));
+  }
+  REQUIRE(slurp(s.file("runs/run1/history.csv")) == "epoch\n");
+  REQUIRE(slurp(s.file("d/notes.txt")) == "mine");
+  // A run's own folder is replaced by the next run, which lists its files again.
+  REQUIRE(train({"--data", data, "--val", "20", "--out", s.file("o")}).status == 0);
+  REQUIRE(train({"--data", data, "--val", "20", "--out", s.file("o")}).status == 0);
+  REQUIRE_THAT(slurp(s.file("o/") + kManifestName), Contains("conv1.w.npy") && Contains("report.html"));
+}
+
+// --- 3 and 4: --checkpoint inside --out; --out that cannot be renamed into place ---------------------------------
+
+TEST_CASE("round 3, family 3: a --checkpoint inside --out is refused before training", "[reliability][cli]") {
+  const testing::Scratch s;
+  const std::string data = make_data(s, 200, 20);
+  fs::create_directories(s.file("o2"));
+  for (const std::string& ck : {s.file("o2/run.ckpt"), s.file("o2/sub/run.ckpt"), s.file("x/../o2/run.ckpt")}) {
+    const Result r = train({"--data", data, "--val", "20", "--out", s.file("o2"), "--checkpoint", ck});
+    require_refusal(r, 1, {"--checkpoint: " + ck + " is inside --out"});
+    REQUIRE_THAT(r.out, !Contains("checks passed"));
+  }
+  // Beside it is fine.
+  REQUIRE(train({"--data", data, "--val", "20", "--out", s.file("o2"), "--checkpoint", s.file("o2.ckpt")}).status == 0);
+}
+
+TEST_CASE("round 3, family 4: an --out that cannot be renamed into place is refused before training", "[reliability][cli]") {
+  const testing::Scratch s;
+  const std::string data = make_data(s, 200, 20);
+  // `.` (and `..`): a rename of them is refused by the system, EBUSY; tried at the start now.
+  fs::create_directories(s.file("cwd"));
+  require_refusal(train({"--data", data, "--val", "20", "--out", ".."}, "cd " + quote(s.file("cwd")) + " && "), 1,
+                  {"--out: ..: "});  // (here its parent holds the data: not a folder a run wrote, either)
+  for (const std::string out : {".", "./"}) {
+    const Result r = train({"--data", data, "--val", "20", "--out", out}, "cd " + quote(s.file("cwd")) + " && ");
+    require_refusal(r, 1, {"--out: " + out + ": cannot be put in place by a rename"});
+    REQUIRE_THAT(r.out, !Contains("checks passed"));
+  }
+  // A mount point, where the system lets this test make one (root in a container may not).
+  fs::create_directories(s.file("mnt"));
+  if (::geteuid() == 0 && std::system(("mount -t tmpfs cnnlab_test " + quote(s.file("mnt")) + " 2>/dev/null").c_str()) == 0) {
+    const Result r = train({"--data", data, "--val", "20", "--out", s.file("mnt")});
+    std::system(("umount " + quote(s.file("mnt"))).c_str());
+    require_refusal(r, 1, {"cannot be put in place by a rename (Device or resource busy)", "mount point"});
+  } else {
+    WARN("no tmpfs mount here: the mount-point case is not run");
+  }
+  // A folder whose parent is read-only (not for root, who may write anywhere).
+  if (::geteuid() != 0) {
+    fs::create_directories(s.file("ro/out"));
+    fs::permissions(s.file("ro"), fs::perms::owner_read | fs::perms::owner_exec);
+    REQUIRE_THROWS_WITH(FolderWriter(s.file("ro/out"), "--out"), Contains("Permission denied"));
+    fs::permissions(s.file("ro"), fs::perms::owner_all);
+  }
+}
+
+// --- 5: every file name the run writes, checked up front -----------------------------------------------------------
+
+TEST_CASE("round 3, family 5: names too long for a file are refused before training", "[reliability][cli]") {
+  const testing::Scratch s;
+  const std::string data = make_data(s, 200, 20);
+  // A layer name becomes conv1.w.npy and activations_conv1.svg: at most 64 characters in a network file.
+  const std::string net = s.file("long.net");
+  write_text(net, "input 28x28x1\nconv " + std::string(250, 'a') + " K=6 F=5 P=2\nrelu\nfc M=10\n");
+  Result r = train({"--data", data, "--val", "20", "--model", net});
+  require_refusal(r, 2, {"a layer name may have at most 64 characters", "(250)"});
+  write_text(net, "input 28x28x1\nconv " + std::string(64, 'a') + " K=6 F=5 P=2\nrelu\nfc M=10\n");
+  r = train({"--data", data, "--val", "20", "--model", net, "--out", s.file("o")});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE(fs::exists(s.file("o/" + std::string(64, 'a') + ".w.npy")));
+  // --out and --checkpoint with a last name too long for their temporary names: refused at the start.
+  const std::string longest = std::string(250, 'o');
+  r = train({"--data", data, "--val", "20", "--out", s.file(longest)});
+  require_refusal(r, 1, {"--out", "File name too long"});
+  REQUIRE_THAT(r.out, !Contains("checks passed"));
+  r = train({"--data", data, "--val", "20", "--out", s.file("o3"), "--checkpoint", s.file(longest)});
+  require_refusal(r, 1, {"--checkpoint", "File name too long"});
+}
+
+// --- 6: a memory limit is an error in seconds, never a hang -------------------------------------------------------
+
+TEST_CASE("round 3, family 6: under ulimit -v, train refuses in seconds, saying what does not fit", "[reliability][cli]") {
+#if defined(__SANITIZE_ADDRESS__)
+  WARN("not run under AddressSanitizer: it cannot start under ulimit -v (the release suite runs this case)");
+  return;
+#endif
+  const testing::Scratch s;
+  const std::string data = make_data(s, 600, 20);
+  // 500 MB used to hang for ever in OpenBLAS's buffer allocation; now the limit is compared first.
+  for (const std::string limit : {"300000", "500000", "700000"}) {
+    const Result r = train({"--data", data, "--val", "20", "--out", s.file("o")}, "ulimit -v " + limit + "; ");
+    require_refusal(r, 1, {"train: memory: the process may use", "(ulimit -v)", "raise the limit"});
+    REQUIRE(r.seconds < 60);  // (seconds in fact; generous for a loaded machine)
+    REQUIRE_FALSE(fs::exists(s.file("o")));
+  }
+  // A batch too large for the limit is told the batch that fits; a network whose weights do not fit, that a
+  // smaller batch does not help.
+  Result r = train({"--data", data, "--val", "20", "--batch", "100000", "--limit", "500", "--out", s.file("o")},
+                   "ulimit -v 1500000; ");
+  require_refusal(r, 1, {"memory: a batch of 100000 needs about", "try --batch"});
+  const std::string big = s.file("big.net");
+  write_text(big, "input 28x28x1\nfc fc1 M=1000000\nfc fc2 M=10\n");  // 784 million weights: 6 GB and more
+  r = train({"--data", data, "--val", "20", "--model", big, "--out", s.file("o")}, "ulimit -v 1500000; ");
+  require_refusal(r, 1, {"parameters, gradients and momentum state need", "a smaller --batch does not help"});
+}
+
+// --- 7 and 14: what --resume promises ------------------------------------------------------------------------------
+
+TEST_CASE("round 3, families 7 and 14: --resume refuses what it cannot keep: best validation without one, no epochs left", "[reliability][cli]") {
+  const testing::Scratch s;
+  const std::string data = make_data(s, 200, 20);
+  const std::string ck = s.file("run.ckpt");
+  REQUIRE(train({"--data", data, "--val", "20", "--epochs", "2", "--out", s.file("o"), "--checkpoint", ck}).status == 0);
+  Result r = train({"--data", data, "--val", "0", "--epochs", "3", "--resume", "--out", s.file("o"), "--checkpoint", ck});
+  require_refusal(r, 1, {"--val: 0:", "was trained with validation", "best epoch"});
+  REQUIRE_THAT(r.out, !Contains("epoch 3:"));
+  for (const std::string epochs : {"1", "2"}) {
+    r = train({"--data", data, "--val", "20", "--epochs", epochs, "--resume", "--out", s.file("o"), "--checkpoint", ck});
+    require_refusal(r, 1, {"--epochs: counts every epoch", "holds 2 already", "--epochs 3 or more"});
+  }
+  // What it can keep: more epochs with the same validation; evaluation with --epochs 0.
+  r = train({"--data", data, "--val", "20", "--epochs", "3", "--resume", "--out", s.file("o"), "--checkpoint", ck});
+  REQUIRE(r.status == 0);
+  REQUIRE_THAT(r.out, Contains("epoch 3:"));
+  REQUIRE(train({"--data", data, "--val", "20", "--epochs", "0", "--resume", "--checkpoint", ck}).status == 0);
+  // A run without validation resumes without one.
+  const std::string ck0 = s.file("none.ckpt");
+  REQUIRE(train({"--data", data, "--val", "0", "--out", s.file("o0"), "--checkpoint", ck0}).status == 0);
+  REQUIRE(train({"--data", data, "--val", "0", "--epochs", "2", "--resume", "--out", s.file("o0"), "--checkpoint", ck0}).status == 0);
+}
+
+// --- 8 and 14: the schedule and the weight decay -------------------------------------------------------------------
+
+TEST_CASE("round 3, families 8 and 14: a learning rate that decays below a normal number, or a weight decay that outgrows the weights, is refused", "[reliability][cli]") {
+  const testing::Scratch s;
+  const std::string data = make_data(s, 200, 20);
+  // 0.02 * 0.5^k falls below 2.2e-308 after 1,017 epochs; 1e-300 * 0.001^k after 3.
+  Result r = train({"--data", data, "--val", "20", "--lr-decay", "0.5", "--epochs", "10000", "--out", s.file("o")});
+  require_refusal(r, 1, {"--lr-decay: 0.5 over 10000 epochs", "below the smallest normal number", "after epoch 1017"});
+  REQUIRE(r.seconds < 60);
+  r = train({"--data", data, "--val", "20", "--lr", "1e-300", "--lr-decay", "0.001", "--epochs", "3", "--out", s.file("o")});
+  require_refusal(r, 1, {"--lr-decay", "after epoch 3"});
+  r = train({"--data", data, "--val", "20", "--lr", "4.9e-324", "--out", s.file("o")});  // subnormal from the start
+  require_refusal(r, 1, {"--lr: the learning rate to go on with is 4.94066e-324 (--lr), not a normal number"});
+  // Weight decay: named as such, not blamed on the learning rate.
+  for (const std::string wd : {"1e308", "50", "1e3"}) {
+    r = train({"--data", data, "--val", "20", "--weight-decay", wd, "--out", s.file("o")});
+    require_refusal(r, 1, {"--weight-decay: ", "must stay below 1"});
+    REQUIRE_THAT(r.err, !Contains("lower --lr"));
+  }
+  REQUIRE_FALSE(fs::exists(s.file("o")));
+}
+
+// --- 9: a failed write to stdout is an error ---------------------------------------------------------------------
+
+TEST_CASE("round 3, family 9: output that cannot be written to stdout fails the program", "[reliability][cli]") {
+  auto to_full = [](const std::string& program, const std::vector<std::string>& args) {
+    const testing::Scratch io;
+    std::string cmd = "exec " + quote(program);
+    for (const auto& a : args) cmd.append(" ").append(quote(a));
+    cmd.append(" >/dev/full 2>").append(quote(io.file("err"))).append(" </dev/null");
+    const int w = std::system(cmd.c_str());
+    return std::make_pair(WIFEXITED(w) ? WEXITSTATUS(w) : -1, slurp(io.file("err")));
+  };
+  for (const auto& args : std::vector<std::vector<std::string>>{{"model", "resnet152", "--expand"},
+                                                                {"models"}, {"--help"}, {"conv", "--input", "32x32x3", "--filters", "6", "--size", "5"}}) {
+    const auto [status, err] = to_full(CNNLAB_CNNCALC, args);
+    INFO(args.front() << ": " << err);
+    REQUIRE(status == 3);
+    REQUIRE_THAT(err, Contains("cnncalc: cannot write the standard output ("));
+  }
+  const testing::Scratch s;
+  const std::string data = make_data(s, 200, 20);
+  REQUIRE(train({"--data", data, "--val", "20", "--out", s.file("p")}).status == 0);
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"--data", data, "--val", "20", "--epochs", "0", "--load-params", s.file("p")}}) {
+    const auto [status, err] = to_full(CNNLAB_TRAIN, args);
+    INFO(err);
+    REQUIRE(status == 1);
+    REQUIRE_THAT(err, Contains("train: cannot write the standard output"));
+  }
+}
+
+// --- 10: checked arithmetic in the calculator ----------------------------------------------------------------------
+
+TEST_CASE("round 3, family 10: counts that do not fit 64 bits are refused as too large, never wrapped", "[reliability][arch]") {
+  const testing::Scratch s;
+  const std::vector<std::pair<std::string, std::string>> nets = {
+      {"conv K=1000000 F=1 P=1000000\nconv K=1000000 F=1 P=1000000\n", "multiply-adds is too large to count"},
+      {"conv K=1000000 F=1 P=1000000\nfc M=1000000\n", "too large to count"},
+      {"conv K=1000000 F=1 P=1000000\nconv K=1000000 F=1 P=1000000\nconv K=1000000 F=1 P=1000000\n", "too large to count"},
+      {"pool F=1 S=1000000\npool F=1 S=1000000\npool F=1 S=1000000\npool F=1 S=1000000\n", "the jump is too large"}};
+  for (const auto& [layers, words] : nets) {
+    INFO(layers);
+    write_text(s.file("n.net"), "input 28x28x1\n" + layers);
+    const Result r = run(CNNLAB_CNNCALC, {"model", s.file("n.net")});
+    REQUIRE(r.status == 1);
+    REQUIRE_THAT(r.err, Contains(words));
+    REQUIRE_THAT(r.out, !Contains("12,015,057,820,827,586,560"));
+  }
+  const arch::Shape huge{1'000'000'000'000, 1'000'000, 1'000'000};
+  REQUIRE_THROWS_WITH(huge.size(), Contains("too large to count"));
+  const arch::Conv c{.name = "c", .filters = 1'000'000, .size = 1, .stride = 1, .pad = 1'000'000};
+  REQUIRE_THROWS_WITH(arch::analyze(arch::Layer{c}, arch::Shape{1'000'000, 2'000'028, 2'000'028}),
+                      Contains("c: ") && Contains("too large to count"));
+  // Where it fits, FLOPs are never fewer than multiply-adds.
+  const arch::LayerStats ok = arch::analyze(arch::Layer{c}, arch::Shape{1, 28, 28});
+  REQUIRE(ok.flops >= ok.mult_adds);
+}
+
+// --- 11 and 14: a checkpoint's contents are validated, whatever its checksum -------------------------------------
+
+namespace {
+
+// A checkpoint of a small model trained one epoch with validation (momentum: one velocity per parameter), and the
+// byte offsets of its parts, found by walking the layout as Solver::load_checkpoint_bytes reads it.
+struct TrainedCheckpoint {
+  std::vector<std::uint8_t> payload;  // without the checksum
+  std::size_t velocity = 0, adam_t = 0, loss = 0, train_acc = 0, val_acc = 0, seconds = 0, best_epoch = 0,
+              best_val = 0, best_values = 0, version = 8;
+  Model model;
+  Dataset train, val;
+  std::unique_ptr<Solver> solver;
+
+  explicit TrainedCheckpoint(UpdateRule rule) {
+    for (Dataset* d : {&train, &val}) {
+      d->count = 8;
+      d->channels = 1;
+      d->height = d->width = 2;
+      d->classes = 3;
+      for (std::size_t i = 0; i < 32; ++i) d->images.push_back(static_cast<std::uint8_t>(i * 37 % 256));
+      d->labels = {0, 1, 2, 0, 1, 2, 0, 1};
+    }
+    model.add(make_affine("fc1", 4, 3)).add(make_scores("scores"));
+    Rng rng(1);
+    model.initialize(rng);
+    SolverConfig cfg;
+    cfg.rule = rule;
+    cfg.epochs = 1;
+    cfg.batch_size = 4;
+    solver = std::make_unique<Solver>(model, train, val, cfg);
+    solver->train();
+    const testing::Scratch s;
+    solver->save_checkpoint(s.file("c.ckpt"));
+    payload = read_file(s.file("c.ckpt"), "test");
+    payload.resize(payload.size() - 4);
+    std::size_t at = 80;
+    auto u32 = [&] { std::uint32_t v; std::memcpy(&v, payload.data() + at, 4); at += 4; return v; };
+    auto u64 = [&] { std::uint64_t v; std::memcpy(&v, payload.data() + at, 8); at += 8; return v; };
+    auto doubles = [&] { const auto n = u64(); const std::size_t first = at; at += n * 8; return first; };
+    for (int arrays = 0; arrays < 2; ++arrays)  // parameters, buffers
+      for (auto n = u64(); n > 0; --n) {
+        at += u32();          // name
+        at += 8 * u32();      // dims
+        doubles();
+      }
+    for (std::size_t p = 0; p < model.params().size(); ++p) {
+      const auto states = u32();
+      for (std::uint32_t k = 0; k < states; ++k) {
+        const std::size_t first = doubles();
+        if (p == 0 && k == states - 1) velocity = first;  // Adam: v, the second
+      }
+      if (p == 0) adam_t = at;
+      u64();
+    }
+    loss = doubles();
+    train_acc = doubles();
+    val_acc = doubles();
+    seconds = doubles();
+    best_epoch = at;
+    u64();
+    best_val = at;
+    at += 8;
+    u64();
+    best_values = doubles();
+  }
+
+  // The checkpoint with the value at @p offset replaced and a checksum that matches again, as a file.
+  template <class T>
+  std::string file_with(const testing::Scratch& s, std::size_t offset, T value) const {
+    std::vector<std::uint8_t> b = payload;
+    std::memcpy(b.data() + offset, &value, sizeof value);
+    const std::uint32_t crc = crc32_of(b);
+    b.resize(b.size() + 4);
+    std::memcpy(b.data() + b.size() - 4, &crc, 4);
+    write_bytes(s.file("bad.ckpt"), b);
+    return s.file("bad.ckpt");
+  }
+  // ... loaded by the solver,
+  template <class T>
+  void load_with(std::size_t offset, T value) {
+    const testing::Scratch s;
+    solver->load_checkpoint(file_with(s, offset, value));
+  }
+  // ... or its hyperparameters read by read_checkpoint_info.
+  template <class T>
+  void read_info_with(std::size_t offset, T value) {
+    const testing::Scratch s;
+    (void)read_checkpoint_info(file_with(s, offset, value));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("round 3, family 11: a checkpoint whose checksum matches but whose numbers are not right is refused", "[reliability][checkpoint]") {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  TrainedCheckpoint m(UpdateRule::momentum);
+  REQUIRE_NOTHROW(m.load_with(m.loss, m.solver->history().loss[0]));  // the walk found the right places
+  REQUIRE_THROWS_WITH(m.load_with(m.velocity, nan), Contains("optimizer state of fc1.w holds nan at index 0"));
+  REQUIRE_THROWS_WITH(m.load_with(m.velocity + 8, -inf), Contains("optimizer state of fc1.w holds -inf at index 1"));
+  REQUIRE_THROWS_WITH(m.load_with(m.loss, inf), Contains("corrupt history: loss 1 is inf"));
+  REQUIRE_THROWS_WITH(m.load_with(m.train_acc, 1.5), Contains("training accuracy 1 is 1.5, expected a number from 0 to 1"));
+  REQUIRE_THROWS_WITH(m.load_with(m.val_acc, nan), Contains("validation accuracy 1 is nan"));
+  REQUIRE_THROWS_WITH(m.load_with(m.seconds, -1.0), Contains("epoch time 1 is -1"));
+  REQUIRE_THROWS_WITH(m.load_with(m.best_val, nan), Contains("best validation accuracy nan"));
+  REQUIRE_THROWS_WITH(m.load_with(m.best_epoch, std::uint64_t{7}), Contains("best epoch 7 of 1"));
+  REQUIRE_THROWS_WITH(m.load_with(m.best_values, inf), Contains("best values of fc1.w hold inf at index"));
+  REQUIRE_THROWS_WITH(m.load_with(std::size_t{12}, std::uint64_t{1} << 40), Contains("epochs, at most 10000"));
+  REQUIRE_THROWS_WITH(m.load_with(std::size_t{28}, nan), Contains("holds a learning rate of nan"));
+  TrainedCheckpoint a(UpdateRule::adam);
+  REQUIRE_THROWS_WITH(a.load_with(a.velocity, -1.0), Contains("negative running average of squares"));
+  REQUIRE_THROWS_WITH(a.load_with(a.adam_t, std::uint64_t{1000}), Contains("counts 1000 steps, the checkpoint 2"));
+  // Nothing of the model changed while refusing.
+  const std::vector<double> before(a.model.params()[0].value.begin(), a.model.params()[0].value.end());
+  REQUIRE_THROWS(a.load_with(a.best_values, nan));
+  REQUIRE(std::equal(before.begin(), before.end(), a.model.params()[0].value.begin()));
+}
+
+TEST_CASE("round 3, family 14: a flipped version byte is damage, and a hyperparameter out of range is named", "[reliability][checkpoint]") {
+  TrainedCheckpoint m(UpdateRule::momentum);
+  const testing::Scratch s;
+  std::vector<std::uint8_t> b = m.payload;
+  const std::uint32_t crc = crc32_of(b);
+  b.resize(b.size() + 4);
+  std::memcpy(b.data() + b.size() - 4, &crc, 4);
+  b[10] ^= 0x01;  // version 2 -> 65538
+  write_bytes(s.file("v.ckpt"), b);
+  REQUIRE_THROWS_WITH(m.solver->load_checkpoint(s.file("v.ckpt")), Contains("its checksum does not match"));
+  REQUIRE_THROWS_WITH(read_checkpoint_info(s.file("v.ckpt")), Contains("its checksum does not match") && !Contains("65538"));
+  REQUIRE_THROWS_WITH(m.read_info_with(std::size_t{48}, 1.5), Contains("holds a momentum of 1.5, out of range ([0, 1))"));
+  REQUIRE_THROWS_WITH(m.read_info_with(std::size_t{40}, 0.0), Contains("holds a learning-rate decay of 0, out of range"));
+  REQUIRE_THROWS_WITH(m.read_info_with(std::size_t{56}, -1.0), Contains("holds a weight decay of -1"));
+  REQUIRE_THROWS_WITH(m.read_info_with(std::size_t{64}, std::uint64_t{0}), Contains("holds a batch size of 0"));
+}
+
+// --- 13: messages at most one screen, outside bytes escaped -------------------------------------------------------
+
+TEST_CASE("round 3, family 13: long or binary input is cut and escaped in messages", "[reliability][cli]") {
+  const testing::Scratch s;
+  // A 10 MB line in a network file, in a layer name, in a setting, and binary bytes.
+  const std::vector<std::string> files = {
+      "input 28x28x1\nconv c1 K=6 F=5 " + std::string(10'000'000, 'x') + "\n",
+      "input 28x28x1\nconv " + std::string(1'000'000, 'n') + " K=6 F=5\n",
+      "input 28x28x1\nconv c1 K=" + std::string(1'000'000, '9') + " F=5\n",
+      "input 28x28x1\nconv c\x01\x1b[31mred K=6 F=5\n",
+      "input 28x28x1\nconv c1 K=6 F=5 \xff\xfe=\x07\n",
+      "input 28x28x1\ntitle \x1b]0;pwned\x07\nconv c1 K=6 F=5\n"};
+  for (const auto& text : files) {
+    write_text(s.file("bad.net"), text);
+    const Result c = run(CNNLAB_CNNCALC, {"model", s.file("bad.net")});
+    REQUIRE(c.status == 1);
+    require_one_screen(c.err);
+    const Result t = train({"--model", s.file("bad.net")});
+    REQUIRE(t.status == 2);
+    require_one_screen(t.err.substr(0, t.err.find("usage: train")));
+  }
+  write_text(s.file("bad.net"), files[0]);
+  REQUIRE_THAT(run(CNNLAB_CNNCALC, {"model", s.file("bad.net")}).err, Contains("(10,000,016 bytes)") || Contains("bytes)"));
+  // Command-line values: a megabyte, and control bytes.
+  for (const std::string& arg : {std::string(100'000, '7'), std::string("0.1\x1b[2J"), std::string("--\x01x")}) {
+    const Result r = train({"--lr", arg});
+    REQUIRE(r.status == 2);
+    require_one_screen(r.err.substr(0, r.err.find("usage: train")));
+  }
+  REQUIRE(cli::printable(std::string(500, 'a'), 10) == "aaaaaaaaaa... (500 bytes)");
+  REQUIRE(cli::printable("a\nb\x01\xff\xc3\xa9") == "a\\nb\\x01\\xFF\xc3\xa9");  // é stays UTF-8
+  REQUIRE(cli::one_screen(std::string(100, '\n')).size() <= 40);
+}
+
+// --- 15: cnncalc quiz reads bounded answers ----------------------------------------------------------------------
+
+TEST_CASE("round 3, family 15: cnncalc quiz reads at most a screenful per answer, from any input", "[reliability][cli]") {
+  const Result r = run("/bin/sh", {"-c", "exec " + quote(CNNLAB_CNNCALC) + " quiz < /dev/zero"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  REQUIRE_THAT(r.out, Contains("an answer longer than 1000 bytes: the quiz stops"));
+  REQUIRE(r.out.size() < 5000);
+  REQUIRE(r.seconds < 60);
+  // A long line, then a right answer: the quiz stops at the long line, and nothing raw reaches the output.
+  std::istringstream in(std::string(5000, 'x') + "\n28x28x6\n");
+  std::ostringstream out, err;
+  REQUIRE(cnncalc::run({"quiz", "lenet5"}, in, out, err) == 0);
+  REQUIRE_THAT(out.str(), Contains("the quiz stops"));
+  std::istringstream binary(std::string("\x01\x02\x1b[31m\n", 7));
+  std::ostringstream out2;
+  REQUIRE(cnncalc::run({"quiz", "lenet5", "--questions", "1"}, binary, out2, err) == 0);
+  require_one_screen(out2.str());
+}
+
+// --- the fuzz targets' seeds of issue 23's families ------------------------------------------------------------
+
+TEST_CASE("round 3: the fuzz seeds of the new checkpoint and network-file families are refused as they should be", "[reliability][fuzz]") {
+  // fuzz_checkpoint's model and solvers (fuzz/fuzz_checkpoint.cpp): fc1 4 -> 3, bn1 over 3; the rule is byte 36.
+  Dataset data;
+  data.count = 1;
+  data.channels = 1;
+  data.height = data.width = 2;
+  data.classes = 3;
+  data.images = {0, 1, 2, 3};
+  data.labels = {1};
+  // Loads a seed into a fresh model and a solver of the rule it names; throws what the reader throws.
+  auto load_seed = [&](const std::string& path) {
+    const std::vector<std::uint8_t> bytes = read_file(path, "test");
+    REQUIRE(bytes.size() > 40);
+    Model m;
+    m.add(make_affine("fc1", 4, 3)).add(make_batchnorm("bn1", 3)).add(make_scores("scores"));
+    SolverConfig cfg;
+    cfg.rule = static_cast<UpdateRule>(bytes[36]);
+    cfg.epochs = 0;
+    Solver solver(m, data, data, cfg);
+    solver.load_checkpoint_bytes(bytes, path);
+  };
+  std::size_t seeds = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(CNNLAB_FUZZ_CORPUS) / "checkpoint")) {
+    if (entry.path().filename().string().rfind("bad-", 0) != 0) continue;
+    INFO(entry.path());
+    REQUIRE_THROWS_AS(load_seed(entry.path().string()), io_error);
+    ++seeds;
+  }
+  REQUIRE(seeds >= 10);
+  // The good seeds are still read (the new checks refuse only what is wrong).
+  for (const std::string good : {"sgd.ckpt", "momentum.ckpt", "adam.ckpt", "adadelta.ckpt"}) {
+    INFO(good);
+    REQUIRE_NOTHROW(load_seed(std::string(CNNLAB_FUZZ_CORPUS) + "/checkpoint/" + good));
+  }
+  const std::vector<std::pair<std::string, std::string>> nets = {
+      {"long-layer-name.net", "at most 64 characters"}, {"long-line.net", "bytes)"},
+      {"control-bytes.net", "control byte"},             {"not-utf8.net", "\\xFF"},
+      {"overflow-madds.net", "too large to count"},      {"overflow-jump.net", "too large to count"}};
+  for (const auto& [file, words] : nets) {
+    INFO(file);
+    const std::vector<std::uint8_t> b = read_file(std::string(CNNLAB_FUZZ_CORPUS) + "/netfile/" + file, "test");
+    const std::string text(b.begin(), b.end());
+    REQUIRE_THROWS_WITH(arch::analyze(parse_net(text, file)), Contains(words));
+    try {
+      (void)arch::analyze(parse_net(text, file));
+    } catch (const cnn::error& e) {
+      require_one_screen(e.what());
+    }
+  }
 }

@@ -741,12 +741,25 @@ int cmd_quiz(const std::vector<std::string>& args, std::istream& in, std::ostrea
     out << "\n" << q + 1 << ". " << s.name << ": " << s.type << " " << s.config << " on an input of "
         << arch::to_string(s.input) << ".\n   "
         << (question.shape ? "Its output volume (WxHxD)? " : "Its parameters (weights + biases)? ") << std::flush;
+    // One answer a line, of at most kMaxAnswer bytes: an endless line (cnncalc quiz < /dev/zero) ends the quiz
+    // instead of filling the memory.
+    constexpr std::size_t kMaxAnswer = 1000;
     std::string answer;
-    if (!std::getline(in, answer)) {
+    bool ended = false;
+    for (int c; (c = in.get()) != std::char_traits<char>::eof() && c != '\n';) {
+      if (answer.size() == kMaxAnswer) {
+        out << "\n(an answer longer than " << kMaxAnswer << " bytes: the quiz stops)\n";
+        ended = true;
+        break;
+      }
+      answer += static_cast<char>(c);
+    }
+    if (ended) break;
+    if (answer.empty() && !in) {
       out << "\n(no more answers)\n";
       break;
     }
-    if (echo) out << answer << "\n";  // answers from a file or a pipe: the transcript shows them
+    if (echo) out << cnn::cli::printable(answer, kMaxAnswer) << "\n";  // answers from a file or a pipe: the transcript shows them
     ++asked;
     bool ok = false;
     if (question.shape) {
