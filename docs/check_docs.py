@@ -5,6 +5,12 @@
                                       page, README or public header names a path outside the repository
   check_docs.py nav REPO HTML_DIR     writes "previous / contents / next" links into every page of the tree,
                                       in the order of the main page's table of contents
+  check_docs.py report RUN_DIR [FASHION_DIR] [--default-recipe]
+                                      a training run's report.html: every number it states about the run
+                                      (data-claim) recomputed from the run's own files (loss.csv, history.csv,
+                                      update_ratios.csv, test_scores.npy) and the test labels, independently of
+                                      the C++ that wrote it; with --default-recipe also that every
+                                      weight array's updates lie within the band (the training page's claim)
   check_docs.py html HTML_DIR         the built HTML: no raw @ref, \\ref, \\f$, \\f[, @f$, @subpage or @image in the
                                       text a reader sees, every local link and image resolves, no link leaves
                                       the folder
@@ -174,11 +180,111 @@ def check_html(html_dir):
     return problems
 
 
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot"]  # Fashion-MNIST's published label order
+UPDATE_BAND = (1e-4, 1e-2)  # the band the report and the training page name: a decade either side of 1e-3
+
+
+def check_report(run, fashion="/usr/share/datasets/fashion-mnist", within_band=False):
+    import csv
+    import gzip
+    import math
+    import numpy as np
+
+    class Claims(html.parser.HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.claims, self.open = {}, None
+
+        def handle_starttag(self, tag, attrs):
+            name = dict(attrs).get("data-claim")
+            if name is not None:
+                self.open = name
+                self.claims[name] = ""
+
+        def handle_data(self, data):
+            if self.open is not None:
+                self.claims[self.open] += data
+
+        def handle_endtag(self, tag):
+            self.open = None
+
+    c = Claims()
+    c.feed(open(os.path.join(run, "report.html"), encoding="utf-8").read())
+    claims, problems = c.claims, []
+    rows = lambda name: list(csv.DictReader(open(os.path.join(run, name), encoding="utf-8")))
+    loss = [float(r["loss"]) for r in rows("loss.csv")]
+    history = rows("history.csv")
+    scores = np.load(os.path.join(run, "test_scores.npy"))
+    with gzip.open(os.path.join(fashion, "t10k-labels-idx1-ubyte.gz")) as f:
+        labels = np.frombuffer(f.read(), dtype=np.uint8, offset=8)[: scores.shape[0]].astype(int)
+    said = scores.argmax(axis=1)
+    expected = {  # what each claim must say, from the files alone
+        "test_accuracy": f"{100 * np.mean(said == labels):.2f} %",
+        "first_loss": f"{loss[0]:.3g}",
+        "first_loss_side": "above" if loss[0] > math.log(scores.shape[1]) + 0.05 else "there",
+        "training_seconds": f"{sum(float(r['seconds']) for r in history):.3g}",
+    }
+    val = [float(r["val_acc"]) for r in history]
+    if "best_val_acc" in claims:
+        expected["best_val_acc"] = f"{100 * max(val):.2f} %"
+    steps = len(loss) // len(history)
+    for e in range(len(history)):
+        expected[f"epoch_mean_loss:{e + 1}"] = f"{np.mean(loss[e * steps:(e + 1) * steps]):.4g}"
+    for k, name in enumerate(FASHION_CLASSES[: scores.shape[1]]):
+        mine = labels == k
+        if mine.any():
+            expected[f"class_accuracy:{name}"] = f"{name} {100 * np.mean(said[mine] == k):.1f} %"
+    if os.path.exists(os.path.join(run, "update_ratios.csv")):
+        tracks = {}
+        for r in rows("update_ratios.csv"):
+            tracks.setdefault(r["array"], []).append(float(r["ratio"]))
+        for name, ratios in tracks.items():
+            m = float(np.median([v for v in ratios if math.isfinite(v)]))
+            expected[f"update_median:{name}"] = f"{m:.2g}"
+            expected[f"update_verdict:{name}"] = ("too low" if m < UPDATE_BAND[0] else
+                                                  "too high" if m > UPDATE_BAND[1] else "within the band")
+    if within_band:  # the training page: the default recipe's updates lie inside the band
+        for name, shown in sorted(claims.items()):
+            if name.startswith("update_verdict:") and shown != "within the band":
+                problems.append(f"report.html: {name} is {shown!r}, but the default recipe should lie within the band")
+        if not any(n.startswith("update_verdict:") for n in claims):
+            problems.append("report.html gives no verdict on the update sizes")
+    for name, shown in sorted(claims.items()):
+        if name not in expected:
+            problems.append(f"report.html claims {name} = {shown!r}, which nothing here checks")
+    for name, want in sorted(expected.items()):
+        if name not in claims:
+            problems.append(f"report.html does not state {name} (the run's files give {want!r})")
+        elif not same_number_text(claims[name], want):
+            problems.append(f"report.html says {name} = {claims[name]!r}, the run's files give {want!r}")
+    return problems
+
+
+def same_number_text(shown, want):
+    """The same text, up to one unit in the last digit shown (C++ and Python may round a final 5 apart)."""
+    if shown == want:
+        return True
+    num = re.compile(r"(-?\d+)(?:\.(\d+))?(e[-+]?\d+)?")
+    a, b = num.findall(shown), num.findall(want)
+    if len(a) != len(b) or num.sub("#", shown) != num.sub("#", want):
+        return False
+    for x, y in zip(a, b):
+        ulp = 10.0 ** (-len(x[1]) + (int(x[2][1:]) if x[2] else 0))
+        if abs(float("".join((x[0], "." + x[1] if x[1] else "", x[2]))) -
+               float("".join((y[0], "." + y[1] if y[1] else "", y[2])))) > 1.0001 * ulp:
+            return False
+    return True
+
+
 def main(argv):
     if len(argv) >= 2 and argv[1] == "sources" and len(argv) == 3:
         problems = check_sources(argv[2])
     elif len(argv) >= 2 and argv[1] == "nav" and len(argv) == 4:
         return write_nav(argv[2], argv[3])
+    elif len(argv) >= 2 and argv[1] == "report" and 3 <= len(argv) <= 5:
+        band = "--default-recipe" in argv[3:]
+        problems = check_report(*[a for a in argv[2:] if a != "--default-recipe"], within_band=band)
     elif len(argv) >= 2 and argv[1] == "html" and len(argv) == 3:
         problems = check_html(argv[2])
     else:

@@ -640,11 +640,12 @@ std::string format_training_memory(const NetworkStats& stats, const TrainingSetu
           mb(kept) + " MB, kept for the backward pass",
       "total        " + mb(network_training_bytes(stats, setup)) + " MB"};
   std::ostringstream os;
-  const std::string head = "training memory, estimated for --batch " + str(setup.batch) + " --rule " + setup.rule +
-                           " (cnnlab computes in float64, 8 bytes a value; MB = 10^6 bytes; the data set, im2col "
+  const std::string options = "--batch " + str(setup.batch) + " --rule " + setup.rule;
+  const std::string note = " (cnnlab computes in float64, 8 bytes a value; MB = 10^6 bytes; the data set, im2col "
                            "buffers and gradients of activations, freed layer by layer, are not included)";
-  if (format == TableFormat::markdown) {
-    os << "- **" << head << "**:\n";
+  const std::string head = "training memory, estimated for " + options + note;
+  if (format == TableFormat::markdown) {  // the options as code: Markdown would turn their "--" into a dash
+    os << "- **training memory**, estimated for `" << options << "`" << note << ":\n";
     for (const auto& l : lines) os << "  - " << l << "\n";
   } else {
     os << wrapped(head, kTextWidth, "") << "\n";

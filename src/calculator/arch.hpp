@@ -316,7 +316,7 @@ enum class TableFormat {
 /// @brief Minibatch size and update rule for the training-memory estimate (`cnncalc model ... --batch N`).
 struct TrainingSetup {
   std::size_t batch = 0;         ///< N; 0: no estimate
-  std::string rule = "momentum"; ///< sgd, momentum, nesterov, adagrad, rmsprop, adam or adadelta (as train's --rule)
+  std::string rule = "momentum"; ///< sgd, momentum, nesterov, adagrad, rmsprop, adam or adadelta (as train's `--rule`)
 };
 
 /// @brief Values an update rule keeps per parameter: sgd 0; momentum, nesterov, adagrad, rmsprop 1 (velocity or

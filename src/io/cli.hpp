@@ -30,17 +30,17 @@ class usage_error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// @brief A flag a program accepts: its name ("--batch") and whether a value follows it.
+/// @brief A flag a program accepts: its name (`--batch`) and whether a value follows it.
 struct Flag {
-  std::string name;          ///< with its dashes, e.g. "--batch"
-  bool takes_value = true;   ///< false for a switch such as "--resume"
+  std::string name;          ///< with its dashes, e.g. `--batch`
+  bool takes_value = true;   ///< false for a switch such as `--resume`
 };
 
 /// @brief The command line, split into flags with their values and positional arguments.
 struct Parsed {
   std::vector<std::string> positional;        ///< arguments that are not flags, in order
   std::map<std::string, std::string> values;  ///< flag -> value; a switch maps to ""
-  bool help = false;                          ///< -h or --help was given
+  bool help = false;                          ///< `-h` or `--help` was given
 
   /// @brief Whether @p flag was given.
   bool has(const std::string& flag) const { return values.count(flag) > 0; }
@@ -52,16 +52,16 @@ struct Parsed {
 ///
 /// A value follows its flag (`--batch 64`) or is joined to it (`--batch=64`). A value may begin with '-' only
 /// when it is a number, so that `--batch -1` reaches count(), which names the flag and the range, while
-/// `--batch --epochs 2` says that --batch needs a value.
+/// `--batch --epochs 2` says that `--batch` needs a value.
 /// @throws usage_error for an unknown flag, a flag given twice, a missing value or a value given to a switch
 Parsed parse(std::span<const std::string> args, std::span<const Flag> flags);
 
 /// @brief A whole number given for @p flag: decimal digits only, from @p min to @p max.
-/// @throws usage_error naming @p flag and the range: "--batch must be at least 1, got -1"
+/// @throws usage_error naming @p flag and the range: `"--batch must be at least 1, got -1"`
 std::uint64_t count(std::string_view text, std::string_view flag, std::uint64_t min, std::uint64_t max);
 
 /// @brief A finite decimal number given for @p flag ("0.02", "1e-3"); ranges are the caller's.
-/// @throws usage_error naming @p flag: "--lr expects a number, got 'x'", "... a finite number, got 'inf'"
+/// @throws usage_error naming @p flag: `"--lr expects a number, got 'x'"`, `"... a finite number, got 'inf'"`
 double number(std::string_view text, std::string_view flag);
 
 /// @brief Outside text made safe to quote in a message: control bytes and bytes that are not UTF-8 are
@@ -82,7 +82,7 @@ std::string one_screen(std::string_view message);
 std::string stdout_failure();
 
 /// @brief The one line that reports an exception, and its exit status: 2 for a usage_error, 1 for anything
-/// else. std::bad_alloc becomes "out of memory" followed by @p oom_hint (e.g. "try a smaller --batch").
+/// else. std::bad_alloc becomes "out of memory" followed by @p oom_hint (e.g. `"try a smaller --batch"`).
 /// @param program the program's name, the first word of the line ("train")
 /// @param error   the exception
 /// @param usage   the usage text printed after a usage error (may be empty)

@@ -232,7 +232,8 @@ Canvas line_chart(const std::vector<Series>& series, const ChartText& text, cons
     c.line(f.left, py(t), f.right, py(t), "#e4e4e4");
     c.text(f.left - 6, py(t) + 4, fmt(t), 12, Anchor::end, "#444");
   }
-  for (double t : nice_ticks(xlo, xhi, 8)) {
+  for (double t : text.x_ticks.empty() ? nice_ticks(xlo, xhi, 8) : text.x_ticks) {
+    if (t < xlo || t > xhi) continue;
     c.line(px(t), f.top, px(t), f.bottom, "#f0f0f0");
     c.line(px(t), f.bottom, px(t), f.bottom + 5, "#444");
     c.text(px(t), f.bottom + 20, fmt(t, 6), 12, Anchor::middle, "#444");

@@ -76,6 +76,8 @@ struct ChartText {
   std::string title;    ///< above the chart
   std::string x_label;  ///< under the x axis, with its unit: "step (minibatch of 64 images)"
   std::string y_label;  ///< beside the y axis, with its unit
+  /// @brief line_chart: where the x axis's ticks go (whole epochs, say); empty: chosen from the data
+  std::vector<double> x_ticks = {};
 };
 
 /// @brief One named curve of a line chart.

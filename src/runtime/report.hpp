@@ -12,6 +12,7 @@
 
 #include "calculator/arch.hpp"
 #include "io/data.hpp"
+#include "io/svg.hpp"
 #include "runtime/model.hpp"
 #include "runtime/solver.hpp"
 
@@ -45,7 +46,24 @@ class UpdateRatios {
   std::vector<Track> tracks_;
 };
 
-/// @brief Everything a report is made of. The pointers must stay valid during write_report.
+/// @brief The band of the report's verdict on update sizes: a weight array whose median ratio lies within a
+/// decade of the rule of thumb's @f$10^{-3}@f$, in @f$[10^{-4}, 10^{-2}]@f$, moves at a sensible pace; above, the
+/// learning rate is probably too high, below, too low. (The default recipe's medians: 2e-3 to 6e-3.)
+inline constexpr double kUpdateRatioLow = 1e-4;
+/// @brief Upper end of the band: see kUpdateRatioLow.
+inline constexpr double kUpdateRatioHigh = 1e-2;
+
+/// @brief The median of a track's ratios, and what the report says of it.
+struct UpdateVerdict {
+  std::string name;     ///< the weight array, as in UpdateRatios::Track
+  double median = 0.0;  ///< median ratio over the run's samples
+  int side = 0;         ///< -1 below the band (too low), 0 inside, +1 above (too high)
+};
+/// @brief One verdict per track, against [kUpdateRatioLow, kUpdateRatioHigh].
+std::vector<UpdateVerdict> update_verdicts(const UpdateRatios& ratios);
+
+/// @brief Everything a report is made of. The pointers must stay valid during write_report. The fields after
+/// `command` may stay empty: what they would show is then left out.
 struct ReportInput {
   std::string out_dir;                                        ///< where the files go (must exist)
   const arch::Architecture* net = nullptr;                    ///< the network's spec (its table)
@@ -58,7 +76,31 @@ struct ReportInput {
   const UpdateRatios* ratios = nullptr;                       ///< sampled update / weight ratios, or null
   std::vector<std::pair<std::string, std::string>> settings;  ///< hyper-parameters, shown as a table
   std::string command;                                        ///< the command line that made the run
+  std::vector<double> learning_rates = {};  ///< the learning rate of each epoch (the schedule), in order
+  std::vector<double> test_acc = {};        ///< test accuracy after each epoch, when it was measured
+  std::string started = {};                 ///< when the run began, e.g. "2026-12-08 00:12 UTC"
+  std::string commit = {};                  ///< the source's commit (git describe), e.g. "0b83534"
+  double total_seconds = 0.0;               ///< the whole run's wall-clock time, loading and checks included
+  std::string docs = {};                    ///< the course text's folder or URL, ending in '/', e.g. "../":
+                                            ///< each chart then links the section that explains it
 };
+
+/// @brief The training loss of every step, with its running mean; x in epochs, a tick at each whole epoch.
+/// @throws cnn::value_error when the history holds no step
+svg::Canvas loss_chart(const History& h);
+/// @brief Accuracy after each epoch: training (on a sample), validation when there is a validation set, and
+/// @p test_acc when it is given.
+/// @throws cnn::value_error when the history holds no epoch
+svg::Canvas accuracy_chart(const History& h, const std::vector<double>& test_acc = {});
+/// @brief Every track's ratio against the steps, on a log scale, with the rule of thumb and the band of
+/// update_verdicts as dashed lines; a tick at each whole epoch of @p steps_per_epoch steps.
+/// @throws cnn::value_error when no track has a sample
+svg::Canvas update_ratio_chart(const UpdateRatios& ratios, std::size_t steps_per_epoch);
+/// @brief Test images beside the network's probabilities for them: one panel per image in @p which, its ten (K)
+/// bars labelled, the true class's bar green, the predicted class's red when it is a mistake.
+/// @throws cnn::value_error when @p which is empty or names an image outside the scores
+svg::Canvas predictions_chart(const Dataset& test, const Tensor2& scores, const std::vector<std::size_t>& which,
+                              const std::string& title);
 
 /// @brief Writes the charts, the pictures and `report.html` into @p in.out_dir, each file through a temporary
 /// file and a rename.

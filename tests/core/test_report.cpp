@@ -1,12 +1,17 @@
 // Tests of the SVG charts (src/io/svg.hpp) and the training report (src/runtime/report.hpp).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <numeric>
 
 #include "core/errors.hpp"
 #include "io/files.hpp"
 #include "runtime/model.hpp"
 #include "runtime/report.hpp"
 #include "io/svg.hpp"
+#include "calculator/zoo.hpp"
+#include "io/data.hpp"
+#include "layers/softmax.hpp"
 #include "support/scratch.hpp"
 #include "support/tiny.hpp"
 
@@ -136,7 +141,77 @@ TEST_CASE("write_report writes report.html and every picture it shows", "[report
   }
   REQUIRE(images >= 5);  // loss, accuracy, confusion, filters, conv1's maps (and the mistakes, if any)
 
+  // With everything a run can add: the update sizes, the schedule, test accuracy per epoch, metadata and links.
+  UpdateRatios ratios(1);
+  for (int step = 0; step < 3; ++step) {
+    for (auto& p : model.params())
+      for (double& v : p.value) v *= 1.002;  // by hand: each update is 0.002 / 1.002 of the weights
+    ratios.after_step(model);
+  }
+  in.ratios = &ratios;
+  in.learning_rates = {0.01, 0.005};
+  in.test_acc = {0.3, 0.32};
+  in.started = "2026-12-08 00:12 UTC";
+  in.commit = "abc1234";
+  in.total_seconds = 7.5;
+  in.docs = "../";
+  const auto more = write_report(in);
+  for (const char* f : {"update_ratio.svg", "update_ratios.csv", "learning_rate.svg", "class_accuracy.svg"})
+    REQUIRE(std::find(more.begin(), more.end(), f) != more.end());
+  const auto again = read_file(scratch.file("report.html"), "test");
+  const std::string page(again.begin(), again.end());
+  REQUIRE_THAT(page, Contains("<code>abc1234</code>") && Contains("2026-12-08 00:12 UTC") && Contains("7.5 s in all"));
+  REQUIRE_THAT(page, Contains("<th>learning rate</th>") && Contains("<th>test accuracy</th>"));
+  REQUIRE_THAT(page, Contains("href=\"../training.html#training_updates\""));
+  // 0.002 / 1.002 = 0.0019960..., shown with 2 digits, inside the band [1e-4, 1e-2]
+  REQUIRE_THAT(page, Contains("data-claim=\"update_median:conv1.w\">0.002</span>"));
+  REQUIRE_THAT(page, Contains("data-claim=\"update_verdict:conv1.w\">within the band</span>"));
+  // every class's accuracy, from the confusion of the scores passed in
+  std::size_t right = 0;
+  for (std::size_t n = 0; n < 20; ++n) {
+    std::size_t best = 0;
+    for (std::size_t k = 1; k < 4; ++k)
+      if (scores(n, k) > scores(n, best)) best = k;
+    right += best == test.labels[n];
+  }
+  REQUIRE_THAT(page, Contains("data-claim=\"test_accuracy\">" + std::to_string(right * 5) + ".00 %</span>"));
+
   const Tensor2 wrong = xt::zeros<double>({3, 4});
   in.test_scores = &wrong;
   REQUIRE_THROWS_WITH(write_report(in), Contains("expected test scores of shape (20, 4), got (3, 4)"));
+}
+
+TEST_CASE("LeNet-5's own initialisation starts above ln 10 because its scores spread; small last weights start at ln 10",
+          "[report][fashion]") {
+  // What the training page and the report say about the first loss (docs/training.md, "The loss at the start"),
+  // on real images: the first 64 training images of Debian's Fashion-MNIST, as train normalizes them.
+  const Dataset train = load_fashion_mnist(kFashionMnistDir, "train");
+  std::vector<std::size_t> idx(64);
+  std::iota(idx.begin(), idx.end(), 0);
+  const Tensor4 x = batch_images(train, idx, kFashionMnistNormalization);
+  Labels y = Labels::from_shape({64});
+  for (std::size_t i = 0; i < 64; ++i) y(i) = train.labels[i];
+  for (std::uint64_t seed : {1, 2, 3}) {
+    Model model = build_model(zoo::lenet5_fashion(), seed);
+    const Tensor2 s = model.scores(x);
+    double spread = 0;  // the mean over images of the variance of an image's ten scores
+    for (std::size_t i = 0; i < 64; ++i) {
+      double m = 0, q = 0;
+      for (std::size_t k = 0; k < 10; ++k) m += s(i, k) / 10;
+      for (std::size_t k = 0; k < 10; ++k) q += (s(i, k) - m) * (s(i, k) - m) / 10;
+      spread += q / 64;
+    }
+    const double loss = softmax_loss(s, y).loss;
+    INFO("seed " << seed << ": first loss " << loss << ", standard deviation of an image's scores " << std::sqrt(spread));
+    CHECK(std::sqrt(spread) > 0.8);  // the page: "a standard deviation of 1 to 2"
+    CHECK(std::sqrt(spread) < 2.2);
+    CHECK(loss > std::log(10.0) + 0.2);  // the page: "between 2.5 and 4"
+    CHECK(loss < 4.0);
+    // The cause: the same network with its last layer's weights and biases scaled by 0.01 (scores 100 times
+    // closer together) starts at ln 10, every class equally likely.
+    auto params = model.params();
+    for (std::size_t k = params.size() - 2; k < params.size(); ++k)
+      for (double& v : params[k].value) v *= 0.01;
+    CHECK_THAT(softmax_loss(model.scores(x), y).loss, Catch::Matchers::WithinAbs(std::log(10.0), 0.01));
+  }
 }

@@ -139,6 +139,94 @@ Canvas conv_sliding() {
   return c;
 }
 
+// The course notes' convolution demo, stepped: a 5x5x3 input padded by 1, two 3x3x3 filters at stride 2, an
+// output of 3x3x2. The top shows every number, with the windows of one output; below, one small panel per output
+// position shows where the windows fall on the three channels and the two outputs computed there. Every output
+// is summed here from the numbers on screen and checked against conv_forward_naive.
+Canvas conv_demo() {
+  Rng rng(11);
+  const Tensor4 x = integers({1, 3, 5, 5}, rng, 0, 2);
+  const Tensor4 w = integers({2, 3, 3, 3}, rng, -1, 1);
+  const Tensor1 b = {1.0, 0.0};
+  const ConvParam param{.stride = 2, .pad = 1};
+  const Tensor4 y = conv_forward_naive(x, w, b, param).out;  // (1, 2, 3, 3)
+  const std::size_t P = 1, S = 2, H = 5;
+  auto xpad = [&](std::size_t c, std::size_t i, std::size_t j) {
+    return (i < P || j < P || i >= H + P || j >= H + P) ? 0.0 : x(0, c, i - P, j - P);
+  };
+  auto pad_fill = [&](std::size_t i, std::size_t j) {
+    return (i < P || j < P || i >= H + P || j >= H + P) ? kPadFill : std::string("white");
+  };
+  // Each output summed from the numbers drawn, against the library's.
+  for (std::size_t f = 0; f < 2; ++f)
+    for (std::size_t i = 0; i < 3; ++i)
+      for (std::size_t j = 0; j < 3; ++j) {
+        double sum = b(f);
+        for (std::size_t c = 0; c < 3; ++c)
+          for (std::size_t p = 0; p < 3; ++p)
+            for (std::size_t q = 0; q < 3; ++q) sum += w(f, c, p, q) * xpad(c, i * S + p, j * S + q);
+        require_close(sum, y(0, f, i, j), std::string("conv_demo: y[") + std::to_string(f) + ", " + std::to_string(i) + ", " +
+                                              std::to_string(j) + "]");
+      }
+  Canvas c(860, 1060);
+  svg::title(c, "Input 5x5x3, padding 1, two 3x3x3 filters, stride 2: output 3x3x2 (conv_forward_naive)");
+  const double cell = 22, top = 70, gap = 190;
+  const std::size_t oi = 1, oj = 0, si = oi * S, sj = oj * S;  // the top part shows output (1, 0)
+  // (r, q) of the padded input lies in the window of output (i, j); unsigned, so r < i * S wraps and fails
+  auto in_window = [&](std::size_t r, std::size_t q, std::size_t i, std::size_t j) {
+    return r - i * S < 3 && q - j * S < 3;
+  };
+  for (std::size_t ch = 0; ch < 3; ++ch) {
+    const double y0 = top + gap * static_cast<double>(ch);
+    number_grid(c, 20, y0, cell, 7, 7, [&](std::size_t i, std::size_t j) { return xpad(ch, i, j); },
+                [&](std::size_t i, std::size_t j) {
+                  return in_window(i, j, oi, oj) ? kTints[0] : pad_fill(i, j);
+                },
+                "x̂ channel " + std::to_string(ch));
+    outline(c, 20, y0, cell, si, sj, 3, 3, svg::palette()[0]);
+    for (std::size_t f = 0; f < 2; ++f)
+      number_grid(c, 240 + 130 * static_cast<double>(f), y0 + 2 * cell, cell + 6, 3, 3,
+                  [&](std::size_t i, std::size_t j) { return w(f, ch, i, j); },
+                  [&](std::size_t, std::size_t) { return std::string(f == 0 ? "#fff5d6" : "#e9e2f6"); },
+                  std::string("w") + std::to_string(f) + " channel " + std::to_string(ch));
+  }
+  c.text(240 + 42, top + 3 * gap - 10, std::string("b0 = ") + svg::fmt(b(0)), 14, Anchor::middle, "#111", true);
+  c.text(370 + 42, top + 3 * gap - 10, std::string("b1 = ") + svg::fmt(b(1)), 14, Anchor::middle, "#111", true);
+  for (std::size_t f = 0; f < 2; ++f) {
+    const double y0 = top + 40 + gap * static_cast<double>(f) * 1.3;
+    number_grid(c, 560, y0, cell + 14, 3, 3, [&](std::size_t i, std::size_t j) { return y(0, f, i, j); },
+                [&](std::size_t i, std::size_t j) {
+                  return i == oi && j == oj ? kTints[1] : std::string("white");
+                },
+                std::string("output y, map ") + std::to_string(f));
+  }
+  c.text(560, top + 40 + gap * 2.6 + 20, "y[f, 1, 0] = sum over the 3 channels of", 13);
+  c.text(560, top + 40 + gap * 2.6 + 38, "w_f times the blue windows, + b_f", 13);
+  // The steps: every output position.
+  const double panel_top = top + 3 * gap + 30, small = 9;
+  c.text(20, panel_top, "Every output position, in order: the window on each channel, and the two outputs there",
+         15, Anchor::start, "#111", true);
+  for (std::size_t i = 0; i < 3; ++i)
+    for (std::size_t j = 0; j < 3; ++j) {
+      const double px = 20 + 280 * static_cast<double>(j), py = panel_top + 20 + 130 * static_cast<double>(i);
+      for (std::size_t ch = 0; ch < 3; ++ch) {
+        const double gx = px + 7 * small * static_cast<double>(ch) + 8 * static_cast<double>(ch);
+        for (std::size_t r = 0; r < 7; ++r)
+          for (std::size_t q = 0; q < 7; ++q) {
+            const bool in = in_window(r, q, i, j);
+            c.rect(gx + small * static_cast<double>(q), py + small * static_cast<double>(r), small, small,
+                   in ? kTints[0] : pad_fill(r, q), "#bbb", 0.5);
+          }
+        outline(c, gx, py, small, i * S, j * S, 3, 3, svg::palette()[0], 1.5);
+      }
+      c.text(px, py + 7 * small + 18, std::string("step ") + std::to_string(3 * i + j + 1) + ": position (" + std::to_string(i) +
+                                         ", " + std::to_string(j) + ")", 12, Anchor::start, "#444");
+      c.text(px, py + 7 * small + 34, std::string("y0 = ") + svg::fmt(y(0, 0, i, j)) + ",  y1 = " + svg::fmt(y(0, 1, i, j)), 13,
+             Anchor::start, "#111", true);
+    }
+  return c;
+}
+
 // The lecture's 7x7 input with a 3x3 filter at strides 1, 2 and 3: where the windows fall, and what
 // conv_output_size says.
 Canvas conv_stride() {
@@ -712,6 +800,7 @@ std::vector<Figure> figures() {
       {"relu", "layer_relu", "relu_forward and relu_backward on [-3, 3]", one(relu_figure)},
       {"losses", "layer_losses", "softmax_loss and svm_loss as one score varies", one(losses_figure)},
       {"conv_sliding", "layer_conv", "conv_forward_naive, 5x5 input, pad 1, stride 2", one(conv_sliding)},
+      {"conv_demo", "layer_conv", "conv_forward_naive, 5x5x3 input, two 3x3x3 filters, pad 1, stride 2", one(conv_demo)},
       {"conv_stride", "layer_conv", "conv_output_size at strides 1, 2, 3 (7x7, 3x3)", one(conv_stride)},
       {"im2col", "layer_conv", "im2col and conv_forward_naive, x (1, 2, 3, 3), two 2x2 filters", one(im2col_figure)},
       {"conv_backward", "layer_conv_backward", "conv_backward_naive with a one-hot dL/dy", one(conv_backward_figure)},
