@@ -249,11 +249,11 @@ SpatialBatchNormGrads spatial_batchnorm_backward(const Tensor4& dout, const Spat
   // HINT 1: Follow the forward pass: lay dout out as rows the way x was, let a batch norm backward pass work
   //   on them with the cached rows, and lay dx back out as (N, C, H, W).
   // HINT 2: dout_rows (N*H*W, C):  dout_rows((n*H + i)*W + j, c) = dout(n, c, i, j)
-  //   g = batchnorm_backward_alt(dout_rows, cache.rows)          (batchnorm_backward gives the same)
+  //   g = batchnorm_backward(dout_rows, cache.rows)   (the required one; the optional _alt gives the same)
   //   dx(n, c, i, j) = g.dx((n*H + i)*W + j, c); dgamma = g.dgamma and dbeta = g.dbeta, both (C).
   // HINT 3: dout_rows = zeros (N*H*W, C)
   //   for n < N, c < C, i < H, j < W: dout_rows((n*H + i)*W + j, c) = dout(n, c, i, j)
-  //   g = batchnorm_backward_alt(dout_rows, cache.rows)
+  //   g = batchnorm_backward(dout_rows, cache.rows)
   //   dx = zeros (N, C, H, W)
   //   for n < N, c < C, i < H, j < W: dx(n, c, i, j) = g.dx((n*H + i)*W + j, c)
   //   return {dx, g.dgamma, g.dbeta}
@@ -262,7 +262,7 @@ SpatialBatchNormGrads spatial_batchnorm_backward(const Tensor4& dout, const Spat
     for (std::size_t c = 0; c < C; ++c)
       for (std::size_t i = 0; i < H; ++i)
         for (std::size_t j = 0; j < W; ++j) dout_rows((n * H + i) * W + j, c) = dout(n, c, i, j);
-  BatchNormGrads g = batchnorm_backward_alt(dout_rows, cache.rows);
+  BatchNormGrads g = batchnorm_backward(dout_rows, cache.rows);
   Tensor4 dx = xt::zeros<double>({N, C, H, W});
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t c = 0; c < C; ++c)

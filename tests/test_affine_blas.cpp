@@ -22,7 +22,8 @@ TEST_CASE("affine_forward_blas and affine_backward_blas match NumPy on the linsp
   REQUIRE_CLOSE(compare("db", db, from_values<Tensor1>(ref::affine_db, {3})));
 }
 
-TEST_CASE("affine BLAS and naive versions agree on random shapes", "[affine_blas][naive][fn:affine_forward_blas][fn:affine_backward_blas]") {
+TEST_CASE("affine BLAS and naive versions agree on random shapes",
+          "[affine_blas][naive][fn:affine_forward][fn:affine_backward][fn:affine_forward_blas][fn:affine_backward_blas]") {
   Rng rng(99);
   for (int trial = 0; trial < 20; ++trial) {
     const std::size_t N = 1 + rng.index(9), d1 = 1 + rng.index(5), d2 = 1 + rng.index(5), M = 1 + rng.index(9);

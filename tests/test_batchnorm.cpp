@@ -172,7 +172,7 @@ TEST_CASE("batchnorm_backward_alt (closed form) matches numerical gradients for 
   REQUIRE_GRADIENT_OK(check_gradient("dbeta of batchnorm_backward_alt", y, beta, dout, dbeta));
 }
 
-TEST_CASE("batchnorm_backward and batchnorm_backward_alt agree on a larger minibatch", "[batchnorm][alt][fn:batchnorm_backward_alt]") {
+TEST_CASE("batchnorm_backward and batchnorm_backward_alt agree on a larger minibatch", "[batchnorm][alt][fn:batchnorm_forward][fn:batchnorm_backward][fn:batchnorm_backward_alt]") {
   Rng rng(3);
   const Tensor2 x = randn<Tensor2>({64, 10}, rng, 3.0) + 1.0;
   const Tensor1 gamma = randn<Tensor1>({10}, rng);
@@ -371,7 +371,7 @@ TEST_CASE("spatial_batchnorm_forward in train mode gives every channel mean 0 an
   }
 }
 
-TEST_CASE("spatial_batchnorm with H = W = 1 is batchnorm on (N, C)", "[batchnorm][spatial][fn:spatial_batchnorm_forward]") {
+TEST_CASE("spatial_batchnorm with H = W = 1 is batchnorm on (N, C)", "[batchnorm][spatial][fn:batchnorm_forward][fn:spatial_batchnorm_forward]") {
   Rng rng(8);
   const Tensor4 x = randn<Tensor4>({6, 4, 1, 1}, rng);
   const Tensor1 gamma = randn<Tensor1>({4}, rng), beta = randn<Tensor1>({4}, rng);

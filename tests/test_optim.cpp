@@ -94,7 +94,7 @@ TEST_CASE("adadelta matches torch.optim.Adadelta for three steps", "[optim][know
 }
 
 TEST_CASE("update rules by hand: one SGD step, and Adam's first step is the learning rate times sign(g)",
-          "[optim][known][fn:sgd][fn:adam]") {
+          "[optim][known][fn:sgd][fn:sgd_momentum][fn:adam]") {
   // SGD: w = 1 - 0.1 * 0.5 = 0.95.
   std::vector<double> w = {1.0};
   const std::vector<double> g = {0.5};

@@ -12,6 +12,8 @@
 #include <algorithm>
 #include <initializer_list>
 #include <random>
+#include <sstream>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,26 @@ class Rng {
 
   /// @brief A whole number in [0, n), n > 0 (the modulo bias is below 2^-40 for any n used here).
   std::size_t index(std::size_t n) { return static_cast<std::size_t>(engine_() % n); }
+
+  /// @brief The whole state as text (the engine's numbers, then the spare normal value), for set_state.
+  std::string state() const {
+    std::ostringstream os;
+    os << engine_ << ' ' << has_spare_ << ' ' << std::hexfloat << spare_;
+    return os.str();
+  }
+
+  /// @brief Continues from a state written by state().
+  /// @throws cnn::value_error when @p text is not such a state
+  void set_state(const std::string& text) {
+    std::istringstream is(text);
+    std::mt19937_64 engine;
+    bool has_spare = false;
+    std::string spare;
+    if (!(is >> engine >> has_spare >> spare)) throw value_error("Rng::set_state", "not a state written by Rng::state()");
+    engine_ = engine;
+    has_spare_ = has_spare;
+    spare_ = std::strtod(spare.c_str(), nullptr);  // hexfloat, which operator>> does not read back
+  }
 
  private:
   std::mt19937_64 engine_;

@@ -106,9 +106,62 @@ TEST_CASE("grades: all of a function's points when all its tests pass, else 0; 0
   CHECK(g[1].total == 2);
   CHECK(g[2].score == 0.0);
   CHECK_THAT(g[2].output, Contains("not written (exercises/lrn.cpp)"));
+  // the maximum is the required total, 2 + 3; the optional lrn_forward is extra credit
   const std::string table = labreport::grade_table(g);
-  CHECK_THAT(table, Contains("total") && Contains("2 / 6"));
+  CHECK_THAT(table, Contains("total") && Contains("2 / 5") && Contains("extra credit 0"));
   const std::string json = labreport::gradescope_json(g);
   CHECK_THAT(json, Contains("\"score\": 2,") && Contains("\"max_score\": 3") && Contains("\"name\": \"relu: relu_backward\""));
   CHECK_THAT(json, Contains("\"output\": \"0 of 2 tests pass\\nfails: relu_backward gradient"));
+  CHECK_THAT(json, Contains("\"name\": \"lrn: lrn_forward (extra credit)\", \"score\": 0, \"max_score\": 0"));
+}
+
+TEST_CASE("grades: extra credit adds to the score, not to the maximum; a file not handed in scores 0 and says so",
+          "[labreport]") {
+  const auto course = labreport::parse_course(kCourse, "course.txt");
+  // every test passes: relu_forward's, relu_backward's two and lrn_forward's
+  const std::map<std::string, std::tuple<std::string, std::size_t, bool>> all_written = {
+      {"relu_forward", {"exercises/relu.cpp", 10, true}},
+      {"relu_backward", {"exercises/relu.cpp", 20, true}},
+      {"lrn_forward", {"exercises/lrn.cpp", 5, true}}};
+  const std::map<std::string, std::vector<std::string>> graded_by = {
+      {"exercise/a", {"relu_forward"}}, {"exercise/b", {"relu_forward", "relu_backward"}},
+      {"exercise/c", {"relu_backward"}}, {"exercise/d", {"lrn_forward"}}};
+  std::vector<labreport::TestResult> passed;
+  for (const char* name : {"exercise/a", "exercise/b", "exercise/c", "exercise/d"})
+    passed.push_back({name, labreport::TestResult::Status::passed, "", ""});
+  const auto s = labreport::states(course, all_written, graded_by, passed);
+  const std::map<std::string, std::size_t> counts = {{"relu_forward", 1}, {"relu_backward", 2}, {"lrn_forward", 1}};
+  const auto full = labreport::grades(s, counts);
+  const labreport::Totals t = labreport::totals(full);
+  CHECK(t.required == 5.0);  // by hand: 2 + 3
+  CHECK(t.bonus == 1.0);
+  CHECK(t.required_max == 5.0);
+  CHECK_THAT(labreport::gradescope_json(full), Contains("\"score\": 6,"));
+  CHECK(labreport::class_csv(full, "alice", true) == "name,relu_forward,relu_backward,lrn_forward,total,required_total\n");
+  CHECK(labreport::class_csv(full, "alice", false) == "alice,2,3,1,6,5\n");
+  CHECK(labreport::class_csv(full, "o'neil, bob", false) == "\"o'neil, bob\",2,3,1,6,5\n");
+  // lrn.cpp not handed in: its function scores 0 whatever its (stub's) tests did
+  const auto absent = labreport::grades(s, counts, {"exercises/lrn.cpp"});
+  CHECK(absent[2].score == 0.0);
+  CHECK_FALSE(absent[2].handed_in);
+  CHECK_THAT(absent[2].output, Contains("not handed in"));
+  CHECK(absent[0].score == 2.0);
+  CHECK_THAT(labreport::grade_table(absent), Contains("not handed in") && Contains("5 / 5"));
+}
+
+TEST_CASE("a submission that does not build: 0 everywhere, the reason as output, valid JSON and XML whatever it holds",
+          "[labreport]") {
+  const auto course = labreport::parse_course(kCourse, "course.txt");
+  // the compiler's line quotes the student's source, which may hold anything: a quote, a tag, a byte that is
+  // no UTF-8
+  const std::string why = "the build failed: exercises/relu.cpp:3: error: \"<x>\" & \xff\x01";
+  const auto g = labreport::failed_grades(course, {}, why);
+  REQUIRE(g.size() == 3);
+  CHECK(labreport::totals(g).required + labreport::totals(g).bonus == 0.0);
+  const std::string json = labreport::gradescope_json(g);
+  CHECK_THAT(json, Contains("\"score\": 0,"));
+  CHECK_THAT(json, Contains("error: \\\"<x>\\\" & ?\\u0001"));
+  const std::string xml = labreport::failed_junit(why);
+  CHECK_THAT(xml, Contains("&quot;&lt;x&gt;&quot; &amp; ?") && Contains("failures=\"1\""));
+  CHECK(labreport::failed_grades(course, {"lrn"}, why).size() == 1);
 }

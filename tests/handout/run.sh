@@ -6,6 +6,7 @@
 #      a program that needs an exercise names it and stops;
 #   3. ./lab grade --student: untouched stubs score 0; a perfect student (the reference bodies, put in by
 #      exgen solve) scores full points; one wrong function loses exactly that function's points.
+# Students who cheat or break the grader, a class at once, and ./lab check against ./lab grade: tests/grading/run.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 work=$(mktemp -d /tmp/cnnlab_handout_XXXXXX)
@@ -72,8 +73,11 @@ cp -r solutions "$work/perfect/solutions"  # exgen solve reads the reference bod
 build/student/exgen solve "$work/perfect" >/dev/null || fail "exgen solve"
 rm -rf "$work/perfect/solutions"
 read -r got max < <(grade_total "$work/perfect")
-[[ $got == "$max" ]] || { cat "$work/grade.log"; fail "the perfect student scored $got of $max"; }
-ok "a perfect student: $got / $max"
+all_points=$(awk '!/^[[:space:]]*#/ && NF { s += $3 } END { print s }' tests/course.txt)
+required=$(awk '!/^[[:space:]]*#/ && NF && $4 != "optional" { s += $3 } END { print s }' tests/course.txt)
+[[ $got == "$all_points" && $max == "$required" ]] ||
+  { cat "$work/grade.log"; fail "the perfect student scored $got of $max, expected $all_points (with extra credit) of $required"; }
+ok "a perfect student: $got / $max (the required total; optional functions are extra credit)"
 cp build/grade/results.json "$work/results.json"
 /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['score'] == sum(t['score'] for t in d['tests']); assert all({'name','score','max_score','output'} <= set(t) for t in d['tests'])" "$work/results.json" ||
   fail "results.json is not in Gradescope's format"
@@ -93,7 +97,8 @@ PY
 cat "$work/grade.log"
 want_backward=$(awk '$2 == "relu_backward" { print $3 }' tests/course.txt)
 read -r got max < <(awk '/^total/ { print $2, $4 }' "$work/grade.log")
-lost=$(awk -v g="$got" -v m="$max" 'BEGIN { print m - g }')
+full=$(awk '!/^[[:space:]]*#/ && ($1 == "relu" || $1 == "softmax") { s += $3 } END { print s }' tests/course.txt)
+lost=$(awk -v g="$got" -v m="$full" 'BEGIN { print m - g }')
 [[ $lost == "$want_backward" ]] || fail "a wrong relu_backward lost $lost points, expected exactly its $want_backward"
 awk '$2 == "relu_forward" { exit !($4 == $6) }' "$work/grade.log" || fail "relu_forward lost points for relu_backward's mistake"
 ok "a wrong relu_backward loses exactly its $want_backward points ($got / $max for relu and softmax)"

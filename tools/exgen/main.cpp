@@ -4,6 +4,7 @@
 //   exgen check ROOT                     exit 1 when exercises/ is stale (ignores what students wrote in regions)
 //   exgen table ROOT exercises|solutions OUT.cpp
 //                                        the exercise table (src/instruments/exercise_table.hpp) of one implementation
+//   exgen written ROOT OUT.tsv           the same as text, one function a line (for ./lab grade's judge)
 //   exgen hint ROOT FUNCTION [LEVEL]     one hint of ROOT/exercises/hints.md (level 1 when not given)
 //   exgen solve ROOT [FUNCTION...]       put the reference bodies into exercises/ (a perfect student, for tests)
 //   exgen handout ROOT OUT [--pseudo-code]
@@ -144,6 +145,28 @@ int table(const fs::path& root, const std::string& which, const fs::path& out) {
   return 0;
 }
 
+// The exercise table of ROOT/exercises as text, for the grader's judge (tools/judge/proxy.cpp): one line per
+// function in file order, "function<TAB>exercises/file.cpp<TAB>line<TAB>1|0" (1 once written). A file whose
+// markers do not parse is left out with a warning: its functions then count as written, and their tests judge.
+int written(const fs::path& root, const fs::path& out) {
+  std::vector<fs::path> paths;
+  for (const auto& e : fs::directory_iterator(root / "exercises"))
+    if (e.is_regular_file() && e.path().extension() == ".cpp") paths.push_back(e.path());
+  std::sort(paths.begin(), paths.end());
+  std::ostringstream text;
+  for (const auto& p : paths) {
+    const std::string shown = "exercises/" + p.filename().string();
+    try {
+      for (const auto& r : exgen::progress(read(p), shown))
+        text << r.name << '\t' << shown << '\t' << r.line << '\t' << (r.done ? 1 : 0) << '\n';
+    } catch (const exgen::marker_error& e) {
+      std::cerr << "exgen: warning: " << e.what() << "\n";
+    }
+  }
+  write_atomically(out, text.str());
+  return 0;
+}
+
 int hint(const fs::path& root, const std::string& function, const std::string& level_arg) {
   const fs::path file = root / "exercises" / "hints.md";
   if (!fs::exists(file)) {
@@ -216,7 +239,7 @@ int handout(const fs::path& root, const fs::path& out, bool pseudo_code) {
 int usage() {
   std::cerr << "usage: exgen generate ROOT [--force] | exgen check ROOT | exgen table ROOT exercises|solutions OUT.cpp\n"
                "       | exgen hint ROOT FUNCTION [1|2|3] | exgen solve ROOT [FUNCTION...]\n"
-               "       | exgen handout ROOT OUT [--pseudo-code]\n"
+               "       | exgen handout ROOT OUT [--pseudo-code] | exgen written ROOT OUT.tsv\n"
                "  ROOT is the folder holding solutions/ and exercises/\n";
   return 2;
 }
@@ -227,7 +250,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() < 2) return usage();
   const std::string& cmd = args[0];
-  if (cmd != "generate" && cmd != "check" && cmd != "table" && cmd != "hint" && cmd != "solve" && cmd != "handout") {
+  if (cmd != "generate" && cmd != "check" && cmd != "table" && cmd != "hint" && cmd != "solve" && cmd != "handout" &&
+      cmd != "written") {
     std::cerr << "exgen: unknown command '" << cmd << "'\n";
     return usage();
   }
@@ -237,6 +261,7 @@ int main(int argc, char** argv) {
       if (args.size() < 3 || args.size() > 4) return usage();
       return hint(root, args[2], args.size() == 4 ? args[3] : "1");
     }
+    if (cmd == "written") return args.size() == 3 ? written(root, args[2]) : usage();
     if (cmd == "table") return args.size() == 4 ? table(root, args[2], args[3]) : usage();
     if (!fs::is_directory(root / "solutions")) {
       std::cerr << "exgen: " << (root / "solutions").string() << " is not a folder\n";

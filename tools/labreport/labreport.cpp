@@ -377,11 +377,20 @@ std::string progress_report(const std::vector<FunctionState>& all) {
   return os.str();
 }
 
-std::vector<Grade> grades(const std::vector<FunctionState>& all, const std::map<std::string, std::size_t>& test_counts) {
+std::vector<Grade> grades(const std::vector<FunctionState>& all, const std::map<std::string, std::size_t>& test_counts,
+                          const std::vector<std::string>& missing) {
   std::vector<Grade> out;
   for (const auto& s : all) {
     Grade g;
     g.exercise = s.exercise;
+    if (std::find(missing.begin(), missing.end(), s.file) != missing.end()) {
+      const auto it = test_counts.find(s.exercise->function);
+      g.total = it == test_counts.end() ? 0 : it->second;
+      g.handed_in = false;
+      g.output = "not handed in (" + s.file + " is not in the submission)";
+      out.push_back(g);
+      continue;
+    }
     const auto it = test_counts.find(s.exercise->function);
     g.total = std::max<std::size_t>(it == test_counts.end() ? 0 : it->second, s.tests + s.blocked);
     g.passed = s.written ? s.passed : 0;
@@ -399,6 +408,13 @@ std::vector<Grade> grades(const std::vector<FunctionState>& all, const std::map<
       for (const TestResult* r : s.failures) {
         const auto slash = r->name.find('/');
         os << "\nfails: " << (slash == std::string::npos ? r->name : r->name.substr(slash + 1));
+        // the judge's own word on a student's process that gave no answer (crash, exit, time)
+        std::istringstream lines(r->output);
+        for (std::string line; std::getline(lines, line);)
+          if (line.rfind("cnnlab judge: ", 0) == 0 && line.find("this test fails") == std::string::npos) {
+            os << "\n  " << line.substr(14);
+            break;
+          }
       }
       if (s.tests + s.blocked < g.total) os << "\n" << g.total - s.tests - s.blocked << " tests did not run";
     }
@@ -415,7 +431,30 @@ std::string points(double v) {
   return os.str();
 }
 
-std::string json_string(const std::string& s) {
+// The length of the UTF-8 sequence that starts at s[i], or 0 when none does.
+std::size_t utf8_length(const std::string& s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((b(i + k) >> 6) != 0x2) return 0;
+  return n;
+}
+
+// @p text as valid UTF-8: a byte that starts no sequence becomes '?'
+std::string valid_utf8(const std::string& text) {
+  std::string s;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = utf8_length(text, i);
+    s += n == 0 ? std::string("?") : text.substr(i, n);
+    i += n == 0 ? 1 : n;
+  }
+  return s;
+}
+
+std::string json_string(const std::string& text) {
+  const std::string s = valid_utf8(text);
   std::string out = "\"";
   for (char c : s) {
     switch (c) {
@@ -437,34 +476,96 @@ std::string json_string(const std::string& s) {
 }
 }  // namespace
 
+Totals totals(const std::vector<Grade>& g) {
+  Totals t;
+  for (const Grade& x : g) {
+    (x.exercise->optional ? t.bonus : t.required) += x.score;
+    if (!x.exercise->optional) t.required_max += x.exercise->points;
+  }
+  return t;
+}
+
+std::vector<Grade> failed_grades(const std::vector<Exercise>& course, const std::vector<std::string>& topics,
+                                 const std::string& why) {
+  std::vector<Grade> out;
+  for (const Exercise& e : course)
+    if (topics.empty() || std::find(topics.begin(), topics.end(), e.topic) != topics.end()) {
+      Grade g;
+      g.exercise = &e;
+      g.output = why;
+      out.push_back(g);
+    }
+  return out;
+}
+
 std::string grade_table(const std::vector<Grade>& g) {
   std::ostringstream os;
   os << pad("topic", 19) << pad("function", 28) << pad("tests", 9) << "points\n";
-  double total = 0.0, max_total = 0.0;
   for (const Grade& x : g) {
     os << pad(x.exercise->topic, 19) << pad(x.exercise->function, 28)
-       << pad(std::to_string(x.passed) + "/" + std::to_string(x.total), 9) << points(x.score) << " / "
-       << points(x.exercise->points) << (x.exercise->optional ? "  [optional]" : "") << "\n";
-    total += x.score;
-    max_total += x.exercise->points;
+       << pad(x.handed_in ? std::to_string(x.passed) + "/" + std::to_string(x.total) : "-", 9) << points(x.score)
+       << " / " << points(x.exercise->points) << (x.exercise->optional ? "  [optional: extra credit]" : "")
+       << (x.handed_in ? "" : "  not handed in") << "\n";
   }
-  os << pad("total", 56) << points(total) << " / " << points(max_total) << "\n";
+  const Totals t = totals(g);
+  os << pad("total", 56) << points(t.required + t.bonus) << " / " << points(t.required_max) << "  (required "
+     << points(t.required) << ", extra credit " << points(t.bonus) << ")\n";
   return os.str();
 }
 
 std::string gradescope_json(const std::vector<Grade>& g) {
   std::ostringstream os;
-  double total = 0.0;
-  for (const Grade& x : g) total += x.score;
-  os << "{\n  \"score\": " << total << ",\n  \"tests\": [\n";
+  const Totals t = totals(g);
+  os << "{\n  \"score\": " << t.required + t.bonus << ",\n  \"output\": "
+     << json_string("required functions: " + points(t.required) + " of " + points(t.required_max) +
+                    "; extra credit (optional functions): " + points(t.bonus))
+     << ",\n  \"tests\": [\n";
   for (std::size_t i = 0; i < g.size(); ++i) {
     const Grade& x = g[i];
-    os << "    {\"name\": " << json_string(x.exercise->topic + ": " + x.exercise->function) << ", \"score\": " << x.score
-       << ", \"max_score\": " << x.exercise->points << ", \"output\": " << json_string(x.output) << "}"
-       << (i + 1 < g.size() ? "," : "") << "\n";
+    const bool extra = x.exercise->optional;
+    os << "    {\"name\": "
+       << json_string(x.exercise->topic + ": " + x.exercise->function + (extra ? " (extra credit)" : ""))
+       << ", \"score\": " << x.score << ", \"max_score\": " << (extra ? 0.0 : x.exercise->points)
+       << ", \"output\": " << json_string(x.output) << "}" << (i + 1 < g.size() ? "," : "") << "\n";
   }
   os << "  ]\n}\n";
   return os.str();
+}
+
+std::string class_csv(const std::vector<Grade>& g, const std::string& name, bool header_only) {
+  std::ostringstream os;
+  // a name with a comma, a quote or a line break is quoted, as CSV readers expect
+  const bool quote = name.find_first_of(",\"\n\r") != std::string::npos;
+  std::string shown = name;
+  for (std::size_t at = 0; quote && (at = shown.find('"', at)) != std::string::npos; at += 2) shown.insert(at, 1, '"');
+  if (header_only) {
+    os << "name";
+    for (const Grade& x : g) os << "," << x.exercise->function;
+    os << ",total,required_total\n";
+    return os.str();
+  }
+  os << (quote ? "\"" + shown + "\"" : shown);
+  for (const Grade& x : g) os << "," << points(x.score);
+  const Totals t = totals(g);
+  os << "," << points(t.required + t.bonus) << "," << points(t.required_max) << "\n";
+  return os.str();
+}
+
+std::string failed_junit(const std::string& why) {
+  std::string text;
+  for (char c : valid_utf8(why)) {
+    switch (c) {
+      case '<': text += "&lt;"; break;
+      case '>': text += "&gt;"; break;
+      case '&': text += "&amp;"; break;
+      case '"': text += "&quot;"; break;
+      default:
+        if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') text += c;
+    }
+  }
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuite name=\"grade\" tests=\"1\" failures=\"1\">\n"
+         "  <testcase name=\"build\" classname=\"grade\" status=\"run\">\n    <failure message=\"the build failed\">" +
+         text + "</failure>\n  </testcase>\n</testsuite>\n";
 }
 
 }  // namespace labreport

@@ -91,19 +91,43 @@ struct Grade {
   std::size_t passed = 0, total = 0;  ///< tests that grade it (a stub's tests count as run and failed)
   double score = 0.0;                 ///< its points when passed == total > 0, else 0
   std::string output;                 ///< a line for the student: why the score
+  bool handed_in = true;              ///< false when its file was not in the submission
 };
 
 /// Grades from states(): a function earns its points when every test that grades it passes, else 0. A stub
 /// scores 0; a test stopped by a failing forward pass counts as failed. @p test_counts gives, for every function, how many tests
-/// grade it (from the test lists), so that a stub's tests, which were skipped, still count.
-std::vector<Grade> grades(const std::vector<FunctionState>& all, const std::map<std::string, std::size_t>& test_counts);
+/// grade it (from the test lists), so that a stub's tests, which were skipped, still count. The functions of
+/// a file in @p missing (e.g. "exercises/pool.cpp": not in the submission, graded as its stub) score 0 and
+/// say "not handed in".
+std::vector<Grade> grades(const std::vector<FunctionState>& all, const std::map<std::string, std::size_t>& test_counts,
+                          const std::vector<std::string>& missing = {});
 
-/// The grades as a table, with the total.
+/// Grades of a submission that could not be graded at all (its build failed): 0 for every function of
+/// @p course in @p topics (all when empty), each with @p why as its output.
+std::vector<Grade> failed_grades(const std::vector<Exercise>& course, const std::vector<std::string>& topics,
+                                 const std::string& why);
+
+/// Points earned on required functions, on optional ones (extra credit), and the required functions' total.
+struct Totals {
+  double required = 0.0, bonus = 0.0, required_max = 0.0;
+};
+Totals totals(const std::vector<Grade>& g);
+
+/// The grades as a table, with the required total and the extra credit apart.
 std::string grade_table(const std::vector<Grade>& g);
 
-/// The grades in the format of Gradescope's autograder (results.json): a top-level "score" and "tests" with
-/// "name", "score", "max_score" and "output".
+/// The grades in the format of Gradescope's autograder (results.json): a top-level "score" (required points
+/// plus extra credit) and "tests" with "name", "score", "max_score" and "output". An optional function is
+/// extra credit: "max_score" 0 and " (extra credit)" after its name, so the maximum is the required total.
+/// Text is made valid JSON and UTF-8 whatever the student's code printed.
 std::string gradescope_json(const std::vector<Grade>& g);
+
+/// One student's row of build/grade/class.csv, after the header (header_only): name, the points of every
+/// function in course order, total (required + extra credit), required total (the maximum).
+std::string class_csv(const std::vector<Grade>& g, const std::string& name, bool header_only);
+
+/// A JUnit file with one failing test case, for a submission that could not be graded (its build failed).
+std::string failed_junit(const std::string& why);
 
 /// The next thing to do, as one line starting "next: "; a failure in @p topics (the ones just checked) first.
 std::string next_step(const std::vector<FunctionState>& all, const std::vector<std::string>& topics);

@@ -2,7 +2,15 @@
 //
 //   labreport check ROOT BUILD [TOPIC...]   the functions of TOPIC (all when none), their failures, what next
 //   labreport progress ROOT BUILD           every exercise in lecture order, and what next
-//   labreport grade ROOT BUILD OUT [TOPIC...]  the grade table; OUT/results.json for Gradescope
+//   labreport grade ROOT BUILD OUT [--junit FILE] [--missing FILE...] [--name NAME] [TOPIC...]
+//                                           the grade table; OUT/results.json for Gradescope and OUT/class.csv
+//                                           (a header and the row of NAME); with --junit, the results of that
+//                                           file only (./lab grade: the judge's run, nothing older); --missing
+//                                           names the exercise files not handed in
+//   labreport failed ROOT OUT WHY_FILE [--name NAME] [TOPIC...]
+//                                           a submission that could not be graded (its build failed): 0 points,
+//                                           the text of WHY_FILE as every function's output; OUT/results.json,
+//                                           OUT/junit.xml and OUT/class.csv
 //
 // ROOT holds tests/course.txt and exercises/; BUILD is the build folder whose tests/*.tsv list the tests and
 // whose results/*.xml hold ctest's JUnit output of the last runs. Exit status: 0 when every function checked
@@ -38,18 +46,26 @@ struct Inputs {
   std::vector<labreport::TestResult> results;
 };
 
-Inputs load(const fs::path& root, const fs::path& build) {
+Inputs load(const fs::path& root, const fs::path& build, const std::string& junit = "") {
   Inputs in;
   in.course = labreport::parse_course(read(root / "tests" / "course.txt"), "tests/course.txt");
   for (const auto& e : fs::directory_iterator(root / "exercises"))
     if (e.path().extension() == ".cpp") {
       const std::string shown = "exercises/" + e.path().filename().string();
-      for (const auto& r : exgen::progress(read(e.path()), shown)) in.written[r.name] = {shown, r.line, r.done};
+      try {
+        for (const auto& r : exgen::progress(read(e.path()), shown)) in.written[r.name] = {shown, r.line, r.done};
+      } catch (const exgen::marker_error& err) {  // markers a student broke: its functions are judged by their tests
+        std::cerr << "labreport: warning: " << err.what() << "\n";
+      }
     }
   if (fs::is_directory(build / "tests"))
     for (const auto& e : fs::directory_iterator(build / "tests"))
       if (e.path().extension() == ".tsv")
         for (auto& [test, fns] : labreport::parse_test_list(read(e.path()))) in.graded_by[test] = fns;
+  if (!junit.empty()) {  // one run, named: nothing else in the folder counts
+    for (auto& r : labreport::parse_junit(read(junit), junit)) in.results.push_back(std::move(r));
+    return in;
+  }
   // results oldest first, so that a later run of a test counts
   std::vector<fs::path> xmls;
   if (fs::is_directory(build / "results"))
@@ -73,17 +89,58 @@ std::string symbolize(const std::string& module, const std::string& offset) {
 
 int usage() {
   std::cerr << "usage: labreport check ROOT BUILD [TOPIC...] | labreport progress ROOT BUILD | "
-               "labreport grade ROOT BUILD OUT [TOPIC...]\n";
+               "labreport grade ROOT BUILD OUT [--junit FILE] [--missing FILE...] [--name NAME] [TOPIC...] | "
+               "labreport failed ROOT OUT WHY_FILE [--name NAME] [TOPIC...]\n";
   return 2;
 }
 
 }  // namespace
 
+// Takes "--flag VALUE" (or, for --missing, every value up to the next flag) out of args.
+std::vector<std::string> take_flag(std::vector<std::string>& args, const std::string& flag) {
+  std::vector<std::string> values;
+  for (auto it = args.begin(); it != args.end();) {
+    if (*it != flag) {
+      ++it;
+      continue;
+    }
+    it = args.erase(it);
+    while (it != args.end() && it->rfind("--", 0) != 0) {
+      values.push_back(*it);
+      it = args.erase(it);
+      if (flag != "--missing") break;
+    }
+  }
+  return values;
+}
+
+void write_grade_files(const fs::path& out, const std::vector<labreport::Grade>& g, const std::string& name) {
+  fs::create_directories(out);
+  cnn::write_file_atomically((out / "results.json").string(), "labreport",
+                             [&](std::ostream& os) { os << labreport::gradescope_json(g); });
+  cnn::write_file_atomically((out / "class.csv").string(), "labreport", [&](std::ostream& os) {
+    os << labreport::class_csv(g, name, true) << labreport::class_csv(g, name, false);
+  });
+}
+
 int main(int argc, char** argv) {
-  const std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const auto junit = take_flag(args, "--junit"), missing = take_flag(args, "--missing"),
+             name_flag = take_flag(args, "--name");
+  const std::string name = name_flag.empty() ? "student" : name_flag.front();
   if (args.size() < 3) return usage();
   try {
-    const Inputs in = load(args[1], args[2]);
+    if (args[0] == "failed" && args.size() >= 4) {
+      const auto course = labreport::parse_course(read(fs::path(args[1]) / "tests" / "course.txt"), "tests/course.txt");
+      const std::string why = read(args[3]);
+      const auto g = labreport::failed_grades(course, std::vector<std::string>(args.begin() + 4, args.end()), why);
+      write_grade_files(args[2], g, name);
+      cnn::write_file_atomically((fs::path(args[2]) / "junit.xml").string(), "labreport",
+                                 [&](std::ostream& os) { os << labreport::failed_junit(why); });
+      std::cout << labreport::grade_table(g);
+      return 0;
+    }
+    const Inputs in = load(args[1], args[2], junit.empty() ? "" : junit.front());
     const auto all = labreport::states(in.course, in.written, in.graded_by, in.results);
     if (args[0] == "check") {
       std::vector<std::string> topics(args.begin() + 3, args.end());
@@ -116,11 +173,8 @@ int main(int argc, char** argv) {
       for (const auto& st : all)
         if (topics.empty() || std::find(topics.begin(), topics.end(), st.exercise->topic) != topics.end())
           chosen.push_back(st);
-      const auto g = labreport::grades(chosen, counts);
-      const fs::path out = args[3];
-      fs::create_directories(out);
-      cnn::write_file_atomically((out / "results.json").string(), "labreport",
-                                 [&](std::ostream& os) { os << labreport::gradescope_json(g); });
+      const auto g = labreport::grades(chosen, counts, missing);
+      write_grade_files(args[3], g, name);
       std::cout << labreport::grade_table(g);
       return 0;
     }
