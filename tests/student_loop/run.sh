@@ -39,17 +39,19 @@ if old not in text:
 open(path, "w").write(text.replace(old, new, 1))
 PY
 }
-unplant() { mv "$work/$1.orig" "$h/exercises/$1"; }
+# (a new time stamp, as an editor gives: the build must see the file change back)
+unplant() { mv "$work/$1.orig" "$h/exercises/$1" && touch "$h/exercises/$1"; }
 
 # check TOPIC WHAT PATTERN...: ./lab check TOPIC, which must fail and print every PATTERN (extended regex)
 check() {
   local topic=$1 what=$2 start=$SECONDS out p
   shift 2
   out=$(cd "$h" && ./lab check "$topic" 2>&1) && fail "$what: ./lab check $topic passed"
+  last_out=$out
   for p in "$@"; do
     grep -qE -- "$p" <<<"$out" || { echo "$out" | tail -40; fail "$what: no line matches '$p'"; }
   done
-  ok "$what ($((SECONDS - start)) s): $(grep -m1 -E -- "$p" <<<"$out" | sed 's/^ *//' | cut -c1-240)"
+  ok "$what ($((SECONDS - start)) s): $(grep -m1 -E -- "$1" <<<"$out" | sed 's/^ *//' | cut -c1-240)"
 }
 
 start=$SECONDS
@@ -69,6 +71,19 @@ plant relu.cpp "for (double& v : out) v = v <= 0.0 ? 0.0 : v;" \
 check relu "a quiet read 5 entries past the end" \
   "a read past the end \(or before the start\) of an array, at exercises/relu.cpp:[0-9]+ \(in relu_forward\)"
 unplant relu.cpp
+
+# next: comes from this run: relu's failure above is old when pool is checked and passes
+start=$SECONDS
+out=$(cd "$h" && ./lab check pool 2>&1) || { echo "$out" | tail -30; fail "the solved pool does not pass"; }
+grep -q "failures above" <<<"$out" && fail "a passing ./lab check pool points at failures above: $(tail -1 <<<"$out")"
+grep -qE "next: fix relu_forward in exercises/relu.cpp:[0-9]+ \(it failed at your last ./lab check relu" <<<"$out" ||
+  fail "next: after an old relu failure: $(tail -1 <<<"$out")"
+ok "next: comes from this run ($((SECONDS - start)) s): $(tail -1 <<<"$out" | cut -c1-200)"
+
+plant affine.cpp "Tensor2 out = xt::zeros<double>({N, M});" "Tensor2 out = Tensor2::from_shape({N, M});"
+plant affine.cpp "for (std::size_t m = 0; m < M; ++m) {" "for (std::size_t m = 0; m + 1 < M; ++m) {"
+check affine "an output column never written (NaN)" "a NaN where a number belongs may be an entry your code never wrote"
+unplant affine.cpp
 
 plant svm.cpp "const double delta = 1.0;" "const double delta = 0.0;"
 check svm "an SVM margin of 0" "diagnosis: .*(margin|constant)"
@@ -91,5 +106,11 @@ plant softmax.cpp "double row_max = x(n, 0);" "double row_max = 0.0;"
 plant softmax.cpp "for (std::size_t k = 1; k < K; ++k) row_max = std::max(row_max, x(n, k));" ""
 check softmax "softmax without the row's max" "diagnosis: .*subtract"
 unplant softmax.cpp
+
+plant batchnorm.cpp "dc[n] = dxhat[n] / s + 2.0 / Nd * c[n] * dvar;" "dc[n] = dxhat[n] / s + 3.0 / Nd * c[n] * dvar;"
+check batchnorm "a wrong batchnorm_backward (batchnorm_backward_alt is not charged)" "batchnorm_backward +FAILING"
+grep -qE "batchnorm_backward_alt +FAILING" <<<"$last_out" &&
+  fail "a correct batchnorm_backward_alt is shown FAILING because batchnorm_backward fails"
+unplant batchnorm.cpp
 
 echo "student loop: $pass checks passed"

@@ -248,10 +248,10 @@ std::vector<FunctionState> states(const std::vector<Exercise>& course,
       ++s.tests;
       s.failures.push_back(r);
     }
-    // a function stopped in one test (an endless loop) and not run again in the others fails once
-    if (!not_run_again[g].empty()) {
-      s.tests += not_run_again[g].size();
-      if (s.failures.empty()) s.failures.push_back(not_run_again[g].front());
+    // a function stopped in one test (an endless loop) fails its other tests too, which were not run again
+    for (const TestResult* r : not_run_again[g]) {
+      ++s.tests;
+      s.failures.push_back(r);
     }
   }
   return out;
