@@ -239,3 +239,16 @@ TEST_CASE("next: comes from this run: an old failure of another topic is said to
   CHECK_THAT(report, !Contains("failures above"));
   CHECK_THAT(report, Contains("next: fix relu_backward in exercises/relu.cpp:30 (it failed at your last ./lab check relu"));
 }
+
+TEST_CASE("a NaN in a comparison says it may be an entry never written; a silent failure is never silent",
+          "[labreport]") {
+  const TestResult r{"exercise/affine_forward known", TestResult::Status::failed, "",
+                     "....................\n\ntests/test_affine.cpp:20: FAILED:\nwith message:\n"
+                     "  out differs at (0, 2): yours -nan, expected 0.5\n"};
+  CHECK_THAT(labreport::excerpt(r, 10, {}), Contains("a NaN where a number belongs may be an entry your code never wrote"));
+  const TestResult finance{"exercise/x", TestResult::Status::failed, "",
+                           "....................\n\n  the nanny's finances differ: yours 1, expected 2\n"};
+  CHECK_THAT(labreport::excerpt(finance, 10, {}), !Contains("NaN where"));
+  const TestResult silent{"exercise/x", TestResult::Status::failed, "", ""};
+  CHECK_THAT(labreport::excerpt(silent, 10, {}), Contains("the test stopped without a message"));
+}

@@ -45,6 +45,18 @@
 
 #include "instruments/exercise_table.hpp"
 
+// The student build (CNNLAB_EXERCISE_ASAN: the exercises under AddressSanitizer) reads these options before
+// main(), so a test program run by hand behaves as under ./lab check (ASAN_OPTIONS still overrides them): red
+// zones of 128 bytes, so that a pointer 5 entries past a small array's end lands in one instead of in the next
+// array; new memory filled with 0xff bytes, which read as NaN in a double or a float, so that an entry read
+// before it is written shows as NaN in the comparison; no leak report (a leak is not what a student is looking
+// for, and it would fail a test that passed).
+#ifdef CNNLAB_EXERCISE_ASAN
+extern "C" const char* __asan_default_options() {
+  return "detect_leaks=0:redzone=128:malloc_fill_byte=255:max_malloc_fill_size=1073741824:print_legend=0";
+}
+#endif
+
 namespace {
 
 // What a crash handler may touch: fixed buffers, filled before any test runs.
