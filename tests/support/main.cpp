@@ -77,6 +77,21 @@ void write_str(const char* s) {
   }
 }
 
+// The rest of a stop line (the test's name between @p before and @p after) and the raw call stack, which
+// ./lab check turns into file:line (tools/labreport); only writes bytes.
+void write_test_and_stack(const char* before, const char* after) {
+  if (g_test_name[0] != '\0') {
+    write_str(before);
+    write_str(g_test_name);
+    write_str(after);
+  }
+  write_str("\ncnnlab: call stack (./lab check prints it as file:line):\n");
+  void* frames[64];
+  const int n = ::backtrace(frames, 64);
+  ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
+  write_str("cnnlab: end of call stack\n");
+}
+
 extern "C" void on_crash(int sig) {
   const char* what = sig == SIGSEGV ? "SIGSEGV (a memory access outside the program's memory)"
                      : sig == SIGBUS ? "SIGBUS (a misaligned or unmapped memory access)"
@@ -85,16 +100,7 @@ extern "C" void on_crash(int sig) {
                                      : "SIGABRT (abort)";
   write_str("\ncnnlab: the test crashed with ");
   write_str(what);
-  if (g_test_name[0] != '\0') {
-    write_str(" in \"");
-    write_str(g_test_name);
-    write_str("\"");
-  }
-  write_str("\ncnnlab: call stack (./lab check prints it as file:line):\n");
-  void* frames[64];
-  const int n = ::backtrace(frames, 64);
-  ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
-  write_str("cnnlab: end of call stack\n");
+  write_test_and_stack(" in \"", "\"");
   std::signal(sig, SIG_DFL);
   std::raise(sig);
 }
@@ -112,16 +118,7 @@ extern "C" void on_timeout(int) {
   write_str(" did not finish in ");
   write_str(g_seconds_text);
   write_str(" s: an endless loop?");
-  if (g_test_name[0] != '\0') {
-    write_str(" (in \"");
-    write_str(g_test_name);
-    write_str("\")");
-  }
-  write_str("\ncnnlab: call stack (./lab check prints it as file:line):\n");
-  void* frames[64];
-  const int n = ::backtrace(frames, 64);
-  ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
-  write_str("cnnlab: end of call stack\n");
+  write_test_and_stack(" (in \"", "\")");
   if (g_stopped_file[0] != '\0') {
     const int fd = ::open(g_stopped_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd >= 0) {
