@@ -2,8 +2,8 @@
 # The student's loop tried as a student would (issue 22): in a fresh handout with every exercise solved (the
 # reference bodies, put in by exgen solve), one mistake is planted at a time and `./lab check TOPIC` must name
 # it on its `diagnosis:` or stop line:
-#   an endless loop (stopped within 20 s, with the exercise line it was running), a quiet read past an array's
-#   end through a raw pointer (AddressSanitizer, with file and line), an output entry never written (NaN), an
+#   an endless loop in two functions (stopped within 20 s, with the exercise line it was running), a quiet read
+#   and a quiet write past an array's end through a raw pointer (AddressSanitizer, with file and line), an output entry never written (NaN), an
 #   SVM margin of 0, the stride ignored in one index, batch norm's variance over N - 1, the running mean's
 #   momentum the wrong way round, softmax without the row's max, and a wrong batchnorm_backward that must not
 #   make batchnorm_backward_alt look FAILING; and "next:" must come from this run.
@@ -64,6 +64,21 @@ check pool "an endless loop in avg_pool_forward_naive" \
   "avg_pool_forward_naive did not finish in 20 s: an endless loop\? It was running exercises/pool.cpp:[0-9]+ \(in avg_pool_forward_naive\)" \
   "avg_pool_backward_naive +blocked"
 unplant pool.cpp
+
+# the same in max pooling, the index of the outer loop this time
+plant pool.cpp "for (std::size_t j = 0; j < Wout; ++j) {
+          double m" "for (std::size_t j = 0; j < Wout;) {
+          double m"
+check pool "an endless loop in max_pool_forward_naive" \
+  "max_pool_forward_naive did not finish in 20 s: an endless loop\? It was running exercises/pool.cpp:[0-9]+ \(in max_pool_forward_naive\)" \
+  "max_pool_backward_naive +blocked"
+unplant pool.cpp
+
+plant relu.cpp "double* dxs = dx.data();" "double* dxs = dx.data();
+  dxs[dx.size() + 5] = 1.0;"
+check relu "a quiet write 5 entries past the end" \
+  "a write past the end \(or before the start\) of an array, at exercises/relu.cpp:[0-9]+ \(in relu_backward\)"
+unplant relu.cpp
 
 plant relu.cpp "for (double& v : out) v = v <= 0.0 ? 0.0 : v;" \
   "for (double& v : out) v = v <= 0.0 ? 0.0 : v;
