@@ -3,7 +3,8 @@
 # reference bodies, put in by exgen solve), one mistake is planted at a time and `./lab check TOPIC` must name
 # it on its `diagnosis:` or stop line:
 #   an endless loop in two functions (stopped within 20 s, with the exercise line it was running), a quiet read
-#   and a quiet write past an array's end through a raw pointer (AddressSanitizer, with file and line), an output entry never written (NaN), an
+#   and a quiet write past an array's end through a raw pointer and a read of an array already freed
+#   (AddressSanitizer, with file and line), an output entry never written (NaN), an
 #   SVM margin of 0, the stride ignored in one index, batch norm's variance over N - 1, the running mean's
 #   momentum the wrong way round, softmax without the row's max, and a wrong batchnorm_backward that must not
 #   make batchnorm_backward_alt look FAILING; and "next:" must come from this run.
@@ -85,6 +86,15 @@ plant relu.cpp "for (double& v : out) v = v <= 0.0 ? 0.0 : v;" \
   out.data()[0] += 0.0 * x.data()[x.size() + 5];"
 check relu "a quiet read 5 entries past the end" \
   "a read past the end \(or before the start\) of an array, at exercises/relu.cpp:[0-9]+ \(in relu_forward\)"
+unplant relu.cpp
+
+plant relu.cpp "for (double& v : out) v = v <= 0.0 ? 0.0 : v;" \
+  "for (double& v : out) v = v <= 0.0 ? 0.0 : v;
+  const double* gone = nullptr;
+  { Tensor copy = x; gone = copy.data(); }
+  out.data()[0] += 0.0 * gone[0];"
+check relu "a read of an array already freed" \
+  "a read of memory already freed \(an array used after it was destroyed\), at exercises/relu.cpp:[0-9]+ \(in relu_forward\)"
 unplant relu.cpp
 
 # next: comes from this run: relu's failure above is old when pool is checked and passes
