@@ -165,3 +165,90 @@ TEST_CASE("a submission that does not build: 0 everywhere, the reason as output,
   CHECK_THAT(xml, Contains("&quot;&lt;x&gt;&quot; &amp; ?") && Contains("failures=\"1\""));
   CHECK(labreport::failed_grades(course, {"lrn"}, why).size() == 1);
 }
+
+TEST_CASE("an endless loop's stop line names the function and its line; the function's other tests are not "
+          "charged again; a function that needs it is blocked",
+          "[labreport]") {
+  const std::string course_text =
+      "pool  avg_pool_forward_naive   2\n"
+      "pool  avg_pool_backward_naive  2\n";
+  const auto course = labreport::parse_course(course_text, "course.txt");
+  // what the test main prints when its timer expires (tests/support/main.cpp), and the other tests' lines
+  std::vector<TestResult> results(4);
+  results[0] = {"exercise/avg forward known", TestResult::Status::failed, "",
+                "\ncnnlab: avg_pool_forward_naive did not finish in 20 s: an endless loop? (in \"avg forward known\")\n"
+                "cnnlab: call stack (./lab check prints it as file:line):\n"
+                "./tests/test_pool_exercise(+0x1234) [0x55]\n"
+                "cnnlab: end of call stack\n"};
+  results[1] = {"exercise/avg forward shapes", TestResult::Status::failed, "",
+                "cnnlab: not run again: avg_pool_forward_naive did not finish in 20 s in another of its tests\n"};
+  results[2] = {"exercise/avg backward gradient", TestResult::Status::failed, "",
+                "fix avg_pool_forward_naive first (exercises/pool.cpp:10): it did not finish in another test\n"};
+  // a test of the backward pass that also runs the forward pass and fails: the forward pass is to blame
+  results[3] = {"exercise/avg backward agrees", TestResult::Status::failed, "", "...\nmismatch\n"};
+  const std::map<std::string, std::vector<std::string>> graded_by = {
+      {"exercise/avg forward known", {"avg_pool_forward_naive"}},
+      {"exercise/avg forward shapes", {"avg_pool_forward_naive"}},
+      {"exercise/avg backward gradient", {"avg_pool_forward_naive", "avg_pool_backward_naive"}},
+      {"exercise/avg backward agrees", {"avg_pool_forward_naive", "avg_pool_backward_naive"}}};
+  const std::map<std::string, std::tuple<std::string, std::size_t, bool>> written = {
+      {"avg_pool_forward_naive", {"exercises/pool.cpp", 10, true}},
+      {"avg_pool_backward_naive", {"exercises/pool.cpp", 40, true}}};
+  const auto s = labreport::states(course, written, graded_by, results);
+  CHECK(s[0].verdict() == "failing");
+  CHECK(s[0].failures.size() == 2);  // the stopped test and the one not run again
+  CHECK(s[1].verdict() == "blocked");
+  CHECK(s[1].blocked_by == "avg_pool_forward_naive");
+  CHECK(s[1].failures.empty());
+  const auto symbolize = [](const std::string&, const std::string& offset) {
+    return offset == "+0x1234" || offset == "0x1234" ? std::string("exercises/pool.cpp:23 (in avg_pool_forward_naive)")
+                                                     : std::string();
+  };
+  const std::string report = labreport::check_report(s, {"pool"}, symbolize);
+  CHECK_THAT(report, Contains("avg_pool_forward_naive did not finish in 20 s: an endless loop? It was running "
+                              "exercises/pool.cpp:23 (in avg_pool_forward_naive)"));
+  CHECK_THAT(report, !Contains("did not finish in time"));
+  CHECK_THAT(report, Contains("blocked: fix avg_pool_forward_naive first"));
+  CHECK_THAT(report, Contains("next: fix avg_pool_forward_naive"));
+}
+
+TEST_CASE("AddressSanitizer's report becomes one line with the student's file and line", "[labreport]") {
+  // the shape of GCC 12's report (symbolized frames), trimmed
+  const TestResult r{"exercise/relu_forward known", TestResult::Status::failed, "",
+                     "=================================================================\n"
+                     "==4242==ERROR: AddressSanitizer: heap-buffer-overflow on address 0x6030 at pc 0x55 bp 0x7f sp 0x7f\n"
+                     "READ of size 8 at 0x603000000058 thread T0\n"
+                     "    #0 0x55a in cnn::relu_forward(xt::xtensor_container<double> const&) /home/s/lab/exercises/relu.cpp:21:30\n"
+                     "    #1 0x55b in test_relu /home/s/lab/tests/test_relu.cpp:12\n"
+                     "SUMMARY: AddressSanitizer: heap-buffer-overflow /home/s/lab/exercises/relu.cpp:21:30 in cnn::relu_forward\n"};
+  const std::string e = labreport::excerpt(r, 10, {});
+  CHECK_THAT(e, Contains("stopped by AddressSanitizer: a read past the end (or before the start) of an array, at "
+                         "exercises/relu.cpp:21 (in relu_forward) (READ of size 8)"));
+  const TestResult uaf{"exercise/x", TestResult::Status::failed, "",
+                       "==1==ERROR: AddressSanitizer: heap-use-after-free on address 0x1\nWRITE of size 4 at 0x1 thread T0\n"
+                       "    #0 0x1 in cnn::conv_forward_naive(int) /a/exercises/conv.cpp:7\n"};
+  CHECK_THAT(labreport::excerpt(uaf, 10, {}), Contains("a write of memory already freed") &&
+                                                  Contains("at exercises/conv.cpp:7 (in conv_forward_naive)"));
+}
+
+TEST_CASE("next: comes from this run: an old failure of another topic is said to be old", "[labreport]") {
+  const auto course = labreport::parse_course(kCourse, "course.txt");
+  const auto results = labreport::parse_junit(kJunit, "j.xml");
+  const auto s = labreport::states(course, kWritten, kGradedBy, results);
+  const std::string report = labreport::check_report(s, {"lrn"}, {});
+  CHECK_THAT(report, !Contains("failures above"));
+  CHECK_THAT(report, Contains("next: fix relu_backward in exercises/relu.cpp:30 (it failed at your last ./lab check relu"));
+}
+
+TEST_CASE("a NaN in a comparison says it may be an entry never written; a silent failure is never silent",
+          "[labreport]") {
+  const TestResult r{"exercise/affine_forward known", TestResult::Status::failed, "",
+                     "....................\n\ntests/test_affine.cpp:20: FAILED:\nwith message:\n"
+                     "  out differs at (0, 2): yours -nan, expected 0.5\n"};
+  CHECK_THAT(labreport::excerpt(r, 10, {}), Contains("a NaN where a number belongs may be an entry your code never wrote"));
+  const TestResult finance{"exercise/x", TestResult::Status::failed, "",
+                           "....................\n\n  the nanny's finances differ: yours 1, expected 2\n"};
+  CHECK_THAT(labreport::excerpt(finance, 10, {}), !Contains("NaN where"));
+  const TestResult silent{"exercise/x", TestResult::Status::failed, "", ""};
+  CHECK_THAT(labreport::excerpt(silent, 10, {}), Contains("the test stopped without a message"));
+}

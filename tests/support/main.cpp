@@ -10,6 +10,12 @@
 //   pass on an untouched stub (a shape check before the stub, say) then does not count as progress.
 // - Forward before backward: a test of a backward pass first runs, in a child process, the tests of its
 //   forward pass; when those fail it says "fix <forward> first" instead of reporting a gradient failure.
+// - An endless loop is stopped and named. With CNNLAB_TEST_SECONDS set (./lab check sets 20), every test case
+//   runs under a timer; when it expires, the main thread prints "cnnlab: <function> did not finish in 20 s" and its
+//   raw call stack (./lab check names the exercise line it was running) and exits. When ctest runs the tests
+//   with CNNLAB_STOPPED_DIR set (./lab check does), it also leaves a file named after the function there: the
+//   function's other tests then stop at once ("not run again"), and a test of a function that needs it says
+//   "fix <function> first", instead of each waiting its own 20 s.
 // - `--cnnlab-list` prints every test case with its tags, one a line ("name<TAB>[tag][tag]"), which the
 //   build turns into ctest tests with labels (tests/support/discover.cmake).
 //
@@ -22,6 +28,8 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -29,15 +37,35 @@
 
 #include <execinfo.h>
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "instruments/exercise_table.hpp"
 
+// The student build (CNNLAB_EXERCISE_ASAN: the exercises under AddressSanitizer) reads these options before
+// main(), so a test program run by hand behaves as under ./lab check (ASAN_OPTIONS still overrides them): red
+// zones of 128 bytes, so that a pointer 5 entries past a small array's end lands in one instead of in the next
+// array; new memory filled with 0xff bytes, which read as NaN in a double or a float, so that an entry read
+// before it is written shows as NaN in the comparison; no leak report (a leak is not what a student is looking
+// for, and it would fail a test that passed).
+#ifdef CNNLAB_EXERCISE_ASAN
+extern "C" const char* __asan_default_options() {
+  return "detect_leaks=0:redzone=128:malloc_fill_byte=255:max_malloc_fill_size=1073741824:print_legend=0";
+}
+#endif
+
 namespace {
 
 // What a crash handler may touch: fixed buffers, filled before any test runs.
 char g_test_name[512] = "";
+char g_function[128] = "";      // the exercise function the running test grades
+char g_stopped_file[1024] = ""; // CNNLAB_STOPPED_DIR/<function> for the running test, "" when not set
+char g_seconds_text[16] = "20";
+int g_seconds = 20;
+pid_t g_main_thread = 0;
 
 void write_str(const char* s) {
   std::size_t n = std::strlen(s);
@@ -49,6 +77,21 @@ void write_str(const char* s) {
   }
 }
 
+// The rest of a stop line (the test's name between @p before and @p after) and the raw call stack, which
+// ./lab check turns into file:line (tools/labreport); only writes bytes.
+void write_test_and_stack(const char* before, const char* after) {
+  if (g_test_name[0] != '\0') {
+    write_str(before);
+    write_str(g_test_name);
+    write_str(after);
+  }
+  write_str("\ncnnlab: call stack (./lab check prints it as file:line):\n");
+  void* frames[64];
+  const int n = ::backtrace(frames, 64);
+  ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
+  write_str("cnnlab: end of call stack\n");
+}
+
 extern "C" void on_crash(int sig) {
   const char* what = sig == SIGSEGV ? "SIGSEGV (a memory access outside the program's memory)"
                      : sig == SIGBUS ? "SIGBUS (a misaligned or unmapped memory access)"
@@ -57,18 +100,68 @@ extern "C" void on_crash(int sig) {
                                      : "SIGABRT (abort)";
   write_str("\ncnnlab: the test crashed with ");
   write_str(what);
-  if (g_test_name[0] != '\0') {
-    write_str(" in \"");
-    write_str(g_test_name);
-    write_str("\"");
-  }
-  write_str("\ncnnlab: call stack (./lab check prints it as file:line):\n");
-  void* frames[64];
-  const int n = ::backtrace(frames, 64);
-  ::backtrace_symbols_fd(frames, n, STDERR_FILENO);
-  write_str("cnnlab: end of call stack\n");
+  write_test_and_stack(" in \"", "\"");
   std::signal(sig, SIG_DFL);
   std::raise(sig);
+}
+
+// The timer of the running test case: the main thread stops the program and says where it was.
+extern "C" void on_timeout(int) {
+  // the timer's signal goes to any thread of the process (OpenBLAS has some): pass it on to the main thread,
+  // whose call stack is the one running the exercise
+  if (static_cast<pid_t>(::syscall(SYS_gettid)) != g_main_thread) {
+    ::syscall(SYS_tgkill, ::getpid(), g_main_thread, SIGALRM);
+    return;
+  }
+  write_str("\ncnnlab: ");
+  write_str(g_function[0] != '\0' ? g_function : "the test");
+  write_str(" did not finish in ");
+  write_str(g_seconds_text);
+  write_str(" s: an endless loop?");
+  write_test_and_stack(" (in \"", "\")");
+  if (g_stopped_file[0] != '\0') {
+    const int fd = ::open(g_stopped_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      const ssize_t w = ::write(fd, g_test_name, std::strlen(g_test_name));
+      (void)w;
+      ::close(fd);
+    }
+  }
+  ::_exit(3);
+}
+
+// The file that says @p function did not finish in an earlier test of this run, "" without CNNLAB_STOPPED_DIR.
+std::string stopped_file(const std::string& function) {
+  const char* dir = std::getenv("CNNLAB_STOPPED_DIR");
+  if (dir == nullptr || *dir == '\0' || function.empty()) return "";
+  return std::string(dir) + "/" + function;
+}
+
+bool stopped_before(const std::string& function) {
+  const std::string f = stopped_file(function);
+  struct stat st {};
+  return !f.empty() && ::stat(f.c_str(), &st) == 0;
+}
+
+// The timer is on when CNNLAB_TEST_SECONDS says how long a test case may run (./lab check sets 20); elsewhere
+// (the release and sanitizer suites, whose tests run longer) ctest's own timeout stays the only one.
+void install_timer() {
+  const char* s = std::getenv("CNNLAB_TEST_SECONDS");
+  if (s == nullptr || std::atoi(s) <= 0) return;
+  g_seconds = std::atoi(s);
+  std::snprintf(g_seconds_text, sizeof g_seconds_text, "%d", g_seconds);
+  g_main_thread = static_cast<pid_t>(::syscall(SYS_gettid));
+  struct sigaction sa {};
+  sa.sa_handler = on_timeout;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGALRM, &sa, nullptr);
+}
+
+void arm_timer(bool on) {
+  if (g_main_thread == 0) return;  // no timer (CNNLAB_TEST_SECONDS not set)
+  itimerval t{};
+  t.it_value.tv_sec = on ? g_seconds : 0;
+  ::setitimer(ITIMER_REAL, &t, nullptr);
 }
 
 void install_crash_handlers() {
@@ -99,6 +192,21 @@ std::string graded_function(const Catch::TestCaseInfo& info) {
   return last;
 }
 
+// Every test case runs under the timer, which knows the test and the function it grades.
+struct TimerListener : Catch::TestEventListenerBase {
+  using TestEventListenerBase::TestEventListenerBase;
+  void testCaseStarting(const Catch::TestCaseInfo& info) override {
+    std::strncpy(g_test_name, info.name.c_str(), sizeof g_test_name - 1);
+    std::strncpy(g_function, graded_function(info).c_str(), sizeof g_function - 1);
+    std::strncpy(g_stopped_file, stopped_file(g_function).c_str(), sizeof g_stopped_file - 1);
+    arm_timer(true);
+  }
+  void testCaseEnded(const Catch::TestCaseStats& stats) override {
+    arm_timer(false);
+    TestEventListenerBase::testCaseEnded(stats);
+  }
+};
+
 // The forward pass a backward function needs: "conv_backward_naive" -> "conv_forward_naive",
 // "batchnorm_backward_alt" -> "batchnorm_forward"; "" when there is none among the exercises.
 std::string forward_of(const std::string& function) {
@@ -114,6 +222,7 @@ std::string forward_of(const std::string& function) {
 // pass run (in a child process of this program, quietly). When they fail, a gradient check would measure the
 // slope of another function than the layer's, so the test stops with "fix <forward> first".
 bool forward_fails(const char* self, const std::string& forward, const std::vector<Catch::TestCase>& all) {
+  if (stopped_before(forward)) return true;  // it did not finish in an earlier test: do not wait for it again
   std::string spec;
   for (const auto& t : all) {
     if (graded_function(t) != forward) continue;
@@ -144,6 +253,8 @@ bool forward_fails(const char* self, const std::string& forward, const std::vect
 
 }  // namespace
 
+CATCH_REGISTER_LISTENER(TimerListener)
+
 int main(int argc, char** argv) {
   std::vector<char*> args(argv, argv + argc);
   bool list = false;
@@ -169,6 +280,7 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  install_timer();
   if (tests.size() == 1) {
     std::strncpy(g_test_name, tests.front().name.c_str(), sizeof g_test_name - 1);
     const auto functions = graded_functions(tests.front());
@@ -178,6 +290,24 @@ int main(int argc, char** argv) {
         std::cout << "not implemented: " << e->function << " (" << e->file << ")\n"
                   << "(skipped: this test grades " << e->function << ", which is still a stub)\n";
         return 0;
+      }
+  }
+  if (tests.size() == 1) {
+    // a function that did not finish in an earlier test of this run is not run again; a test that needs one
+    // that did not finish waits for it (as a test of a backward pass waits for a failing forward pass)
+    const std::string graded = graded_function(tests.front());
+    if (stopped_before(graded)) {
+      std::cout << "cnnlab: not run again: " << graded << " did not finish in " << g_seconds_text
+                << " s in another of its tests (see that test's stop line)\n";
+      return 1;
+    }
+    for (const auto& f : graded_functions(tests.front()))
+      if (f != graded && stopped_before(f)) {
+        const cnn::ExerciseEntry* e = cnn::find_exercise(f);
+        std::cout << "fix " << f << " first (" << (e != nullptr ? e->file : "exercises") << ":"
+                  << (e != nullptr ? e->line : 0) << "): it did not finish in another test, and this test of "
+                  << graded << " runs it.\n";
+        return 1;
       }
   }
   if (tests.size() == 1) {

@@ -1,6 +1,7 @@
 #include "labreport.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <iomanip>
@@ -188,6 +189,10 @@ std::vector<FunctionState> states(const std::vector<Exercise>& course,
   // the latest result of each test
   std::map<std::string, const TestResult*> latest;
   for (const TestResult& r : results) latest[r.name] = &r;
+  // the tests that failed for each function, and the functions each failed test names besides the one it grades
+  using Failed = std::pair<const TestResult*, std::vector<std::size_t>>;  // a test, the other functions it runs
+  std::vector<std::vector<Failed>> failed_tests(out.size());
+  std::vector<std::vector<const TestResult*>> not_run_again(out.size());
   for (const auto& [name, r] : latest) {
     const auto it = graded_by.find(name);
     if (it == graded_by.end()) continue;
@@ -211,33 +216,138 @@ std::vector<FunctionState> states(const std::vector<Exercise>& course,
           s.blocked_by = r->output.substr(fix + 4, r->output.find(" first (", fix) - fix - 4);
           break;
         }
-        ++s.tests;
-        s.failures.push_back(r);
+        if (r->output.find("cnnlab: not run again: ") != std::string::npos) {  // stopped in another test
+          not_run_again[*graded].push_back(r);
+          break;
+        }
+        failed_tests[*graded].push_back({r, {}});
+        for (const std::string& f : it->second)
+          if (const auto o = order.find(f); o != order.end() && o->second != *graded)
+            failed_tests[*graded].back().second.push_back(o->second);
         break;
       case TestResult::Status::skipped:
         ++s.waiting;
         break;
     }
   }
+  // Blame the first function in the chain: a failed test that also runs a function whose own tests fail (the
+  // function before the one that calls it) is charged to that function; this one is blocked, not failing.
+  for (std::size_t g = 0; g < out.size(); ++g) {
+    FunctionState& s = out[g];
+    for (const auto& [r, others] : failed_tests[g]) {
+      std::optional<std::size_t> culprit;
+      for (std::size_t other : others)
+        if (other < g && out[other].written && (!failed_tests[other].empty() || !not_run_again[other].empty()) &&
+            !culprit)
+          culprit = other;
+      if (culprit) {
+        ++s.blocked;
+        s.blocked_by = out[*culprit].exercise->function;
+        continue;
+      }
+      ++s.tests;
+      s.failures.push_back(r);
+    }
+    // a function stopped in one test (an endless loop) fails its other tests too, which were not run again
+    for (const TestResult* r : not_run_again[g]) {
+      ++s.tests;
+      s.failures.push_back(r);
+    }
+  }
   return out;
 }
+
+namespace {
+// "cnn::relu_forward(xt::xtensor_container<...> const&)" -> "relu_forward"
+std::string short_function(std::string f) {
+  if (const auto paren = f.find('('); paren != std::string::npos) f.resize(paren);
+  if (const auto colons = f.rfind("::"); colons != std::string::npos) f = f.substr(colons + 2);
+  return f;
+}
+
+// What AddressSanitizer's kind of error means for a student: "heap-buffer-overflow" -> words.
+std::string asan_words(const std::string& kind, const std::string& access) {
+  const std::string what = starts_with(access, "WRITE") ? "a write" : starts_with(access, "READ") ? "a read" : "an access";
+  if (kind == "heap-buffer-overflow") return what + " past the end (or before the start) of an array";
+  if (kind == "stack-buffer-overflow") return what + " past the end of a local array";
+  if (kind == "heap-use-after-free") return what + " of memory already freed (an array used after it was destroyed)";
+  if (kind == "stack-use-after-return" || kind == "stack-use-after-scope")
+    return what + " of a local variable that no longer exists";
+  if (kind == "SEGV") return what + " outside the program's memory (a bad pointer or index)";
+  return what + " of memory the program does not own";
+}
+
+// A frame of AddressSanitizer's stack: "    #0 0x55d in cnn::f(...) /path/exercises/relu.cpp:12:5" (symbolized)
+// or "    #0 0x55d  (/path/prog+0x1234)"; "" when it is not in the student's files.
+std::string asan_frame(const std::string& t,
+                       const std::function<std::string(const std::string&, const std::string&)>& symbolize) {
+  for (const char* dir : {"exercises/", "solutions/"}) {
+    const auto at = t.find(dir);
+    const auto in = t.find(" in ");
+    if (at == std::string::npos || in == std::string::npos || in > at) continue;
+    std::string place = t.substr(at);
+    if (const auto c1 = place.find(':'); c1 != std::string::npos)
+      if (const auto c2 = place.find(':', c1 + 1); c2 != std::string::npos) place.resize(c2);  // no column
+    const auto space = place.find(' ');
+    if (space != std::string::npos) place.resize(space);
+    return place + " (in " + short_function(t.substr(in + 4, at - in - 5)) + ")";
+  }
+  const auto open = t.find("(/");
+  const auto plus = t.find("+0x", open == std::string::npos ? 0 : open);
+  if (!symbolize || open == std::string::npos || plus == std::string::npos) return "";
+  const std::string where = symbolize(t.substr(open + 1, plus - open - 1), t.substr(plus + 1, t.find(')', plus) - plus - 1));
+  return where.find("exercises/") != std::string::npos || where.find("solutions/") != std::string::npos ? where : "";
+}
+}  // namespace
 
 std::string excerpt(const TestResult& r, std::size_t max_lines,
                     const std::function<std::string(const std::string&, const std::string&)>& symbolize) {
   std::vector<std::string> keep;
-  if (r.message == "Timeout" || r.output.find("***Timeout") != std::string::npos)
+  const bool stopped = r.output.find("did not finish in ") != std::string::npos &&
+                       r.output.find("cnnlab: call stack") != std::string::npos;
+  if (!stopped && (r.message == "Timeout" || r.output.find("***Timeout") != std::string::npos))
     keep.push_back("did not finish in time: an endless loop? (a loop whose counter never reaches its bound)");
   const auto lines = split_lines(r.output);
-  bool in_stack = false, after_header = false, placed = false;
+  bool in_stack = false, after_header = false, placed = false, in_asan = false, asan_placed = false;
+  std::string stop_line, asan_kind, asan_access;
+  auto flush_asan = [&](const std::string& where) {
+    keep.push_back("stopped by AddressSanitizer: " + asan_words(asan_kind, asan_access) +
+                   (where.empty() ? "" : ", at " + where) +
+                   (asan_access.empty() ? "" : " (" + asan_access + ")"));
+    asan_placed = true;
+  };
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const std::string& line = lines[i];
     const std::string t = trim(line);
+    // AddressSanitizer's report: its kind, the access, and the first frame in the student's files
+    if (const auto e = t.find("ERROR: AddressSanitizer: "); e != std::string::npos) {
+      in_asan = true;
+      asan_placed = false;
+      asan_kind = t.substr(e + 25);
+      asan_kind = asan_kind.substr(0, asan_kind.find(' '));
+      asan_access.clear();
+      continue;
+    }
+    if (in_asan) {
+      if (starts_with(t, "READ of size") || starts_with(t, "WRITE of size")) {
+        asan_access = t.substr(0, t.find(" at 0x"));
+      } else if (starts_with(t, "#") && !asan_placed) {
+        if (const std::string where = asan_frame(t, symbolize); !where.empty()) flush_asan(where);
+      } else if (t.find("SUMMARY: AddressSanitizer") != std::string::npos || starts_with(t, "==") ||
+                 starts_with(t, "Shadow bytes")) {
+        if (!asan_placed) flush_asan("");
+        in_asan = false;
+      }
+      continue;
+    }
     if (starts_with(t, "cnnlab: call stack")) {
       in_stack = true;
       continue;
     }
     if (starts_with(t, "cnnlab: end of call stack")) {
       in_stack = false;
+      if (!stop_line.empty()) keep.push_back(stop_line + ".");  // no frame in the student's files
+      stop_line.clear();
       continue;
     }
     if (in_stack) {
@@ -246,12 +356,26 @@ std::string excerpt(const TestResult& r, std::size_t max_lines,
       if (placed || !symbolize || open == std::string::npos) continue;
       const std::string where = symbolize(t.substr(0, open), t.substr(open + 2, t.find(')', open) - open - 2));
       if (where.find("exercises/") != std::string::npos || where.find("solutions/") != std::string::npos) {
-        keep.push_back("  at " + where);
+        if (!stop_line.empty()) {
+          keep.push_back(stop_line + " It was running " + where);
+          stop_line.clear();
+        } else {
+          keep.push_back("  at " + where);
+        }
         placed = true;
       }
       continue;
     }
     if (starts_with(t, "cnnlab: the test crashed")) {
+      keep.push_back(t.substr(8));
+      continue;
+    }
+    // the timer of the test main: "cnnlab: relu_forward did not finish in 20 s: an endless loop? (in "...")"
+    if (starts_with(t, "cnnlab: ") && t.find(" did not finish in ") != std::string::npos) {
+      stop_line = t.substr(8, t.find(" (in \"") == std::string::npos ? std::string::npos : t.find(" (in \"") - 8);
+      continue;
+    }
+    if (starts_with(t, "cnnlab: not run again: ")) {
       keep.push_back(t.substr(8));
       continue;
     }
@@ -277,6 +401,23 @@ std::string excerpt(const TestResult& r, std::size_t max_lines,
     if (t.size() > 7 && t.compare(t.size() - 7, 7, ": FAILED") == 0) continue;  // "test.cpp:12: FAILED" of a FAIL
     keep.push_back(line);
   }
+  if (in_asan && !asan_placed) flush_asan("");
+  // ctest's JUnit carries no message for a test it stopped at its own time limit: never leave a failure silent
+  if (keep.empty())
+    keep.push_back("the test stopped without a message (ctest's time limit, or a crash before it could say "
+                   "more): run the test program alone to see it, e.g. ./build/student/test_relu_exercise");
+  // ./lab check fills new memory with NaN bytes (ASAN_OPTIONS in lab): a NaN in a comparison is often an entry
+  // the code never wrote
+  const bool has_nan = std::any_of(keep.begin(), keep.end(), [](const std::string& k) {
+    for (std::size_t at = k.find("nan"); at != std::string::npos; at = k.find("nan", at + 1))
+      if ((at == 0 || !std::isalpha(static_cast<unsigned char>(k[at - 1]))) &&
+          (at + 3 == k.size() || !std::isalpha(static_cast<unsigned char>(k[at + 3]))))
+        return true;
+    return false;
+  });
+  if (has_nan)
+    keep.insert(keep.begin() + static_cast<std::ptrdiff_t>(std::min(keep.size(), max_lines > 0 ? max_lines - 1 : 0)), "(a NaN where a number belongs may be an entry your code never wrote: ./lab check fills new "
+                   "arrays with NaN, so an output entry left unset, or read before it is set, shows as NaN)");
   std::ostringstream os;
   for (std::size_t k = 0; k < keep.size() && k < max_lines; ++k) os << "      " << keep[k] << "\n";
   if (keep.size() > max_lines)
@@ -294,11 +435,13 @@ std::string next_step(const std::vector<FunctionState>& all, const std::vector<s
     if (s.written && (!s.failures.empty() || s.blocked > 0) && in_topics(s))
       return "next: fix " + (s.failures.empty() ? s.blocked_by : s.exercise->function) + " (the failures above say where; stuck? ./lab hint " +
              (s.failures.empty() ? s.blocked_by : s.exercise->function) + "), then ./lab check " + s.exercise->topic;
+  // a failure from an earlier run of another topic: nothing above shows it, so say where it comes from (with
+  // no topics, as in ./lab progress, every result is the last check of its topic)
   for (const auto& s : all)
     if (s.written && !s.failures.empty())
-      return "next: fix " + s.exercise->function + " in " + s.file + ":" + std::to_string(s.line) +
-             " (the failures above say where; stuck? ./lab hint " + s.exercise->function + "), then ./lab check " +
-             s.exercise->topic;
+      return "next: fix " + s.exercise->function + " in " + s.file + ":" + std::to_string(s.line) + " (it failed " +
+             (topics.empty() ? "at" : "at your last") + " ./lab check " + s.exercise->topic + "; stuck? ./lab hint " +
+             s.exercise->function + "), then ./lab check " + s.exercise->topic;
   for (const auto& s : all) {
     if (s.exercise->optional) continue;
     if (!s.written)
@@ -309,8 +452,8 @@ std::string next_step(const std::vector<FunctionState>& all, const std::vector<s
   for (const auto& s : all)
     if (!s.written || s.tests == 0)
       return "next: every required exercise passes; the optional " + s.exercise->function + " (" + s.file +
-             ") is next, or train the network with your layers: ./build/release/lectures/train --layers mine";
-  return "next: every exercise passes. Train the network with your own layers: ./build/release/lectures/train --layers mine";
+             ") is next, or train the network with your own layers: ./lab run";
+  return "next: every exercise passes. Train the network with your own layers: ./lab run";
 }
 
 namespace {
