@@ -15,6 +15,17 @@ fail() { echo "handout test: FAILED: $*" >&2; exit 1; }
 pass=0
 ok() { echo "handout test: ok: $*"; pass=$((pass + 1)); }
 
+# a flag or argument without its value: exit status 2 and the usage, like every mistake on the command line
+for args in "handout" "grade --student" "grade --class" "suite"; do
+  set +e
+  ./lab $args >/dev/null 2>"$work/usage.err"
+  status=$?
+  set -e
+  [[ $status == 2 ]] && grep -q "^usage: ./lab" "$work/usage.err" ||
+    fail "./lab $args without its value: exit $status, $(head -c 200 "$work/usage.err")"
+done
+ok "./lab handout, grade --student, grade --class and suite without their value exit 2 with the usage"
+
 ./lab handout "$work/handout" || fail "./lab handout exited with $?"
 [[ ! -d $work/handout/solutions ]] || fail "the handout has solutions/"
 ! grep -rIlE '^[[:space:]]*// BEGIN SOLUTION' "$work/handout" || fail "a BEGIN SOLUTION marker is in the handout"
