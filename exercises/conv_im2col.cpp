@@ -10,7 +10,6 @@
 // rows at a time; it is tested against these clear versions, never the other way round.
 #include <xtensor-blas/xlinalg.hpp>  // xt::linalg::dot
 #include <xtensor/xmanipulation.hpp>  // xt::transpose
-#include <xtensor/xreducer.hpp>       // xt::sum
 
 #include "core/errors.hpp"
 #include "layers/conv.hpp"

@@ -7,7 +7,6 @@
 // rows at a time; it is tested against these clear versions, never the other way round.
 #include <xtensor-blas/xlinalg.hpp>  // xt::linalg::dot
 #include <xtensor/xmanipulation.hpp>  // xt::transpose
-#include <xtensor/xreducer.hpp>       // xt::sum
 
 #include "core/errors.hpp"
 #include "layers/conv.hpp"
@@ -36,7 +35,10 @@ ConvForward conv_forward_im2col(const Tensor4& x, const Tensor4& w, const Tensor
   //   return {out, ConvCache{x, w, b, param}}
   const Tensor2 cols = im2col(x, HH, WW, param);                       // (C*HH*WW, N*Hout*Wout)
   const Tensor2 w_row = xt::reshape_view(w, {F, C * HH * WW});         // (F, C*HH*WW)
-  const Tensor2 y = xt::linalg::dot(w_row, cols);                      // (F, N*Hout*Wout)
+  // y = w_row cols, (F, N*Hout*Wout). xt::linalg::dot needs non-empty factors: with no examples or no channels
+  // every sum is empty and y is all zeros.
+  Tensor2 y = xt::zeros<double>({F, N * Hout * Wout});
+  if (N > 0 && C > 0) y = xt::linalg::dot(w_row, cols);
   Tensor4 out = xt::zeros<double>({N, F, Hout, Wout});
   for (std::size_t n = 0; n < N; ++n)
     for (std::size_t f = 0; f < F; ++f)
@@ -79,10 +81,18 @@ ConvGrads conv_backward_im2col(const Tensor4& dout, const ConvCache& cache) {
         for (std::size_t j = 0; j < Wout; ++j) dy(f, (n * Hout + i) * Wout + j) = dout(n, f, i, j);
   const Tensor2 cols = im2col(x, HH, WW, param);                           // (C*HH*WW, N*Hout*Wout)
   const Tensor2 w_row = xt::reshape_view(w, {F, C * HH * WW});             // (F, C*HH*WW)
-  const Tensor2 dw_row = xt::linalg::dot(dy, xt::transpose(cols));         // (F, C*HH*WW)
+  // the two products of affine_backward; with no examples or no channels every sum is empty (zeros), and
+  // xt::linalg::dot needs non-empty factors
+  Tensor2 dw_row = xt::zeros<double>({F, C * HH * WW});                     // dy colsᵀ
+  Tensor2 dcols = xt::zeros<double>({C * HH * WW, N * Hout * Wout});        // w_rowᵀ dy
+  if (N > 0 && C > 0) {
+    dw_row = xt::linalg::dot(dy, xt::transpose(cols));
+    dcols = xt::linalg::dot(xt::transpose(w_row), dy);
+  }
   Tensor4 dw = xt::reshape_view(dw_row, {F, C, HH, WW});
-  Tensor1 db = xt::sum(dy, {1});                                            // (F)
-  const Tensor2 dcols = xt::linalg::dot(xt::transpose(w_row), dy);         // (C*HH*WW, N*Hout*Wout)
+  Tensor1 db = xt::zeros<double>({F});                                      // each row of dy summed
+  for (std::size_t f = 0; f < F; ++f)
+    for (std::size_t k = 0; k < N * Hout * Wout; ++k) db(f) += dy(f, k);
   Tensor4 dx = col2im(dcols, {N, C, H, W}, HH, WW, param);                 // (N, C, H, W)
   return {dx, dw, db};
   // END SOLUTION
