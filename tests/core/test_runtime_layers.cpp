@@ -60,15 +60,21 @@ const std::vector<ConvCase> conv_cases = {
     {{1, 2, 5, 5}, 2, 5, {.stride = 1, .pad = 0}},    {{4, 3, 8, 8}, 5, 2, {.stride = 2, .pad = 0}},
 };
 
+// Sets the fast convolution's default settings for one test case and puts back what was there when it ends,
+// however it ends (set_conv_tuning affects every thread).
+struct TuningGuard {
+  detail::ConvTuning before = detail::set_conv_tuning({});
+  TuningGuard() = default;
+  TuningGuard(const TuningGuard&) = delete;
+  TuningGuard& operator=(const TuningGuard&) = delete;
+  ~TuningGuard() { detail::set_conv_tuning(before); }
+};
+
 }  // namespace
 
 TEST_CASE("conv_forward_fast and conv_backward_fast agree with the naive pair, with and without dx",
           "[runtime][conv][naive]") {
-  const detail::ConvTuning defaults = detail::set_conv_tuning({});
-  struct Restore {
-    detail::ConvTuning t;
-    ~Restore() { detail::set_conv_tuning(t); }
-  } restore{defaults};
+  const TuningGuard restore;
   const std::size_t never = std::size_t(-1);
   // The default plan (the direct way for the stride-1 cases), then one output row per block and a single part,
   // then a whole example per block, then the default budget with the direct way turned off.
@@ -107,11 +113,7 @@ TEST_CASE("conv_forward_fast and conv_backward_fast agree with the im2col refere
           "[runtime][conv][im2col]") {
   // The exercise's reference (solutions/conv_im2col.cpp: im2col, one product, col2im) is written for the reader;
   // the runtime's fast path is checked against it here, with the direct way allowed and with BLAS only.
-  const detail::ConvTuning defaults = detail::set_conv_tuning({});
-  struct Restore {
-    detail::ConvTuning t;
-    ~Restore() { detail::set_conv_tuning(t); }
-  } restore{defaults};
+  const TuningGuard restore;
   for (const detail::ConvTuning& tuning : {detail::ConvTuning{}, detail::ConvTuning{.direct = false}}) {
     detail::set_conv_tuning(tuning);
     Rng rng(47);
@@ -143,11 +145,7 @@ TEST_CASE("the direct way agrees with the naive pair on random stride-1 shapes, 
     WARN("this processor lacks AVX2 or FMA: the direct way is never taken here");
     return;
   }
-  const detail::ConvTuning defaults = detail::set_conv_tuning({});
-  struct Restore {
-    detail::ConvTuning t;
-    ~Restore() { detail::set_conv_tuning(t); }
-  } restore{defaults};
+  const TuningGuard restore;
   // LeNet-5's convolutions, a CIFAR-sized one and a VGG layer of 64 channels take it; a stride of 2 does not,
   // nor anything when it is turned off. With the AVX2 kernels alone, 1x1 filters without padding (x is X_col
   // already) and a VGG layer of 128 channels (3x3x128 rows of 96 positions: more than the 512 KiB budget) keep
